@@ -1,0 +1,48 @@
+"""golive-action: a Go/No-Go gate for a WebSocket migration.
+
+    from golive_action import load_config, run_gate
+    report = run_gate(load_config({"web-url": "https://app.example.com"}))
+    print(report.decision, report.reason)
+
+Heavy modules load on first use, so that ``golive --version`` and ``import golive_action``
+stay fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from golive_action._version import __version__
+
+if TYPE_CHECKING:
+    from golive_action.config import ConfigError, GateConfig, load_config
+    from golive_action.model import GateReport, Verdict
+    from golive_action.runner import run_gate
+
+__all__ = [
+    "ConfigError",
+    "GateConfig",
+    "GateReport",
+    "Verdict",
+    "__version__",
+    "load_config",
+    "run_gate",
+]
+
+_LAZY = {
+    "ConfigError": "golive_action.config",
+    "GateConfig": "golive_action.config",
+    "load_config": "golive_action.config",
+    "GateReport": "golive_action.model",
+    "Verdict": "golive_action.model",
+    "run_gate": "golive_action.runner",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'golive_action' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,3 @@
+from golive_action.cli import main_entry
+
+main_entry()

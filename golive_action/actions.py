@@ -1,0 +1,72 @@
+"""Everything that knows GitHub Actions: output files, the job summary, workflow commands.
+
+Untrusted text (bodies, headers, frames, server errors) passes through :func:`neutralize`
+before it reaches stdout or stderr, so that it can never be read as a workflow command.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+
+# The runner reads '::name' at a (trimmed) line start and the legacy '##[name' anywhere.
+_COMMAND_START_RE = re.compile(r"^(\s*):(?=:)", re.MULTILINE)
+_LEGACY_RE = re.compile(r"##\[")
+
+
+def neutralize(text: str) -> str:
+    """Make text printable without it being taken as a workflow command."""
+    text = _COMMAND_START_RE.sub("\\1:\u200b", text)
+    return _LEGACY_RE.sub("##\u200b[", text)
+
+
+def escape_data(text: str) -> str:
+    """Escape the data part of a workflow command (after '::name::')."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def add_mask(value: str) -> str:
+    """The command that masks a secret in later log lines; print it before anything else."""
+    return f"::add-mask::{escape_data(value)}"
+
+
+def format_outputs(outputs: Mapping[str, str]) -> str:
+    """The GITHUB_OUTPUT file text. A value with a line break goes between random delimiters
+    that are checked not to occur in it (the toolkit's rule)."""
+    lines = []
+    for name, value in outputs.items():
+        if "\n" in value or "\r" in value:
+            delimiter = f"ghadelimiter_{uuid.uuid4()}"
+            if delimiter in value or delimiter in name:
+                raise ValueError(f"output {name!r}: the value contains the delimiter")
+            lines.append(f"{name}<<{delimiter}\n{value}\n{delimiter}")
+        else:
+            lines.append(f"{name}={value}")
+    return "\n".join(lines) + "\n"
+
+
+def write_outputs(outputs: Mapping[str, str], environ: Mapping[str, str] | None = None) -> bool:
+    """Append the outputs to $GITHUB_OUTPUT when it is set (in Actions or not)."""
+    path = (environ if environ is not None else os.environ).get("GITHUB_OUTPUT")
+    if not path:
+        return False
+    with Path(path).open("a", encoding="utf-8") as handle:
+        handle.write(format_outputs(outputs))
+    return True
+
+
+def append_summary(markdown: str, environ: Mapping[str, str] | None = None) -> bool:
+    """Append to $GITHUB_STEP_SUMMARY when it is set."""
+    path = (environ if environ is not None else os.environ).get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return False
+    with Path(path).open("a", encoding="utf-8") as handle:
+        handle.write(markdown)
+    return True
+
+
+def in_actions(environ: Mapping[str, str] | None = None) -> bool:
+    return (environ if environ is not None else os.environ).get("GITHUB_ACTIONS") == "true"

@@ -1,0 +1,344 @@
+"""The command line: golive run | demo | sandbox | --version. ``main(argv) -> int``."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import secrets
+import signal
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any, NoReturn, TextIO
+
+from golive_action._version import __version__
+
+EXIT_GO = 0
+EXIT_NO_GO = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit 2 (raised, printed by main)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message}; fix: see '{self.prog} --help'")
+
+
+# --------------------------------------------------------------------------- parsers
+
+_METAVAR = {"number": "N", "integer": "N", "boolean": "true|false", "string": "VALUE"}
+
+
+def _add_input_flags(parser: argparse.ArgumentParser, skip: frozenset[str] = frozenset()) -> None:
+    from golive_action.config import input_specs
+
+    group = parser.add_argument_group("gate inputs (also INPUT_<NAME> or GOLIVE_<NAME>)")
+    for spec in input_specs().values():
+        if spec.name in skip:
+            continue
+        metavar = "URL" if spec.schema.get("format") else _METAVAR[spec.type]
+        default = "" if spec.default is None else f" (default: {spec.default})"
+        group.add_argument(
+            spec.flag,
+            dest=spec.name,
+            metavar=metavar,
+            default=None,
+            help=(spec.description + default).replace("%", "%%"),
+        )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="golive", description="Go/No-Go gate for a WebSocket migration.", allow_abbrev=False
+    )
+    parser.add_argument("--version", action="version", version=f"golive {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = commands.add_parser(
+        "run", help="run the gate (exit 0 GO, 1 NO-GO, 2 bad input)", allow_abbrev=False
+    )
+    run.add_argument("--config", metavar="FILE", help="JSON or YAML file of inputs")
+    _add_input_flags(run)
+
+    demo = commands.add_parser(
+        "demo", help="run the whole gate against the embedded reference stack", allow_abbrev=False
+    )
+    _add_scenario_flag(demo)
+    demo.add_argument("--config", metavar="FILE", help="JSON or YAML file of inputs")
+    _add_input_flags(demo, skip=_STACK_INPUTS)
+
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="serve the reference stack in the foreground until SIGINT/SIGTERM",
+        allow_abbrev=False,
+    )
+    _add_scenario_flag(sandbox)
+    sandbox.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    sandbox.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        help="first port (web; executor +1, BTCTurk REST +2, feed +3); default: ephemeral",
+    )
+    sandbox.add_argument(
+        "--token",
+        default=None,
+        help="bearer token the canary accepts (default: any non-empty token)",
+    )
+    return parser
+
+
+def _add_scenario_flag(parser: argparse.ArgumentParser) -> None:
+    from golive_action.sandbox.scenarios import scenario_names
+
+    names = scenario_names()
+    parser.add_argument(
+        "--scenario",
+        default="healthy",
+        metavar="NAME",
+        help=f"one of: {', '.join(names)} (default: healthy)",
+    )
+
+
+# Inputs the demo takes from the stack it starts.
+_STACK_INPUTS = frozenset(
+    {"web-url", "executor-url", "ticker-url", "ws-url", "spark-api-url", "spark-api-token"}
+)
+# The demo samples faster than a real run, so that it answers in seconds.
+_DEMO_DEFAULTS = {"sample-interval": "0.2"}
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    environ = os.environ if environ is None else environ
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args, extras = parser.parse_known_args(args_list)
+        if extras:
+            raise UsageError(_unknown_argument(extras, args))
+    except UsageError as exc:
+        print(f"golive: error: {exc}", file=err)
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help and --version
+        return int(exc.code or 0)
+    if args.command == "run":
+        return _cmd_run(args, environ, out, err)
+    if args.command == "demo":
+        return _cmd_demo(args, environ, out, err)
+    if args.command == "sandbox":
+        return _cmd_sandbox(args, out, err)
+    print("golive: error: a command is required; fix: use golive run, demo or sandbox", file=err)
+    return EXIT_USAGE
+
+
+def _unknown_argument(extras: list[str], args: argparse.Namespace) -> str:
+    import difflib
+
+    from golive_action.config import input_specs
+
+    first = extras[0]
+    command = f"golive {args.command}" if args.command else "golive"
+    flag = first.split("=", 1)[0]
+    if flag.startswith("--"):
+        known = [s.flag for s in input_specs().values()] + ["--config", "--scenario"]
+        close = difflib.get_close_matches(flag, known, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"see '{command} --help'"
+        return f"unknown input '{flag[2:]}' (command line); fix: {hint}"
+    return f"unexpected argument {first!r}; fix: see '{command} --help'"
+
+
+def main_entry() -> None:
+    sys.exit(main())
+
+
+def _input_flags(args: argparse.Namespace) -> dict[str, str | None]:
+    from golive_action.config import input_specs
+
+    given = vars(args)
+    return {name: given[name] for name in input_specs() if given.get(name) is not None}
+
+
+def _cmd_run(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    from golive_action.config import ConfigError, load_config
+
+    flags = _input_flags(args)
+    try:
+        config = load_config(flags, environ, args.config)
+    except ConfigError as exc:
+        return _config_failure(str(exc), flags, environ, out, err)
+    from golive_action.runner import run_gate
+
+    _mask_secrets(config.secrets(), environ, out)
+    return _publish(run_gate(config), config.report, environ, out, err)
+
+
+def _cmd_demo(
+    args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: TextIO
+) -> int:
+    from golive_action.config import ConfigError, load_config
+
+    try:
+        from golive_action.sandbox.stack import ReferenceStack, UnknownScenario, get_scenario
+
+        scenario = get_scenario(args.scenario)
+    except ImportError as exc:
+        print(
+            "golive: error: the demo needs the reference stack's libraries "
+            f"({exc.name} is missing); fix: pip install 'golive-action[sandbox]'",
+            file=err,
+        )
+        return EXIT_USAGE
+    except UnknownScenario as exc:
+        print(f"golive: error: {exc}", file=err)
+        return EXIT_USAGE
+
+    flags = {**_DEMO_DEFAULTS, **_input_flags(args)}
+    token = secrets.token_urlsafe(24)
+    try:
+        load_config(flags, environ, args.config)  # bad input is refused before the stack starts
+    except ConfigError as exc:
+        return _config_failure(str(exc), flags, environ, out, err)
+    with ReferenceStack(scenario, token=token) as stack:
+        urls = stack.urls
+        flags.update(
+            {
+                "web-url": urls["web_url"],
+                "executor-url": urls["executor_url"],
+                "ws-url": urls["ws_url"],
+                "spark-api-url": urls["executor_url"],
+                "spark-api-token": token,
+            }
+        )
+        config = load_config(flags, environ, args.config)
+        print(f"golive demo: scenario '{scenario.name}': {scenario.description}", file=out)
+        from golive_action.runner import run_gate
+
+        report = run_gate(config)
+    return _publish(report, config.report, environ, out, err)
+
+
+def _cmd_sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        from golive_action.sandbox.stack import ReferenceStack, UnknownScenario, get_scenario
+
+        scenario = get_scenario(args.scenario)
+    except ImportError as exc:
+        print(
+            f"golive: error: the sandbox needs its libraries ({exc.name} is missing); "
+            "fix: pip install 'golive-action[sandbox]'",
+            file=err,
+        )
+        return EXIT_USAGE
+    except UnknownScenario as exc:
+        print(f"golive: error: {exc}", file=err)
+        return EXIT_USAGE
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        stack = ReferenceStack(scenario, host=args.host, port=args.port, token=args.token).start()
+    except OSError as exc:
+        print(
+            f"golive: error: cannot listen on {args.host} port {args.port or 'ephemeral'} "
+            f"({exc.strerror or exc}); fix: choose another --host or --port",
+            file=err,
+        )
+        return EXIT_USAGE
+    try:
+        print(json.dumps({**stack.urls, "scenario": scenario.name}), file=out, flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        stack.stop()
+    return EXIT_GO
+
+
+# --------------------------------------------------------------------------- publishing
+
+
+def _mask_secrets(values: Sequence[str], environ: Mapping[str, str], out: TextIO) -> None:
+    from golive_action import actions
+
+    if actions.in_actions(environ):
+        for value in values:
+            print(actions.add_mask(value), file=out, flush=True)
+
+
+def _publish(
+    report: Any, report_path: str, environ: Mapping[str, str], out: TextIO, err: TextIO
+) -> int:
+    """Write the JSON report, the outputs and the summary, then print the terminal report."""
+    from golive_action import actions
+    from golive_action.model import Decision
+    from golive_action.report.jsonreport import write_report
+    from golive_action.report.outputs import report_outputs
+    from golive_action.report.summary import render_summary
+    from golive_action.report.terminal import render_terminal
+
+    code = EXIT_GO if report.decision is Decision.GO else EXIT_NO_GO
+    try:
+        write_report(report, report_path)
+        written = report_path
+    except OSError as exc:
+        print(
+            f"golive: error: report '{report_path}' cannot be written ({exc.strerror or exc}); "
+            "fix: give a writable path with --report",
+            file=err,
+        )
+        written, code = "", EXIT_USAGE
+    try:
+        actions.write_outputs(report_outputs(report, written), environ)
+        actions.append_summary(render_summary(report), environ)
+    except OSError as exc:
+        print(f"golive: error: cannot write GITHUB_OUTPUT or GITHUB_STEP_SUMMARY ({exc})", file=err)
+        code = EXIT_USAGE
+    colour = out.isatty() and "NO_COLOR" not in environ
+    text = render_terminal(report, colour=colour, report_path=written or None)
+    print(actions.neutralize(text), end="", file=out, flush=True)
+    return code
+
+
+def _config_failure(
+    message: str,
+    flags: Mapping[str, str | None],
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """Bad input: one line on stderr, exit 2, and the gate still fails closed (NO-GO report,
+    outputs and summary), so that a later job never reads a missing output as a pass."""
+    from golive_action.config import GateConfig
+    from golive_action.runner import failed_report
+
+    print(f"golive: error: {message}", file=err)
+    fallback = GateConfig()
+    report = failed_report(fallback, f"bad input: {message}", time.time(), 0.0)
+    path = _best_effort_report_path(flags, environ, fallback.report)
+    _publish(report, path, environ, io.StringIO(), err)
+    return EXIT_USAGE
+
+
+def _best_effort_report_path(
+    flags: Mapping[str, str | None], environ: Mapping[str, str], default: str
+) -> str:
+    candidates = [flags.get("report"), environ.get("INPUT_REPORT"), environ.get("GOLIVE_REPORT")]
+    return next((c.strip() for c in candidates if c and c.strip()), default)

@@ -1,0 +1,425 @@
+"""One typed, frozen GateConfig from flags, environment, a config file and defaults.
+
+The JSON Schema in ``schemas/config.schema.json`` is the single list of inputs: the CLI flags,
+the environment names, the defaults and the validation all come from it, so an input is
+declared once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+MODES = ("go-live", "rollback", "monitor")
+PROFILES = ("local", "prod")
+# Default WebSocket latency limits of the checklist's "Performance Thresholds", by profile.
+WS_LATENCY_DEFAULT_MS = {"local": 300.0, "prod": 800.0}
+
+_URL_SCHEMES = {"http-url": ("http", "https"), "ws-url": ("ws", "wss")}
+
+
+class ConfigError(Exception):
+    """A bad input. The message is one line: the input, what is wrong, how to fix it."""
+
+
+class Secret:
+    """A token that prints as *** everywhere; only :meth:`reveal` gives the value."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One input as the config schema declares it."""
+
+    name: str
+    type: str
+    nullable: bool
+    default: Any
+    description: str
+    fix: str
+    secret: bool
+    env_names: tuple[str, ...]
+    schema: Mapping[str, Any]
+
+    @property
+    def attr(self) -> str:
+        return self.name.replace("-", "_")
+
+    @property
+    def flag(self) -> str:
+        return f"--{self.name}"
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    """Every input of one gate run, validated. Tokens are :class:`Secret` and never shown."""
+
+    mode: str = "go-live"
+    profile: str = "local"
+    web_url: str | None = None
+    executor_url: str | None = None
+    ticker_url: str | None = None
+    ws_url: str | None = None
+    ws_pair: str = "BTCTRY"
+    duration: float = 30.0
+    samples: int = 5
+    sample_interval: float = 1.0
+    http_timeout: float = 10.0
+    timeout: float = 600.0
+    report: str = "golive-report.json"
+    web_health_path: str = "/api/public/health"
+    executor_health_path: str = "/health"
+    spark_api_url: str | None = None
+    spark_api_token: Secret | None = field(default=None, repr=False)
+    canary_file: str | None = None
+    github_token: Secret | None = field(default=None, repr=False)
+    commit_status: bool = False
+    ws_latency_max_ms: float | None = None
+    ws_open_max_s: float = 5.0
+    event_latency_p95_max_ms: float = 1000.0
+    health_rate_min: float = 99.5
+    canary_rate_min: float = 95.0
+    canary_window: int = 7
+    ws_reconnects_max_per_min: float = 10.0
+    ws_rollback_latency_ms: float = 1000.0
+
+    @property
+    def ws_latency_limit_ms(self) -> float:
+        """The latency limit in force: the input, or the profile's default."""
+        if self.ws_latency_max_ms is not None:
+            return self.ws_latency_max_ms
+        return WS_LATENCY_DEFAULT_MS[self.profile]
+
+    @property
+    def web_health_url(self) -> str | None:
+        return _join(self.web_url, self.web_health_path)
+
+    @property
+    def executor_health_url(self) -> str | None:
+        return _join(self.executor_url, self.executor_health_path)
+
+    @property
+    def ticker_endpoint(self) -> str | None:
+        if self.ticker_url:
+            return self.ticker_url
+        return _join(self.web_url, f"/api/public/btcturk/ticker?symbol={self.ws_pair}")
+
+    def secrets(self) -> tuple[str, ...]:
+        """The secret values, for redaction of anything the gate stores or prints."""
+        return tuple(s.reveal() for s in (self.spark_api_token, self.github_token) if s)
+
+
+def _join(base: str | None, path: str) -> str | None:
+    if not base:
+        return None
+    return base.rstrip("/") + path
+
+
+# --------------------------------------------------------------------------- the schema
+
+
+def load_config_schema() -> dict[str, Any]:
+    text = resources.files("golive_action").joinpath("schemas/config.schema.json").read_text()
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def input_specs(schema: Mapping[str, Any] | None = None) -> dict[str, InputSpec]:
+    """The inputs, in the schema's order."""
+    schema = schema if schema is not None else load_config_schema()
+    specs: dict[str, InputSpec] = {}
+    for name, prop in schema["properties"].items():
+        types = prop["type"] if isinstance(prop["type"], list) else [prop["type"]]
+        primary = next(t for t in types if t != "null")
+        specs[name] = InputSpec(
+            name=name,
+            type=primary,
+            nullable="null" in types,
+            default=prop.get("default"),
+            description=prop.get("description", ""),
+            fix=prop.get("x-fix", "see the input's description in the README"),
+            secret=bool(prop.get("x-secret", False)),
+            env_names=_env_names(name, prop.get("x-env", [])),
+            schema=prop,
+        )
+    return specs
+
+
+def _env_names(name: str, extra: list[str]) -> tuple[str, ...]:
+    upper = name.upper()
+    snake = upper.replace("-", "_")
+    # The runner keeps '-' in INPUT_ names for Docker actions; the composite action passes '_'.
+    names = [f"INPUT_{snake}", f"INPUT_{upper}", f"GOLIVE_{snake}", *extra]
+    return tuple(dict.fromkeys(names))
+
+
+# --------------------------------------------------------------------------- sources
+
+
+@dataclass(frozen=True)
+class _Given:
+    value: Any
+    source: str
+
+
+def _describe_value(spec: InputSpec | None, value: Any) -> str:
+    if spec is not None and spec.secret:
+        return "the given value"
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _error(spec: InputSpec, given: _Given, problem: str) -> ConfigError:
+    return ConfigError(f"input '{spec.name}' ({given.source}): {problem}; fix: {spec.fix}")
+
+
+_INT_RE = re.compile(r"^[+-]?\d+$")
+_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _coerce_text(spec: InputSpec, given: _Given) -> Any:
+    """Turn the text of a flag or environment variable into the input's type."""
+    text = given.value
+    assert isinstance(text, str)
+    if not spec.secret:
+        text = text.strip()
+    value_text = _describe_value(spec, text)
+    if spec.type == "boolean":
+        if text in ("true", "false"):
+            return text == "true"
+        raise _error(spec, given, f"{value_text} is not a boolean (only true or false)")
+    if spec.type == "integer":
+        if _INT_RE.match(text):
+            return int(text)
+        raise _error(spec, given, f"{value_text} is not a whole number")
+    if spec.type == "number":
+        if _NUMBER_RE.match(text):
+            number = float(text)
+            return int(number) if number.is_integer() and "." not in text else number
+        raise _error(spec, given, f"{value_text} is not a number")
+    return text.strip() if spec.secret else text
+
+
+def _read_config_file(path: str) -> dict[str, Any]:
+    where = f"config file '{path}'"
+    fix = "give the path of a readable JSON or YAML file that maps input names to values"
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise ConfigError(f"{where}: cannot be read ({reason}); fix: {fix}") from None
+    data: Any
+    if path.endswith(".json"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(
+                f"{where}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+                f"fix: correct the JSON syntax"
+            ) from None
+    else:
+        import yaml
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+            problem = getattr(exc, "problem", None) or "syntax error"
+            raise ConfigError(
+                f"{where}: not valid YAML ({at}{problem}); fix: correct the YAML syntax"
+            ) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{where}: the top level is a {type(data).__name__}, not a mapping; "
+            f"fix: write one 'input-name: value' per line"
+        )
+    return data
+
+
+def gather(
+    flags: Mapping[str, str | None] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_file: str | None = None,
+    schema: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Merge the sources (flags, then environment, then config file, then defaults).
+
+    Returns the typed mapping, not yet validated against the schema.
+    """
+    specs = input_specs(schema)
+    chosen: dict[str, _Given] = {}
+
+    if config_file:
+        for key, value in _read_config_file(config_file).items():
+            key_text = str(key)
+            if key_text not in specs:
+                raise _unknown_input(key_text, f"config file '{config_file}'", specs)
+            chosen[key_text] = _Given(value, f"config file '{config_file}'")
+
+    environ = environ or {}
+    for spec in specs.values():
+        for env_name in reversed(spec.env_names):  # the first name wins: applied last
+            text = environ.get(env_name)
+            if text is not None and text.strip() != "":
+                chosen[spec.name] = _Given(text, f"environment {env_name}")
+
+    for name, text in (flags or {}).items():
+        if name not in specs:
+            raise _unknown_input(name, "command line", specs)
+        if text is not None and text.strip() != "":
+            chosen[name] = _Given(text, f"flag --{name}")
+
+    merged: dict[str, Any] = {name: spec.default for name, spec in specs.items()}
+    sources: dict[str, str] = {}
+    for name, given in chosen.items():
+        spec = specs[name]
+        is_text = isinstance(given.value, str)
+        merged[name] = _coerce_text(spec, given) if is_text else given.value
+        sources[name] = given.source
+    validate(merged, sources, schema)
+    return merged
+
+
+def _unknown_input(name: str, where: str, specs: Mapping[str, InputSpec]) -> ConfigError:
+    close = difflib.get_close_matches(name, list(specs), n=1)
+    hint = f"did you mean '{close[0]}'?" if close else "see the inputs listed in the README"
+    return ConfigError(f"unknown input '{name}' ({where}); fix: {hint}")
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _format_checker() -> Any:
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker(formats=())
+    for fmt, schemes in _URL_SCHEMES.items():
+        checker.checks(fmt)(_url_check(schemes))
+    return checker
+
+
+def _url_check(schemes: tuple[str, ...]) -> Any:
+    def check(value: object) -> bool:
+        if not isinstance(value, str):
+            return True
+        if any(c.isspace() for c in value):
+            return False
+        try:
+            parts = urlsplit(value)
+            host = parts.hostname
+            parts.port  # noqa: B018 - raises ValueError on a bad port
+        except ValueError:
+            return False
+        return parts.scheme in schemes and bool(host)
+
+    return check
+
+
+def _problem(spec: InputSpec, error: Any) -> str:
+    value = _describe_value(spec, error.instance)
+    kind = error.validator
+    limit = error.validator_value
+    if kind == "type":
+        wanted = spec.type if spec.type != "integer" else "whole number"
+        return f"{value} is not a {wanted}"
+    if kind == "enum":
+        return f"{value} is not one of {', '.join(map(str, limit))}"
+    if kind == "minimum":
+        return f"{value} is below the minimum of {limit}"
+    if kind == "exclusiveMinimum":
+        return f"{value} must be greater than {limit}"
+    if kind == "maximum":
+        return f"{value} is above the maximum of {limit}"
+    if kind == "minLength":
+        return "the value is empty"
+    if kind == "pattern":
+        return f"{value} does not have the expected form"
+    if kind == "format":
+        schemes = " or ".join(f"{s}://" for s in _URL_SCHEMES.get(limit, ()))
+        return f"{value} is not a valid {schemes} URL"
+    return f"{value} is not valid ({kind})"
+
+
+def validate(
+    merged: Mapping[str, Any],
+    sources: Mapping[str, str] | None = None,
+    schema: Mapping[str, Any] | None = None,
+) -> None:
+    """Check the merged mapping against the schema; raise ConfigError on the first problem."""
+    from jsonschema import Draft202012Validator
+
+    schema = schema if schema is not None else load_config_schema()
+    specs = input_specs(schema)
+    validator = Draft202012Validator(schema, format_checker=_format_checker())
+    errors = sorted(validator.iter_errors(dict(merged)), key=lambda e: list(e.path))
+    if not errors:
+        return
+    error = errors[0]
+    if error.validator == "additionalProperties":
+        extra = sorted(set(merged) - set(specs))
+        raise _unknown_input(extra[0] if extra else "?", "configuration", specs)
+    name = str(error.path[0]) if error.path else "?"
+    spec = specs.get(name)
+    if spec is None:
+        raise ConfigError(f"configuration: {error.message}")
+    source = (sources or {}).get(name, "default")
+    raise _error(spec, _Given(error.instance, source), _problem(spec, error))
+
+
+# --------------------------------------------------------------------------- building
+
+
+def config_from_mapping(merged: Mapping[str, Any]) -> GateConfig:
+    """Build the GateConfig from a validated mapping of input names to typed values."""
+    specs = input_specs()
+    kwargs: dict[str, Any] = {}
+    for name, value in merged.items():
+        spec = specs[name]
+        if spec.secret and value is not None:
+            value = Secret(str(value))
+        elif spec.type == "number" and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        kwargs[spec.attr] = value
+    return GateConfig(**kwargs)
+
+
+def load_config(
+    flags: Mapping[str, str | None] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_file: str | None = None,
+) -> GateConfig:
+    """The one entry point: merge, coerce, validate and build. Raises ConfigError."""
+    return config_from_mapping(gather(flags, environ, config_file))
+
+
+def config_fields() -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(GateConfig))

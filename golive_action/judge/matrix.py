@@ -1,0 +1,51 @@
+"""The checklist's Go/No-Go matrix: criteria drawn from named checks, and the decision."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from golive_action.model import CheckResult, Criterion, Decision, Verdict, worst
+
+
+@dataclass(frozen=True)
+class CriterionSpec:
+    id: str
+    title: str
+    checks: tuple[str, ...]
+
+
+# Stable ids of DESIGN.md 4.3. A criterion lists the checks it draws from; rows whose checks
+# the gate does not have yet are added with them, so the matrix never shows an empty row as
+# a pass.
+CRITERIA: tuple[CriterionSpec, ...] = (
+    CriterionSpec("smoke", "Smoke tests PASS", ("web-health", "executor-health")),
+)
+
+
+def judge_criterion(spec: CriterionSpec, checks: Sequence[CheckResult]) -> Criterion:
+    by_id = {c.id: c for c in checks}
+    drawn = [by_id[i] for i in spec.checks if i in by_id]
+    missing = [i for i in spec.checks if i not in by_id]
+    verdict = worst([c.verdict for c in drawn])
+    if missing:
+        verdict = worst([verdict, Verdict.INCONCLUSIVE])
+    if verdict is Verdict.PASS:
+        reason = "; ".join(f"{c.id}: {c.reason}" for c in drawn)
+    else:
+        bad = [f"{c.id}: {c.reason}" for c in drawn if c.verdict is not Verdict.PASS]
+        bad += [f"{i}: not judged" for i in missing]
+        reason = "; ".join(bad)
+    return Criterion(spec.id, spec.title, verdict, reason, spec.checks)
+
+
+def decide(criteria: Sequence[Criterion]) -> tuple[Decision, str]:
+    """GO only when every criterion passes: the checklist says all must be green."""
+    if not criteria:
+        return Decision.NO_GO, "no criterion was judged"
+    failing = [c for c in criteria if c.verdict is not Verdict.PASS]
+    if not failing:
+        return Decision.GO, f"every criterion passes ({len(criteria)} of {len(criteria)})"
+    first = failing[0]
+    more = f" (and {len(failing) - 1} more)" if len(failing) > 1 else ""
+    return Decision.NO_GO, f"{first.id} {first.verdict.value}: {first.reason}{more}"

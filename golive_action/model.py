@@ -1,0 +1,211 @@
+"""The data of a gate run: observations (what was seen), results (what was judged), the report.
+
+Observations serialize to JSON and back without loss, so a run can be judged again with
+other thresholds, or merged with the runs of other runners.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any
+
+REPORT_SCHEMA_ID = "golive-report/1"
+
+
+class Verdict(str, Enum):
+    """Four-valued, as in Argo Rollouts analysis: inconclusive and error are never a pass."""
+
+    PASS = "pass"  # noqa: S105 - a verdict, not a password
+    FAIL = "fail"
+    INCONCLUSIVE = "inconclusive"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# Which verdict a group takes when its members disagree: a definite failure first.
+_SEVERITY = {
+    Verdict.FAIL: 4,
+    Verdict.ERROR: 3,
+    Verdict.INCONCLUSIVE: 2,
+    Verdict.SKIPPED: 1,
+    Verdict.PASS: 0,
+}
+
+
+def worst(verdicts: list[Verdict]) -> Verdict:
+    """The most severe verdict; an empty group is inconclusive (never a pass on no data)."""
+    if not verdicts:
+        return Verdict.INCONCLUSIVE
+    return max(verdicts, key=_SEVERITY.__getitem__)
+
+
+class Decision(str, Enum):
+    GO = "go"
+    NO_GO = "no-go"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# --------------------------------------------------------------------------- observations
+
+
+@dataclass(frozen=True)
+class HttpSample:
+    """One HTTP request as the probe saw it. ``error`` is set when no full response came."""
+
+    probe: str
+    url: str
+    at: float  # Unix time at which the request started, in seconds
+    elapsed_ms: float | None  # request start to the end of the body
+    status: int | None = None
+    content_type: str | None = None
+    body: str = ""  # decoded text, redacted, cut to the probe's keep limit
+    body_bytes: int = 0
+    body_truncated: bool = False
+    error: str | None = None  # one line
+    error_kind: str | None = None  # refused, dns, tls, timeout, too-large, redirect, closed, ...
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> HttpSample:
+        return cls(**data)
+
+
+@dataclass
+class Observations:
+    """Everything the probes recorded. The judge needs nothing else but the thresholds."""
+
+    started_at: float
+    finished_at: float
+    http: dict[str, list[HttpSample]] = field(default_factory=dict)
+    # Probes that could not run or did not finish, with the reason (one line each).
+    probe_errors: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "http": {k: [asdict(s) for s in v] for k, v in self.http.items()},
+            "probe_errors": dict(self.probe_errors),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Observations:
+        return cls(
+            started_at=float(data["started_at"]),
+            finished_at=float(data["finished_at"]),
+            http={k: [HttpSample.from_dict(s) for s in v] for k, v in data["http"].items()},
+            probe_errors=dict(data.get("probe_errors", {})),
+        )
+
+
+# --------------------------------------------------------------------------- judgements
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The verdict on one named check, with the figures and thresholds behind it."""
+
+    id: str
+    title: str
+    verdict: Verdict
+    reason: str  # one line a person can act on
+    samples: int = 0
+    metrics: dict[str, Any] = field(default_factory=dict)
+    thresholds: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "verdict": self.verdict.value,
+            "reason": self.reason,
+            "samples": self.samples,
+            "metrics": dict(self.metrics),
+            "thresholds": dict(self.thresholds),
+        }
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One row of the checklist's Go/No-Go matrix, drawn from named checks."""
+
+    id: str
+    title: str
+    verdict: Verdict
+    reason: str
+    checks: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "verdict": self.verdict.value,
+            "reason": self.reason,
+            "checks": list(self.checks),
+        }
+
+
+@dataclass(frozen=True)
+class RollbackTrigger:
+    """One emergency rollback trigger of the checklist, and the evidence that fired it."""
+
+    id: str
+    fired: bool
+    reason: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GateReport:
+    """The finished run: decision, why, matrix, checks, triggers and the evidence."""
+
+    decision: Decision
+    reason: str
+    mode: str
+    profile: str
+    started_at: str  # ISO 8601, UTC
+    duration_s: float
+    criteria: tuple[Criterion, ...]
+    checks: tuple[CheckResult, ...]
+    triggers: tuple[RollbackTrigger, ...]
+    observations: Observations
+    version: str
+
+    @property
+    def rollback(self) -> bool:
+        return any(t.fired for t in self.triggers)
+
+    @property
+    def fired_triggers(self) -> tuple[RollbackTrigger, ...]:
+        return tuple(t for t in self.triggers if t.fired)
+
+    def check(self, check_id: str) -> CheckResult | None:
+        return next((c for c in self.checks if c.id == check_id), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON report of DESIGN.md 4.5."""
+        return {
+            "schema": REPORT_SCHEMA_ID,
+            "version": self.version,
+            "decision": self.decision.value,
+            "reason": self.reason,
+            "mode": self.mode,
+            "profile": self.profile,
+            "started_at": self.started_at,
+            "duration_s": round(self.duration_s, 3),
+            "criteria": [c.to_dict() for c in self.criteria],
+            "checks": [c.to_dict() for c in self.checks],
+            "rollback": {
+                "triggered": self.rollback,
+                "reasons": [
+                    {"id": t.id, "reason": t.reason, "evidence": dict(t.evidence)}
+                    for t in self.fired_triggers
+                ],
+            },
+            "observations": self.observations.to_dict(),
+        }

@@ -1,0 +1,199 @@
+"""HTTP probe: timed requests with timeouts and a body cap, recorded as HttpSample.
+
+The probe records; it never decides. Every failure to get a full response becomes a sample
+with a one-line ``error`` and an ``error_kind``, never an exception.
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from golive_action.model import HttpSample
+from golive_action.text import Redactor, one_line
+
+USER_AGENT = "golive-action"
+
+
+@dataclass(frozen=True)
+class HttpLimits:
+    timeout_s: float = 10.0  # connect timeout, read timeout, and the cap on reading one body
+    body_cap: int = 1024 * 1024  # bytes of (decoded) body read at most
+    keep_chars: int = 16 * 1024  # characters of body kept in the observation
+    max_redirects: int = 5
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class _BodyTooSlow(Exception):
+    pass
+
+
+def new_session(limits: HttpLimits) -> requests.Session:
+    session = requests.Session()
+    session.max_redirects = limits.max_redirects
+    session.headers["User-Agent"] = USER_AGENT
+    # Proxies come from HTTPS_PROXY/NO_PROXY as usual; a .netrc must not add credentials.
+    session.trust_env = True
+    return session
+
+
+def fetch(
+    session: requests.Session,
+    probe: str,
+    url: str,
+    limits: HttpLimits,
+    redact: Redactor,
+    *,
+    method: str = "GET",
+    json_body: Any = None,
+    headers: dict[str, str] | None = None,
+) -> HttpSample:
+    """One request, timed from its start to the end of the body."""
+    at = time.time()
+    start = time.perf_counter()
+    status: int | None = None
+    content_type: str | None = None
+    try:
+        with session.request(
+            method,
+            url,
+            json=json_body,
+            headers=headers,
+            timeout=(limits.timeout_s, limits.timeout_s),
+            stream=True,
+            allow_redirects=True,
+        ) as response:
+            status = response.status_code
+            content_type = response.headers.get("Content-Type")
+            raw = _read_capped(response, limits, start)
+            elapsed_ms = (time.perf_counter() - start) * 1000.0
+            text = raw.decode(response.encoding or "utf-8", errors="replace")
+            kept = redact(text[: limits.keep_chars])
+            return HttpSample(
+                probe=probe,
+                url=url,
+                at=at,
+                elapsed_ms=elapsed_ms,
+                status=status,
+                content_type=content_type,
+                body=kept,
+                body_bytes=len(raw),
+                body_truncated=len(text) > limits.keep_chars,
+            )
+    except Exception as exc:  # every failure is a recorded observation, not a crash
+        kind, message = describe_error(exc, limits)
+        return HttpSample(
+            probe=probe,
+            url=url,
+            at=at,
+            elapsed_ms=(time.perf_counter() - start) * 1000.0,
+            status=status,
+            content_type=content_type,
+            error=redact(one_line(message)),
+            error_kind=kind,
+        )
+
+
+def _read_capped(response: requests.Response, limits: HttpLimits, start: float) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(chunk_size=16 * 1024):
+        size += len(chunk)
+        if size > limits.body_cap:
+            raise _BodyTooLarge
+        if time.perf_counter() - start > limits.timeout_s:
+            raise _BodyTooSlow
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def describe_error(exc: BaseException, limits: HttpLimits) -> tuple[str, str]:
+    """A kind and a one-line reason for a failed request, from the whole exception chain."""
+    chain = list(_exception_chain(exc))
+    if isinstance(exc, _BodyTooLarge):
+        return "too-large", f"response body over the cap of {limits.body_cap} bytes"
+    if isinstance(exc, _BodyTooSlow):
+        return "timeout", f"response body not complete within {limits.timeout_s:g} s"
+    for link in chain:
+        if isinstance(link, ConnectionRefusedError):
+            return "refused", "connection refused"
+        if isinstance(link, socket.gaierror):
+            return "dns", "host name does not resolve"
+        if isinstance(link, ssl.SSLCertVerificationError):
+            return "tls", f"TLS certificate not accepted: {link.verify_message or link.reason}"
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return "timeout", f"no connection within {limits.timeout_s:g} s"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return "timeout", f"no response within {limits.timeout_s:g} s"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "tls", "TLS handshake failed"
+    if isinstance(exc, requests.exceptions.TooManyRedirects):
+        return "redirect", f"more than {limits.max_redirects} redirects"
+    if isinstance(exc, requests.exceptions.InvalidSchema | requests.exceptions.InvalidURL):
+        return "redirect", "redirected to a URL that is not http or https"
+    for link in chain:
+        if isinstance(link, ConnectionResetError):
+            return "reset", "connection reset by the server"
+        if isinstance(link, http.client.RemoteDisconnected):
+            return "closed", "the server closed the connection without a response"
+        if isinstance(link, socket.timeout | TimeoutError):
+            return "timeout", f"no data within {limits.timeout_s:g} s"
+    if isinstance(
+        exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
+    ):
+        return "protocol", "the response body was cut off or badly encoded"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return "connection", "connection failed"
+    return "other", f"{type(exc).__name__}: {exc}"
+
+
+def _exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        link = todo.pop(0)
+        if id(link) in seen:
+            continue
+        seen.add(id(link))
+        yield link
+        nested = [link.__cause__, link.__context__, getattr(link, "reason", None)]
+        nested.extend(a for a in link.args if isinstance(a, BaseException))
+        todo.extend(n for n in nested if isinstance(n, BaseException))
+
+
+def sample_endpoint(
+    probe: str,
+    url: str,
+    count: int,
+    interval_s: float,
+    limits: HttpLimits,
+    redact: Redactor,
+    deadline: float,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[HttpSample]:
+    """``count`` GETs of ``url``, one every ``interval_s`` (on a fixed schedule, so slow answers
+    do not stretch the run); stops early at ``deadline`` (a ``clock`` value)."""
+    samples: list[HttpSample] = []
+    start = clock()
+    with new_session(limits) as session:
+        for index in range(count):
+            slot = start + index * interval_s
+            if slot + limits.timeout_s > deadline and samples:
+                break
+            wait = slot - clock()
+            if wait > 0:
+                sleep(wait)
+            samples.append(fetch(session, probe, url, limits, redact))
+    return samples

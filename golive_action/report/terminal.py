@@ -1,0 +1,89 @@
+"""The terminal report of `golive run` and `golive demo`: 80 columns, colour on a TTY only."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from golive_action.model import CheckResult, Decision, GateReport, Verdict
+from golive_action.text import printable
+
+WIDTH = 80
+_MARK = {
+    Verdict.PASS: "PASS",
+    Verdict.FAIL: "FAIL",
+    Verdict.INCONCLUSIVE: "INCONCLUSIVE",
+    Verdict.ERROR: "ERROR",
+    Verdict.SKIPPED: "SKIPPED",
+}
+_COLOUR = {
+    Verdict.PASS: "32",
+    Verdict.FAIL: "31",
+    Verdict.ERROR: "31",
+    Verdict.INCONCLUSIVE: "33",
+    Verdict.SKIPPED: "90",
+}
+
+
+def _paint(text: str, code: str, colour: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if colour else text
+
+
+def _wrap(text: str, indent: int) -> list[str]:
+    pad = " " * indent
+    return textwrap.wrap(
+        printable(text), WIDTH, initial_indent=pad, subsequent_indent=pad, break_on_hyphens=False
+    ) or [pad]
+
+
+def _figures(check: CheckResult) -> str:
+    m: dict[str, Any] = check.metrics
+    parts = []
+    if "rate_percent" in m:
+        parts.append(f"rate {m['rate_percent']:.1f} % ({check.thresholds.get('rate_percent', '')})")
+    for key, label in (
+        ("latency_p50_ms", "p50"),
+        ("latency_p95_ms", "p95"),
+        ("latency_max_ms", "max"),
+    ):
+        if m.get(key) is not None:
+            parts.append(f"{label} {m[key]:.1f} ms")
+    return "  ".join(parts)
+
+
+def render_terminal(
+    report: GateReport, *, colour: bool = False, report_path: str | None = None
+) -> str:
+    decision = report.decision
+    banner = "GO" if decision is Decision.GO else "NO-GO"
+    code = "1;32" if decision is Decision.GO else "1;31"
+    lines = [
+        f"golive {report.version} | mode {report.mode} | profile {report.profile} | "
+        f"{report.duration_s:.1f} s",
+        "",
+        _paint(f"DECISION: {banner}", code, colour),
+        *_wrap(report.reason, 2),
+        "",
+        "Go/No-Go matrix",
+    ]
+    for criterion in report.criteria:
+        mark = _paint(f"{_MARK[criterion.verdict]:<12}", _COLOUR[criterion.verdict], colour)
+        lines.append(f"  {mark} {criterion.id:<14} {printable(criterion.title)}")
+    lines += ["", "Checks"]
+    for check in report.checks:
+        mark = _paint(f"{_MARK[check.verdict]:<12}", _COLOUR[check.verdict], colour)
+        lines.append(f"  {mark} {check.id:<18} {check.samples} samples")
+        figures = _figures(check)
+        if figures:
+            lines += _wrap(figures, 17)
+        lines += _wrap(check.reason, 17)
+    lines.append("")
+    if report.rollback:
+        lines.append(_paint("ROLLBACK: triggered", "1;31", colour))
+        for trigger in report.fired_triggers:
+            lines += _wrap(f"{trigger.id}: {trigger.reason}", 2)
+    else:
+        lines.append(f"Rollback: no trigger fired ({len(report.triggers)} evaluated)")
+    if report_path:
+        lines.append(f"Report: {printable(report_path)}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,161 @@
+"""run_gate: observe concurrently, judge, and return the report. It never raises."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from golive_action._version import __version__
+from golive_action.config import GateConfig
+from golive_action.model import (
+    CheckResult,
+    Criterion,
+    Decision,
+    GateReport,
+    HttpSample,
+    Observations,
+    Verdict,
+)
+from golive_action.observe.http import HttpLimits, sample_endpoint
+from golive_action.text import Redactor, one_line
+
+# Seconds kept back from the time budget for judging and writing the report.
+_REPORT_RESERVE_S = 1.0
+
+
+@dataclass(frozen=True)
+class Probe:
+    id: str
+    run: Callable[[float], list[HttpSample]]  # argument: deadline on time.monotonic()
+
+
+def plan_probes(config: GateConfig, redact: Redactor) -> tuple[list[Probe], dict[str, str]]:
+    """The probes this configuration asks for, and the ones it cannot run (with why)."""
+    limits = HttpLimits(timeout_s=config.http_timeout)
+    probes: list[Probe] = []
+    missing: dict[str, str] = {}
+    health = (
+        ("web-health", config.web_health_url, "web-url"),
+        ("executor-health", config.executor_health_url, "executor-url"),
+    )
+    for probe_id, url, input_name in health:
+        if url is None:
+            missing[probe_id] = (
+                f"input {input_name} is not set; fix: pass --{input_name} or the {input_name} input"
+            )
+            continue
+        probes.append(Probe(probe_id, _health_sampler(probe_id, url, config, limits, redact)))
+    return probes, missing
+
+
+def _health_sampler(
+    probe_id: str, url: str, config: GateConfig, limits: HttpLimits, redact: Redactor
+) -> Callable[[float], list[HttpSample]]:
+    def run(deadline: float) -> list[HttpSample]:
+        return sample_endpoint(
+            probe_id, url, config.samples, config.sample_interval, limits, redact, deadline
+        )
+
+    return run
+
+
+def observe(config: GateConfig, redact: Redactor) -> Observations:
+    """Run every probe in its own thread; the gate takes about as long as its slowest probe."""
+    started_at = time.time()
+    deadline = time.monotonic() + max(config.timeout - _REPORT_RESERVE_S, 0.1)
+    probes, probe_errors = plan_probes(config, redact)
+    results: dict[str, list[HttpSample]] = {}
+    lock = threading.Lock()
+
+    def work(probe: Probe) -> None:
+        try:
+            samples = probe.run(deadline)
+        except Exception as exc:  # a probe bug is an error verdict, never a crash
+            with lock:
+                probe_errors[probe.id] = redact(
+                    one_line(f"probe failed: {type(exc).__name__}: {exc}")
+                )
+            return
+        with lock:
+            results[probe.id] = samples
+
+    # Daemon threads: a probe stuck past the budget must not keep the process alive.
+    threads = [threading.Thread(target=work, args=(p,), daemon=True) for p in probes]
+    for thread in threads:
+        thread.start()
+    for probe, thread in zip(probes, threads, strict=True):
+        thread.join(max(deadline - time.monotonic(), 0.0))
+        if thread.is_alive():
+            with lock:
+                probe_errors[probe.id] = (
+                    "probe did not finish within the gate's time budget "
+                    f"(timeout {config.timeout:g} s)"
+                )
+    with lock:
+        return Observations(
+            started_at=started_at,
+            finished_at=time.time(),
+            http={k: list(v) for k, v in results.items() if k not in probe_errors},
+            probe_errors=dict(probe_errors),
+        )
+
+
+def run_gate(config: GateConfig) -> GateReport:
+    """Observe, judge, report. Any internal fault ends as NO-GO with an ``error`` verdict."""
+    from golive_action.judge import judge
+
+    redact = Redactor(config.secrets())
+    started = time.monotonic()
+    started_at = time.time()
+    observations = Observations(started_at=started_at, finished_at=started_at)
+    try:
+        observations = observe(config, redact)
+        judgement = judge(observations, config)
+        return GateReport(
+            decision=judgement.decision,
+            reason=judgement.reason,
+            mode=config.mode,
+            profile=config.profile,
+            started_at=_iso(started_at),
+            duration_s=time.monotonic() - started,
+            criteria=judgement.criteria,
+            checks=judgement.checks,
+            triggers=judgement.triggers,
+            observations=observations,
+            version=__version__,
+        )
+    except Exception as exc:
+        reason = redact(one_line(f"internal error: {type(exc).__name__}: {exc}"))
+        return failed_report(config, reason, started_at, time.monotonic() - started, observations)
+
+
+def failed_report(
+    config: GateConfig,
+    reason: str,
+    started_at: float,
+    duration_s: float,
+    observations: Observations | None = None,
+) -> GateReport:
+    """A closed gate: NO-GO with one ``gate`` check in error, for faults outside any probe."""
+    check = CheckResult("gate", "The gate itself", Verdict.ERROR, reason)
+    criterion = Criterion("gate", "The gate ran", Verdict.ERROR, reason, ("gate",))
+    return GateReport(
+        decision=Decision.NO_GO,
+        reason=f"gate error: {reason}",
+        mode=config.mode,
+        profile=config.profile,
+        started_at=_iso(started_at),
+        duration_s=duration_s,
+        criteria=(criterion,),
+        checks=(check,),
+        triggers=(),
+        observations=observations or Observations(started_at, started_at),
+        version=__version__,
+    )
+
+
+def _iso(unix: float) -> str:
+    return datetime.fromtimestamp(unix, tz=timezone.utc).isoformat(timespec="milliseconds")

@@ -1,0 +1,377 @@
+"""The HTTP side of the reference stack: web app, executor and BTCTurk REST, on loopback.
+
+Each app is a route table served by the standard library's threading HTTP server: the
+stack must stay a single process that starts in a blink and needs no framework.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from golive_action.sandbox.market import Market
+from golive_action.sandbox.scenarios import Scenario
+
+MAX_REQUEST_BODY = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def json_reply(status: int, document: Any, headers: dict[str, str] | None = None) -> Reply:
+    return Reply(status, json.dumps(document).encode(), "application/json", headers or {})
+
+
+Route = Callable[[Request], Reply]
+
+
+class AppServer:
+    """A route table on a ThreadingHTTPServer bound to an ephemeral loopback port."""
+
+    def __init__(
+        self,
+        name: str,
+        routes: dict[tuple[str, str], Route],
+        host: str,
+        port: int = 0,
+        delay_s: float = 0.0,
+    ) -> None:
+        self.name = name
+        handler = _handler_class(routes, delay_s)
+        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=f"sandbox-{name}", daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        host_text = host if isinstance(host, str) else host.decode()
+        if ":" in host_text:
+            host_text = f"[{host_text}]"
+        return f"http://{host_text}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+def _handler_class(
+    routes: dict[tuple[str, str], Route], delay_s: float
+) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "golive-sandbox"
+
+        def _dispatch(self) -> None:
+            parts = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_REQUEST_BODY:
+                self._send(json_reply(413, {"error": "payload_too_large"}))
+                return
+            body = self.rfile.read(length) if length else b""
+            query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+            request = Request(
+                self.command,
+                parts.path,
+                query,
+                {k.lower(): v for k, v in self.headers.items()},
+                body,
+            )
+            route = routes.get((self.command, parts.path))
+            if route is None:
+                known = any(path == parts.path for _, path in routes)
+                status = 405 if known else 404
+                reply = json_reply(
+                    status, {"error": "method_not_allowed" if known else "not_found"}
+                )
+            else:
+                reply = route(request)
+            if delay_s:
+                time.sleep(delay_s)
+            self._send(reply)
+
+        def _send(self, reply: Reply) -> None:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(reply.body)
+
+        do_GET = _dispatch
+        do_POST = _dispatch
+        do_HEAD = _dispatch
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return  # the sandbox is quiet; the gate records what matters
+
+    return Handler
+
+
+class _Counter:
+    """Per-route request counters, for faults that hit every n-th request."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] = {}
+
+    def next(self, key: str) -> int:
+        with self._lock:
+            n = self._counts.get(key, 0)
+            self._counts[key] = n + 1
+            return n
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+# --------------------------------------------------------------------------- web app
+
+
+def web_routes(scenario: Scenario, market: Market) -> dict[tuple[str, str], Route]:
+    counter = _Counter()
+
+    def faulty(key: str) -> bool:
+        every = scenario.web_5xx_every
+        return bool(every) and counter.next(key) % every == 0
+
+    def health(request: Request) -> Reply:
+        if faulty("health"):
+            return json_reply(500, {"ok": False, "error": "upstream request timed out"})
+        return json_reply(
+            200, {"ok": True, "service": "web-next", "now": _now_ms(), "runtime": "nodejs"}
+        )
+
+    def healthz(request: Request) -> Reply:
+        if faulty("healthz"):
+            return json_reply(500, {"ok": False, "error": "upstream request timed out"})
+        return json_reply(200, {"ok": True, "ts": _now_ms()})
+
+    def page(request: Request) -> Reply:
+        if faulty("page"):
+            return Reply(500, b"<!doctype html><h1>500 - Internal Server Error</h1>", "text/html")
+        return Reply(200, render_page(scenario, market).encode(), "text/html; charset=utf-8")
+
+    def flags(request: Request) -> Reply:
+        return json_reply(200, {"NEXT_PUBLIC_WS_ENABLED": scenario.ws_enabled})
+
+    def ticker(request: Request) -> Reply:
+        symbol = request.query.get("symbol", "BTCTRY").upper()
+        if faulty("ticker"):
+            return json_reply(502, {"error": "upstream_failed", "status": 500, "symbol": symbol})
+        if symbol not in market.pairs():
+            return json_reply(400, {"error": "invalid_symbol"})
+        now = _now_ms()
+        raw = market.rest_ticker(symbol, now)
+        if scenario.ticker_mock:
+            return json_reply(
+                200,
+                {
+                    "ok": True,
+                    "mock": True,
+                    "symbol": symbol,
+                    "bid": raw["bid"],
+                    "ask": raw["ask"],
+                    "last": raw["last"],
+                    "ts": now,
+                },
+            )
+        body = {"data": [raw], "success": True, "message": None, "code": 0}
+        return json_reply(
+            200,
+            {"ok": True, "symbol": symbol, "data": body, "source": "btcturk", "timestamp": now},
+        )
+
+    def orderbook(request: Request) -> Reply:
+        symbol = request.query.get("symbol", "BTCTRY").upper()
+        if symbol not in market.pairs():
+            return json_reply(400, {"error": "invalid_symbol"})
+        depth = _int_param(request.query.get("depth"), 50, 1, 1000)
+        data = market.rest_orderbook(symbol, depth, _now_ms())
+        return json_reply(200, {"success": True, "message": None, "code": 0, "data": data})
+
+    return {
+        ("GET", "/"): page,
+        ("GET", "/btcturk"): page,
+        ("GET", "/api/public/health"): health,
+        ("GET", "/api/public/healthz"): healthz,
+        ("GET", "/api/public/flags"): flags,
+        ("GET", "/api/public/btcturk/ticker"): ticker,
+        ("GET", "/api/public/btcturk/orderbook"): orderbook,
+    }
+
+
+def render_page(scenario: Scenario, market: Market) -> str:
+    """The /btcturk page as the server renders it: the inlined flag and the status pill."""
+    flag = "true" if scenario.ws_enabled else "false"
+    ticker = market.rest_ticker("BTCTRY", _now_ms())
+    if scenario.ws_enabled:
+        pill = (
+            '<span class="pill pill-green" data-testid="ws-pill" data-ws-status="OPEN" '
+            'title="WebSocket latency: measured in the browser">WS</span>'
+        )
+        mode = "ws"
+    else:
+        pill = (
+            '<span class="pill pill-live" data-testid="feed-pill" data-feed-mode="polling">'
+            "Canlı</span>"
+        )
+        mode = "polling"
+    env = json.dumps({"NEXT_PUBLIC_WS_ENABLED": flag})
+    spread = ticker["ask"] - ticker["bid"]
+    return (
+        '<!doctype html>\n<html lang="tr"><head><meta charset="utf-8">'
+        "<title>BTCTurk | Spark</title></head>\n<body>\n"
+        f'<script id="__NEXT_DATA__" type="application/json">{{"runtimeConfig":{env}}}</script>\n'
+        f'<header data-feed-mode="{mode}">{pill}</header>\n'
+        '<section data-testid="spread-card">'
+        f'<span data-field="bid">{html.escape(str(ticker["bid"]))}</span> '
+        f'<span data-field="ask">{html.escape(str(ticker["ask"]))}</span> '
+        f'<span data-field="spread">{spread:g}</span></section>\n'
+        "</body></html>\n"
+    )
+
+
+def _int_param(text: str | None, default: int, low: int, high: int) -> int:
+    try:
+        value = int(text) if text is not None else default
+    except ValueError:
+        value = default
+    return max(low, min(high, value))
+
+
+# --------------------------------------------------------------------------- executor
+
+
+def executor_routes(
+    scenario: Scenario, metrics_text: Callable[[], bytes], token: str | None
+) -> dict[tuple[str, str], Route]:
+    started = time.monotonic()
+    down = scenario.executor_status != 200
+
+    def unavailable() -> Reply:
+        return json_reply(
+            scenario.executor_status,
+            {"ok": False, "error": "executor unavailable: database connection refused"},
+        )
+
+    def health(request: Request) -> Reply:
+        if down:
+            return unavailable()
+        return json_reply(
+            200,
+            {
+                "ok": True,
+                "service": "executor",
+                "pid": os.getpid(),
+                "uptimeSec": round(time.monotonic() - started, 1),
+                "now": _now_ms(),
+            },
+        )
+
+    def canary(request: Request) -> Reply:
+        auth = request.headers.get("authorization", "")
+        given = auth[7:] if auth.startswith("Bearer ") else ""
+        if not given or (token is not None and given != token):
+            return json_reply(
+                401, {"error": "Unauthorized", "message": "missing or invalid bearer token"}
+            )
+        if down:
+            return unavailable()
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            return json_reply(400, {"error": "ValidationError", "message": "body is not JSON"})
+        if not isinstance(body, dict) or not body.get("name"):
+            return json_reply(
+                400, {"error": "ValidationError", "message": "Missing required fields: name"}
+            )
+        return json_reply(200, canary_result(scenario))
+
+    def metrics(request: Request) -> Reply:
+        if down:
+            return unavailable()
+        return Reply(200, metrics_text(), "text/plain; version=0.0.4; charset=utf-8")
+
+    return {
+        ("GET", "/health"): health,
+        ("POST", "/canary/run"): canary,
+        ("GET", "/metrics"): metrics,
+    }
+
+
+def canary_result(scenario: Scenario) -> dict[str, Any]:
+    names = ("ticker-fresh", "orderbook-depth", "ws-subscribe", "spread-sane", "order-dry-run")
+    failing = set() if scenario.canary_ok else {"ws-subscribe", "spread-sane"}
+    results = [
+        {"name": n, "ok": n not in failing, "latencyMs": 12.0 + 7 * i}
+        | ({"error": f"{n} did not complete"} if n in failing else {})
+        for i, n in enumerate(names)
+    ]
+    body: dict[str, Any] = {"ok": not failing, "n": len(results), "results": results}
+    if failing:
+        body["error"] = f"{len(failing)} of {len(results)} canary checks failed: " + ", ".join(
+            sorted(failing)
+        )
+    return body
+
+
+# --------------------------------------------------------------------------- BTCTurk REST
+
+
+def btcturk_routes(market: Market) -> dict[tuple[str, str], Route]:
+    def ticker(request: Request) -> Reply:
+        now = _now_ms()
+        pair = request.query.get("pairSymbol")
+        if pair is None:
+            data = [market.rest_ticker(p, now) for p in market.pairs()]
+        elif pair.upper() in market.pairs():
+            data = [market.rest_ticker(pair.upper(), now)]
+        else:
+            return json_reply(
+                400, {"data": None, "success": False, "message": "Invalid pair symbol", "code": 1}
+            )
+        return json_reply(200, {"data": data, "success": True, "message": None, "code": 0})
+
+    def orderbook(request: Request) -> Reply:
+        pair = (request.query.get("pairSymbol") or "").upper()
+        if pair not in market.pairs():
+            return json_reply(
+                400, {"data": None, "success": False, "message": "Invalid pair symbol", "code": 1}
+            )
+        limit = _int_param(request.query.get("limit"), 100, 1, 1000)
+        data = market.rest_orderbook(pair, limit, _now_ms())
+        return json_reply(200, {"success": True, "message": None, "code": 0, "data": data})
+
+    return {("GET", "/api/v2/ticker"): ticker, ("GET", "/api/v2/orderbook"): orderbook}

@@ -1,0 +1,88 @@
+"""Scenarios of the reference stack (DESIGN.md 4.2): each a fault that a real deployment has."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    # What `golive demo` must decide, by mode ("go-live" and "rollback").
+    expect_go_live: str = "no-go"
+    expect_rollback: str = "no-go"
+    # Web app
+    ws_enabled: bool = True  # NEXT_PUBLIC_WS_ENABLED as built
+    web_5xx_every: int = 0  # every n-th request of each web route answers 500 (0: never)
+    ticker_mock: bool = False  # the ticker proxy serves {"mock": true, ...}
+    # Executor
+    executor_status: int = 200  # status of /health, /canary/run and /metrics
+    canary_ok: bool = True
+    ingest_latency_ms: float = 40.0  # centre of the executor's event-to-store latency
+    # WebSocket feed
+    ws_upgrade_status: int | None = None  # answer the upgrade with this status instead of 101
+    ws_inbound_delay_s: float = 0.0  # delay of everything the server reads (pings included)
+    ws_close_after_s: float | None = None  # close every connection this long after it opens
+    ws_silent: bool = False  # answer subscriptions, then send no feed message at all
+    trade_time_lag_ms: float = 0.0  # trades carry a time D this far in the past
+    # Any HTTP answer
+    http_delay_s: float = 0.0
+
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        Scenario("healthy", "everything up and fast", expect_go_live="go"),
+        Scenario(
+            "slow-ws",
+            "the feed answers pings after 1.2 s (latency over the limit)",
+            ws_inbound_delay_s=1.2,
+        ),
+        Scenario(
+            "flapping",
+            "the feed drops every connection 2 s after it opens (reconnect storm)",
+            ws_close_after_s=2.0,
+        ),
+        Scenario(
+            "stale-feed",
+            "the feed accepts subscriptions, then sends nothing",
+            ws_silent=True,
+        ),
+        Scenario(
+            "outage",
+            "the executor answers 503 on health, canary and metrics",
+            executor_status=503,
+        ),
+        Scenario(
+            "error-burst",
+            "one request in four to the web app answers 500",
+            web_5xx_every=4,
+        ),
+        Scenario(
+            "mock-ticker",
+            'the ticker proxy serves mock data ("mock": true)',
+            ticker_mock=True,
+        ),
+        Scenario(
+            "no-upgrade",
+            "the WebSocket upgrade is refused (426), as behind a proxy without the upgrade map",
+            ws_upgrade_status=426,
+        ),
+        Scenario(
+            "canary-fail",
+            "the canary answers ok: false",
+            canary_ok=False,
+        ),
+        Scenario(
+            "rollback",
+            "WebSocket flag off: the UI polls and shows Canlı",
+            ws_enabled=False,
+            expect_rollback="go",
+        ),
+    )
+}
+
+
+def scenario_names() -> list[str]:
+    return list(SCENARIOS)
