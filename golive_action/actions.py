@@ -45,7 +45,7 @@ def format_outputs(outputs: Mapping[str, str]) -> str:
             lines.append(f"{name}<<{delimiter}\n{value}\n{delimiter}")
         else:
             lines.append(f"{name}={value}")
-    return "\n".join(lines) + "\n"
+    return "".join(line + "\n" for line in lines)
 
 
 def write_outputs(outputs: Mapping[str, str], environ: Mapping[str, str] | None = None) -> bool:

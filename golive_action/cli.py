@@ -9,6 +9,7 @@ import os
 import secrets
 import signal
 import sys
+import textwrap
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -229,7 +230,8 @@ def _cmd_demo(
             }
         )
         config = load_config(flags, environ, args.config)
-        print(f"golive demo: scenario '{scenario.name}': {scenario.description}", file=out)
+        intro = f"golive demo: scenario '{scenario.name}': {scenario.description}"
+        print(textwrap.fill(intro, 80, subsequent_indent="  "), file=out)
         from golive_action.runner import run_gate
 
         report = run_gate(config)

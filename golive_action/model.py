@@ -10,7 +10,15 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
 
+from golive_action.text import one_line
+
 REPORT_SCHEMA_ID = "golive-report/1"
+REASON_LIMIT = 1000
+
+
+def _one_line_reason(obj: Any) -> None:
+    """Reasons are one line by contract, whatever text a server put into them."""
+    object.__setattr__(obj, "reason", one_line(obj.reason, REASON_LIMIT))
 
 
 class Verdict(str, Enum):
@@ -118,6 +126,9 @@ class CheckResult:
     metrics: dict[str, Any] = field(default_factory=dict)
     thresholds: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        _one_line_reason(self)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -140,6 +151,9 @@ class Criterion:
     reason: str
     checks: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        _one_line_reason(self)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -159,6 +173,9 @@ class RollbackTrigger:
     reason: str
     evidence: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        _one_line_reason(self)
+
 
 @dataclass(frozen=True)
 class GateReport:
@@ -175,6 +192,9 @@ class GateReport:
     triggers: tuple[RollbackTrigger, ...]
     observations: Observations
     version: str
+
+    def __post_init__(self) -> None:
+        _one_line_reason(self)
 
     @property
     def rollback(self) -> bool:

@@ -62,8 +62,9 @@ class AppServer:
         handler = _handler_class(routes, delay_s)
         self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
+        # A short poll interval: shutdown() waits for one poll, and tests start many stacks.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"sandbox-{name}", daemon=True
+            target=self._server.serve_forever, args=(0.05,), name=f"sandbox-{name}", daemon=True
         )
 
     @property

@@ -171,6 +171,7 @@ class FeedServer:
             logger=self._logger,
             compression=None,
             max_size=64 * 1024,
+            close_timeout=1,
             **options,
         )
         self.port = next(iter(server.sockets)).getsockname()[1]

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from golive_action.cli import main
+from golive_action.sandbox.stack import ReferenceStack
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run_cli(tmp_path) -> Callable[..., CliResult]:
+    """Run `golive ...` in-process with a clean environment (plus what the test gives)."""
+
+    def run(*argv: str, env: dict[str, str] | None = None) -> CliResult:
+        out, err = io.StringIO(), io.StringIO()
+        code = main(list(argv), environ=dict(env or {}), stdout=out, stderr=err)
+        return CliResult(code, out.getvalue(), err.getvalue())
+
+    return run
+
+
+@pytest.fixture
+def stack() -> Iterator[Callable[..., ReferenceStack]]:
+    """Start reference stacks by scenario; every one is stopped after the test."""
+    started: list[ReferenceStack] = []
+
+    def start(scenario: str = "healthy", **kwargs: object) -> ReferenceStack:
+        s = ReferenceStack(scenario, **kwargs).start()  # type: ignore[arg-type]
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        s.stop()
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path, monkeypatch) -> None:
+    """Reports land in the test's own folder, never in the work tree."""
+    monkeypatch.chdir(tmp_path)

@@ -1,0 +1,240 @@
+"""The command line, end to end: exit codes, one-line errors, files written, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from golive_action.report.jsonreport import report_problems
+from golive_action.report.outputs import OUTPUT_NAMES
+from tests.faulty import closed_port, http_server, reply
+
+TOKEN = "tok-DISTINCTIVE-9f3b2c"
+
+
+def read_outputs(path: Path) -> dict[str, str]:
+    """Parse a GITHUB_OUTPUT file the way the runner does (name=value and heredoc)."""
+    outputs: dict[str, str] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        text = handle.read()
+    assert text == "" or text.endswith("\n")
+    lines = text[:-1].split("\n") if text else []  # the runner splits on \n only
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            end = lines.index(delimiter, i + 1)
+            outputs[name] = "\n".join(lines[i + 1 : end])
+            i = end + 1
+        else:
+            name, value = line.split("=", 1)
+            outputs[name] = value
+            i += 1
+    return outputs
+
+
+def actions_env(tmp_path: Path) -> dict[str, str]:
+    out = tmp_path / "github_output"
+    summary = tmp_path / "step_summary"
+    out.touch()
+    summary.touch()
+    return {"GITHUB_OUTPUT": str(out), "GITHUB_STEP_SUMMARY": str(summary)}
+
+
+def test_version(run_cli):
+    result = run_cli("--version")
+    assert result.code == 0
+
+
+def test_demo_healthy_is_go(run_cli, tmp_path):
+    env = actions_env(tmp_path)
+    result = run_cli("demo", "--samples", "3", "--report", "r/report.json", env=env)
+    assert result.code == 0, result.out + result.err
+    assert "DECISION: GO" in result.out
+    document = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report_problems(document) == []
+    assert document["decision"] == "go"
+    outputs = read_outputs(Path(env["GITHUB_OUTPUT"]))
+    assert set(outputs) == set(OUTPUT_NAMES)
+    assert outputs["decision"] == "go" and outputs["passed"] == "true"
+    assert outputs["rollback"] == "false" and outputs["rollback-reasons"] == "[]"
+    assert outputs["health-rate"] == "100.00"
+    assert outputs["report"] == "r/report.json"
+    summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+    assert "GO" in summary and "| ✅ | Smoke tests PASS (`smoke`)" in summary
+
+
+def test_demo_outage_is_no_go_naming_the_executor_health_check(run_cli):
+    result = run_cli("demo", "--scenario", "outage", "--samples", "2")
+    assert result.code == 1
+    assert "DECISION: NO-GO" in result.out
+    assert "executor-health" in result.out and "HTTP 503" in result.out
+    document = json.loads(Path("golive-report.json").read_text())
+    failing = [c["id"] for c in document["checks"] if c["verdict"] != "pass"]
+    assert failing == ["executor-health"]
+
+
+def test_terminal_report_fits_80_columns(run_cli):
+    result = run_cli("demo", "--scenario", "outage", "--samples", "2")
+    assert max(len(line) for line in result.out.splitlines()) <= 80
+
+
+@pytest.mark.parametrize(
+    ("argv", "names"),
+    [
+        (["--ws-url", "http://x"], "'ws-url'"),
+        (["--samples", "-3"], "'samples'"),
+        (["--mode", "golive"], "'mode'"),
+        (["--duration", "abc"], "'duration'"),
+        (["--config", "/no/such/file.yml"], "config file '/no/such/file.yml'"),
+        (["--wsurl", "ws://x"], "unknown input 'wsurl'"),
+        (["--samples"], "--samples"),
+        (["--commit-status", "yes"], "'commit-status'"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(run_cli, tmp_path, argv, names):
+    env = actions_env(tmp_path)
+    result = run_cli("run", *argv, env=env)
+    assert result.code == 2
+    lines = result.err.splitlines()
+    assert len(lines) == 1, result.err
+    assert names in lines[0] and "fix:" in lines[0]
+    assert "Traceback" not in result.err + result.out
+
+
+def test_config_errors_still_fail_closed(run_cli, tmp_path):
+    env = actions_env(tmp_path)
+    result = run_cli("run", "--samples", "-3", "--report", "closed.json", env=env)
+    assert result.code == 2
+    outputs = read_outputs(Path(env["GITHUB_OUTPUT"]))
+    assert outputs["decision"] == "no-go" and outputs["passed"] == "false"
+    document = json.loads(Path("closed.json").read_text())
+    assert document["decision"] == "no-go" and report_problems(document) == []
+    assert "NO-GO" in Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+
+
+def test_invalid_config_file_exits_2(run_cli, tmp_path):
+    bad = tmp_path / "gate.yml"
+    bad.write_text("samples: [1,\n")
+    result = run_cli("run", "--config", str(bad))
+    assert result.code == 2 and "not valid YAML" in result.err and len(result.err.splitlines()) == 1
+
+
+def test_refused_connection_is_no_go_with_an_error_verdict(run_cli):
+    port = closed_port()
+    result = run_cli(
+        "run",
+        "--web-url",
+        f"http://127.0.0.1:{port}",
+        "--executor-url",
+        f"http://127.0.0.1:{port}",
+        "--samples",
+        "1",
+    )
+    assert result.code == 1
+    assert "ERROR" in result.out and "connection refused" in result.out
+    assert "Traceback" not in result.out + result.err
+
+
+def test_config_file_and_env_reach_the_gate(run_cli, tmp_path, stack):
+    s = stack("healthy")
+    config = tmp_path / "gate.json"
+    config.write_text(json.dumps({"web-url": "http://127.0.0.1:9", "samples": 2}))
+    env = {"INPUT_WEB_URL": s.urls["web_url"], "GOLIVE_EXECUTOR_URL": s.urls["executor_url"]}
+    result = run_cli("run", "--config", str(config), "--sample-interval", "0", env=env)
+    assert result.code == 0, result.out
+    document = json.loads(Path("golive-report.json").read_text())
+    assert document["checks"][0]["samples"] == 2  # from the file; the URL from the environment
+
+
+def test_token_never_appears_anywhere(run_cli, tmp_path):
+    echo = json.dumps({"ok": True, "echo": f"Bearer {TOKEN}"}).encode()
+    env = {**actions_env(tmp_path), "GITHUB_ACTIONS": "true", "INPUT_SPARK_API_TOKEN": TOKEN}
+    with http_server(reply(200, echo)) as base:
+        result = run_cli(
+            "run",
+            "--web-url",
+            base,
+            "--executor-url",
+            base,
+            "--samples",
+            "1",
+            "--report",
+            "tok.json",
+            env=env,
+        )
+    assert result.code == 0
+    # Masked first, as the runner needs; then never written in clear.
+    first, *rest = result.out.splitlines()
+    assert first == f"::add-mask::{TOKEN}"
+    for text in (
+        "\n".join(rest),
+        result.err,
+        Path("tok.json").read_text(),
+        Path(env["GITHUB_OUTPUT"]).read_text(),
+        Path(env["GITHUB_STEP_SUMMARY"]).read_text(),
+    ):
+        assert TOKEN not in text
+
+
+def test_untrusted_text_never_prints_as_a_workflow_command(run_cli, tmp_path):
+    hostile = b"::set-output name=decision::go\n##[set-output name=passed]true\n::error::pwned"
+    with http_server(reply(503, hostile, "text/plain")) as base:
+        result = run_cli("run", "--web-url", base, "--executor-url", base, "--samples", "1")
+    assert result.code == 1
+    for line in result.out.splitlines():
+        assert not line.strip().startswith("::")
+        assert "##[" not in line
+
+
+def test_python_m_and_console_script_agree():
+    by_module = subprocess.run(
+        [sys.executable, "-m", "golive_action", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert by_module.stdout.startswith("golive ")
+
+
+def test_sandbox_prints_its_urls_and_stops_on_sigterm(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "golive_action", "sandbox", "--scenario", "outage"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        first = json.loads(proc.stdout.readline())
+        assert {"web_url", "executor_url", "btcturk_url", "ws_url"} <= set(first)
+        assert first["ws_url"].startswith("ws://127.0.0.1:")
+        assert requests.get(first["executor_url"] + "/health", timeout=5).status_code == 503
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+        assert "Traceback" not in proc.stderr.read() if proc.stderr else True
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_sandbox_refuses_a_busy_port(run_cli):
+    with http_server(reply(200, b"")) as base:
+        port = base.rsplit(":", 1)[1]
+        result = run_cli("sandbox", "--port", port)
+    assert result.code == 2 and "cannot listen" in result.err
+
+
+def test_demo_refuses_an_unknown_scenario(run_cli):
+    result = run_cli("demo", "--scenario", "meltdown")
+    assert result.code == 2 and "unknown scenario 'meltdown'" in result.err

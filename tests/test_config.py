@@ -1,0 +1,217 @@
+"""Config: precedence of the sources, coercion, validation and its one-line errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from golive_action.config import (
+    ConfigError,
+    GateConfig,
+    Secret,
+    input_specs,
+    load_config,
+    load_config_schema,
+)
+
+TOKEN = "tok-3f9a-DISTINCTIVE-77"
+
+
+def write(tmp_path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+# ----------------------------------------------------------------------------- precedence
+
+
+@pytest.mark.parametrize(
+    ("flags", "env", "file", "expected"),
+    [
+        ({}, {}, None, 5),  # default
+        ({}, {}, {"samples": 7}, 7),  # file over default
+        ({}, {"GOLIVE_SAMPLES": "8"}, {"samples": 7}, 8),  # env over file
+        ({}, {"INPUT_SAMPLES": "9", "GOLIVE_SAMPLES": "8"}, None, 9),  # INPUT_ over GOLIVE_
+        ({"samples": "10"}, {"INPUT_SAMPLES": "9"}, {"samples": 7}, 10),  # flag over all
+        ({}, {"INPUT_SAMPLES": ""}, {"samples": 7}, 7),  # empty env is "not given"
+        ({"samples": ""}, {"INPUT_SAMPLES": "9"}, None, 9),  # empty flag is "not given"
+    ],
+)
+def test_precedence(tmp_path, flags, env, file, expected):
+    path = write(tmp_path, "c.json", json.dumps(file)) if file is not None else None
+    assert load_config(flags, env, path).samples == expected
+
+
+def test_plain_env_names_and_docker_style_input_names():
+    env = {
+        "SPARK_API_URL": "https://spark.example.com",
+        "INPUT_WEB-URL": "https://web.example.com",
+        "GITHUB_TOKEN": "gh-token-123",
+    }
+    config = load_config({}, env)
+    assert config.spark_api_url == "https://spark.example.com"
+    assert config.web_url == "https://web.example.com"
+    assert config.github_token == Secret("gh-token-123")
+
+
+def test_yaml_file_and_types(tmp_path):
+    path = write(
+        tmp_path,
+        "gate.yml",
+        "mode: rollback\nprofile: prod\nduration: 12.5\ncommit-status: true\n"
+        "ws-url: wss://feed.example.com\nhealth-rate-min: 99\n",
+    )
+    config = load_config({}, {}, path)
+    assert config.mode == "rollback"
+    assert config.profile == "prod"
+    assert config.duration == 12.5
+    assert config.commit_status is True
+    assert config.ws_url == "wss://feed.example.com"
+    assert isinstance(config.health_rate_min, float)
+
+
+def test_profile_sets_the_latency_limit():
+    assert load_config({"profile": "local"}, {}).ws_latency_limit_ms == 300
+    assert load_config({"profile": "prod"}, {}).ws_latency_limit_ms == 800
+    assert (
+        load_config({"profile": "prod", "ws-latency-max-ms": "450"}, {}).ws_latency_limit_ms == 450
+    )
+
+
+def test_checklist_defaults():
+    config = load_config({}, {})
+    assert config.ws_open_max_s == 5
+    assert config.event_latency_p95_max_ms == 1000
+    assert config.health_rate_min == 99.5
+    assert config.canary_rate_min == 95
+    assert config.canary_window == 7
+    assert config.ws_reconnects_max_per_min == 10
+    assert config.ws_rollback_latency_ms == 1000
+
+
+def test_derived_urls():
+    config = load_config({"web-url": "https://web.example.com/", "ws-pair": "ETHTRY"}, {})
+    assert config.web_health_url == "https://web.example.com/api/public/health"
+    assert (
+        config.ticker_endpoint == "https://web.example.com/api/public/btcturk/ticker?symbol=ETHTRY"
+    )
+
+
+# ----------------------------------------------------------------------------- errors
+
+BAD_INPUTS = [
+    # (flags, env, file text or None, words the one-line message must hold)
+    ({"ws-url": "http://x"}, {}, None, ["'ws-url'", "--ws-url", "ws://"]),
+    ({"web-url": "ws://x"}, {}, None, ["'web-url'", "http://"]),
+    ({"web-url": "https://"}, {}, None, ["'web-url'"]),
+    ({"web-url": "https://exa mple.com"}, {}, None, ["'web-url'"]),
+    ({"web-url": "https://example.com:99999"}, {}, None, ["'web-url'"]),
+    ({"samples": "-3"}, {}, None, ["'samples'", "-3", "minimum"]),
+    ({"samples": "2.5"}, {}, None, ["'samples'", "whole number"]),
+    ({"mode": "golive"}, {}, None, ["'mode'", "go-live, rollback, monitor"]),
+    ({"profile": "staging"}, {}, None, ["'profile'", "local"]),
+    ({"duration": "abc"}, {}, None, ["'duration'", "not a number"]),
+    ({"duration": "0"}, {}, None, ["'duration'", "greater than 0"]),
+    ({"duration": "nan"}, {}, None, ["'duration'", "not a number"]),
+    ({"health-rate-min": "101"}, {}, None, ["'health-rate-min'", "maximum"]),
+    ({"commit-status": "yes"}, {}, None, ["'commit-status'", "true or false"]),
+    ({"commit-status": "True"}, {}, None, ["'commit-status'"]),
+    ({"ws-pair": "btc-try"}, {}, None, ["'ws-pair'"]),
+    ({}, {"INPUT_SAMPLES": "many"}, None, ["'samples'", "environment INPUT_SAMPLES"]),
+    ({}, {}, '{"samples": "x"', ["config file", "not valid JSON", "line 1"]),
+    ({}, {}, "[1, 2]", ["config file", "mapping"]),
+    ({}, {}, '{"wsurl": "ws://x"}', ["unknown input 'wsurl'", "did you mean 'ws-url'"]),
+    ({}, {}, '{"samples": true}', ["'samples'", "config file"]),
+    ({"nonsense": "1"}, {}, None, ["unknown input 'nonsense'"]),
+]
+
+
+@pytest.mark.parametrize(("flags", "env", "file_text", "words"), BAD_INPUTS)
+def test_bad_input_is_one_line_naming_the_input(tmp_path, flags, env, file_text, words):
+    path = write(tmp_path, "c.json", file_text) if file_text is not None else None
+    with pytest.raises(ConfigError) as info:
+        load_config(flags, env, path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert "fix:" in message
+    for word in words:
+        assert word in message
+
+
+def test_bad_yaml_names_the_line(tmp_path):
+    path = write(tmp_path, "c.yaml", "mode: go-live\nsamples: [1,\n")
+    with pytest.raises(ConfigError, match=r"not valid YAML \(line \d+"):
+        load_config({}, {}, path)
+
+
+def test_unreadable_file(tmp_path):
+    with pytest.raises(ConfigError, match="cannot be read"):
+        load_config({}, {}, str(tmp_path / "missing.yml"))
+
+
+# ----------------------------------------------------------------------------- secrets
+
+
+def test_tokens_never_shown_by_repr_or_str():
+    config = load_config({"spark-api-token": TOKEN, "github-token": TOKEN + "x"}, {})
+    assert TOKEN not in repr(config)
+    assert TOKEN not in str(config)
+    assert TOKEN not in repr(config.spark_api_token)
+    assert config.spark_api_token is not None
+    assert config.spark_api_token.reveal() == TOKEN
+    assert set(config.secrets()) == {TOKEN, TOKEN + "x"}
+
+
+def test_token_never_shown_in_errors(tmp_path):
+    # A token that breaks a rule: the message names the input, never the value.
+    schema = load_config_schema()
+    assert schema["properties"]["spark-api-token"]["x-secret"] is True
+    path = write(tmp_path, "c.json", json.dumps({"spark-api-token": 12345678}))
+    with pytest.raises(ConfigError) as info:
+        load_config({}, {}, path)
+    assert "12345678" not in str(info.value)
+    assert "'spark-api-token'" in str(info.value)
+
+
+# ----------------------------------------------------------------------------- one list of inputs
+
+
+def test_every_schema_input_is_a_config_field_and_back():
+    fields = {f.name for f in dataclasses.fields(GateConfig)}
+    assert {spec.attr for spec in input_specs().values()} == fields
+
+
+def test_schema_defaults_match_dataclass_defaults():
+    defaults = GateConfig()
+    for spec in input_specs().values():
+        assert getattr(defaults, spec.attr) == spec.default, spec.name
+
+
+def test_every_input_is_described_with_a_fix():
+    for spec in input_specs().values():
+        assert spec.description, spec.name
+        assert "x-fix" in spec.schema, spec.name
+
+
+def test_issue_inputs_are_declared():
+    names = set(input_specs())
+    required = {
+        "mode",
+        "profile",
+        "web-url",
+        "executor-url",
+        "ticker-url",
+        "ws-url",
+        "ws-pair",
+        "duration",
+        "samples",
+        "report",
+        "spark-api-url",
+        "spark-api-token",
+        "canary-file",
+        "github-token",
+    }
+    assert required <= names

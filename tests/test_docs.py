@@ -1,0 +1,33 @@
+"""The README stays in step with the code: every input, output and scenario is documented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from golive_action.config import input_specs
+from golive_action.report.outputs import OUTPUT_NAMES
+from golive_action.sandbox.scenarios import SCENARIOS
+
+README = (Path(__file__).parent.parent / "README.md").read_text()
+
+
+def test_every_input_is_in_the_readme():
+    for name in input_specs():
+        assert f"| `{name}` |" in README, name
+
+
+def test_every_output_is_in_the_readme():
+    for name in OUTPUT_NAMES:
+        assert f"| `{name}` |" in README, name
+
+
+def test_every_scenario_is_in_the_readme():
+    for name in SCENARIOS:
+        assert f"| `{name}` |" in README, name
+
+
+def test_the_two_commands_are_there():
+    assert ".venv/bin/golive demo" in README
+    assert "bash scripts/test" in README
+    ci = (Path(__file__).parent.parent / ".ci" / "run").read_text()
+    assert "scripts/test" in ci

@@ -1,0 +1,102 @@
+"""The HTTP probe against real faulty servers: every fault is a recorded sample, never a raise."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from golive_action.observe.http import HttpLimits, fetch, new_session, sample_endpoint
+from golive_action.text import Redactor
+from tests.faulty import closed_port, drip, http_server, reply, silent_server
+
+
+def get(url: str, **limits: float) -> object:
+    lim = HttpLimits(**limits)  # type: ignore[arg-type]
+    with new_session(lim) as session:
+        return fetch(session, "web-health", url, lim, Redactor(["tok-SECRET-1"]))
+
+
+def test_ok_response_is_recorded_with_latency():
+    with http_server(reply(200, b'{"ok": true}')) as base:
+        s = get(base + "/h")
+    assert s.status == 200 and s.body == '{"ok": true}' and s.error is None
+    assert s.elapsed_ms is not None and s.elapsed_ms > 0
+    assert s.content_type == "application/json"
+
+
+def test_connection_refused():
+    s = get(f"http://127.0.0.1:{closed_port()}/h")
+    assert (s.error_kind, s.error) == ("refused", "connection refused")
+    assert s.status is None
+
+
+def test_dns_failure():
+    s = get("http://no-such-host.invalid/h")
+    assert s.error_kind == "dns"
+
+
+def test_read_timeout():
+    with silent_server() as base:
+        s = get(base + "/h", timeout_s=0.3)
+    assert s.error_kind == "timeout"
+    assert "0.3 s" in (s.error or "")
+
+
+def test_body_over_the_cap():
+    with http_server(reply(200, b"x" * 5000)) as base:
+        s = get(base + "/h", body_cap=1000)
+    assert s.error_kind == "too-large"
+    assert s.status == 200
+
+
+def test_slow_drip_body_is_cut_at_the_timeout():
+    with http_server(drip(chunks=40, pause_s=0.05)) as base:
+        s = get(base + "/h", timeout_s=0.5)
+    assert s.error_kind == "timeout"
+
+
+def test_redirect_loop():
+    with http_server(reply(302, b"", headers={"Location": "/again"})) as base:
+        s = get(base + "/h")
+    assert s.error_kind == "redirect"
+
+
+def test_redirect_to_another_scheme():
+    with http_server(reply(302, b"", headers={"Location": "ftp://127.0.0.1/x"})) as base:
+        s = get(base + "/h")
+    assert s.error_kind == "redirect"
+    assert "not http or https" in (s.error or "")
+
+
+def test_secret_echoed_by_a_server_is_redacted():
+    with http_server(reply(200, b'{"ok": true, "echo": "Bearer tok-SECRET-1"}')) as base:
+        s = get(base + "/h")
+    assert "tok-SECRET-1" not in s.body
+    assert "***" in s.body
+
+
+def test_sampling_keeps_a_fixed_schedule_and_stops_at_the_deadline():
+    with http_server(reply(200, b'{"ok": true}')) as base:
+        samples = sample_endpoint(
+            "web-health", base, 3, 0.05, HttpLimits(timeout_s=2), Redactor(), time.monotonic() + 60
+        )
+        assert len(samples) == 3
+        assert samples[0].at <= samples[1].at <= samples[2].at
+        stopped = sample_endpoint(
+            "web-health",
+            base,
+            100,
+            1.0,
+            HttpLimits(timeout_s=2),
+            Redactor(),
+            time.monotonic() + 0.5,
+        )
+    assert 1 <= len(stopped) < 100
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_server_errors_are_responses_not_errors(status):
+    with http_server(reply(status, b'{"ok": false}')) as base:
+        s = get(base + "/h")
+    assert s.status == status and s.error is None

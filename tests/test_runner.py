@@ -1,0 +1,96 @@
+"""run_gate never raises and fails closed: probe faults become error verdicts."""
+
+from __future__ import annotations
+
+import threading
+
+from golive_action import runner
+from golive_action.config import load_config
+from golive_action.model import Decision, Verdict
+from golive_action.runner import Probe, run_gate
+
+
+def test_a_probe_that_raises_becomes_an_error_verdict(monkeypatch, stack):
+    s = stack("healthy")
+    original = runner.plan_probes
+
+    def plan(config, redact):
+        probes, missing = original(config, redact)
+
+        def boom(deadline):
+            raise RuntimeError("probe exploded with secret-token-123")
+
+        return [
+            Probe("executor-health", boom),
+            *[p for p in probes if p.id != "executor-health"],
+        ], missing
+
+    monkeypatch.setattr(runner, "plan_probes", plan)
+    config = load_config(
+        {
+            "web-url": s.urls["web_url"],
+            "executor-url": s.urls["executor_url"],
+            "samples": "1",
+            "spark-api-token": "secret-token-123",
+        },
+        {},
+    )
+    report = run_gate(config)
+    check = report.check("executor-health")
+    assert check is not None and check.verdict is Verdict.ERROR
+    assert "RuntimeError: probe exploded" in check.reason
+    assert "secret-token-123" not in check.reason  # redacted
+    assert report.decision is Decision.NO_GO
+    assert report.check("web-health").verdict is Verdict.PASS
+
+
+def test_a_probe_past_the_time_budget_is_an_error_and_the_gate_returns(monkeypatch):
+    release = threading.Event()
+
+    def plan(config, redact):
+        def hang(deadline):
+            release.wait(30)
+            return []
+
+        return [Probe("web-health", hang)], {"executor-health": "input executor-url is not set"}
+
+    monkeypatch.setattr(runner, "plan_probes", plan)
+    try:
+        report = run_gate(load_config({"timeout": "1.5"}, {}))
+    finally:
+        release.set()
+    check = report.check("web-health")
+    assert check is not None and check.verdict is Verdict.ERROR
+    assert "time budget" in check.reason
+    assert report.decision is Decision.NO_GO
+
+
+def test_a_judge_fault_ends_as_no_go(monkeypatch):
+    import golive_action.judge as judge_module
+
+    def broken(observations, config):
+        raise ValueError("judge bug")
+
+    monkeypatch.setattr(judge_module, "judge", broken)
+    report = run_gate(load_config({}, {}))
+    assert report.decision is Decision.NO_GO
+    assert report.checks[0].id == "gate"
+    assert "judge bug" in report.reason
+
+
+def test_probes_run_concurrently(stack):
+    """Both health probes overlap in time: run one after the other, they could not."""
+    s = stack("healthy")
+    config = load_config(
+        {
+            "web-url": s.urls["web_url"],
+            "executor-url": s.urls["executor_url"],
+            "samples": "4",
+            "sample-interval": "0.3",
+        },
+        {},
+    )
+    obs = run_gate(config).observations
+    web = [x.at for x in obs.http["web-health"]]
+    executor = [x.at for x in obs.http["executor-health"]]
+    assert min(executor) < max(web) and min(web) < max(executor)
