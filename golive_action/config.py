@@ -108,6 +108,9 @@ class GateConfig:
     canary_window: int = 7
     ws_reconnects_max_per_min: float = 10.0
     ws_rollback_latency_ms: float = 1000.0
+    min_samples: int | None = None
+    # Extra thresholds by metric id, each a list of expressions in the judge's grammar.
+    thresholds: dict[str, tuple[str, ...]] | None = None
 
     @property
     def ws_latency_limit_ms(self) -> float:
@@ -115,6 +118,13 @@ class GateConfig:
         if self.ws_latency_max_ms is not None:
             return self.ws_latency_max_ms
         return WS_LATENCY_DEFAULT_MS[self.profile]
+
+    @property
+    def min_samples_required(self) -> int:
+        """The minimum in force: the input, or 3 (or ``samples`` when fewer are asked for)."""
+        if self.min_samples is not None:
+            return self.min_samples
+        return min(3, self.samples)
 
     @property
     def web_health_url(self) -> str | None:
@@ -382,6 +392,7 @@ def validate(
     validator = Draft202012Validator(schema, format_checker=_format_checker())
     errors = sorted(validator.iter_errors(dict(merged)), key=lambda e: list(e.path))
     if not errors:
+        _check_relations(merged, sources or {}, specs)
         return
     error = errors[0]
     if error.validator == "additionalProperties":
@@ -395,6 +406,59 @@ def validate(
     raise _error(spec, _Given(error.instance, source), _problem(spec, error))
 
 
+def _check_relations(
+    merged: Mapping[str, Any], sources: Mapping[str, str], specs: Mapping[str, InputSpec]
+) -> None:
+    """Rules that join two inputs, or that the schema cannot say."""
+    if merged["min-samples"] is not None and merged["min-samples"] > merged["samples"]:
+        spec = specs["min-samples"]
+        given = _Given(merged["min-samples"], sources.get("min-samples", "default"))
+        raise _error(
+            spec,
+            given,
+            f"{merged['min-samples']} is more than samples ({merged['samples']}), "
+            "so no check could ever pass",
+        )
+    if merged.get("thresholds") is not None:
+        source = sources.get("thresholds", "default")
+        parse_threshold_input(merged["thresholds"], _Given(merged["thresholds"], source))
+
+
+def parse_threshold_input(value: Any, given: _Given | None = None) -> dict[str, tuple[str, ...]]:
+    """``metric: expr, expr`` lines, or a mapping of metric to expressions, checked in full."""
+    from golive_action.judge.catalog import METRICS
+    from golive_action.judge.thresholds import ThresholdError, parse_thresholds
+
+    spec = input_specs()["thresholds"]
+    given = given or _Given(value, "default")
+    pairs: list[tuple[str, Any]] = []
+    if isinstance(value, str):
+        for number, line in enumerate(value.splitlines(), 1):
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            metric, colon, expressions = line.partition(":")
+            if not colon:
+                raise _error(spec, given, f"line {number} has no ':' between metric and thresholds")
+            pairs.append((metric.strip(), expressions))
+    elif isinstance(value, dict):
+        pairs = [(str(k), v) for k, v in value.items()]
+    parsed: dict[str, tuple[str, ...]] = {}
+    for metric, expressions in pairs:
+        if metric not in METRICS:
+            close = difflib.get_close_matches(metric, list(METRICS), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise _error(spec, given, f"unknown metric '{metric}'{hint}")
+        is_list = isinstance(expressions, list) and all(isinstance(e, str) for e in expressions)
+        if not (isinstance(expressions, str) or is_list):
+            raise _error(spec, given, f"metric '{metric}': give a list of expressions")
+        try:
+            found = parse_thresholds(expressions)
+        except ThresholdError as exc:
+            raise _error(spec, given, str(exc)) from None
+        parsed[metric] = parsed.get(metric, ()) + tuple(str(t) for t in found)
+    return parsed
+
+
 # --------------------------------------------------------------------------- building
 
 
@@ -406,6 +470,8 @@ def config_from_mapping(merged: Mapping[str, Any]) -> GateConfig:
         spec = specs[name]
         if spec.secret and value is not None:
             value = Secret(str(value))
+        elif name == "thresholds" and value is not None:
+            value = parse_threshold_input(value)
         elif spec.type == "number" and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         kwargs[spec.attr] = value

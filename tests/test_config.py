@@ -126,6 +126,21 @@ BAD_INPUTS = [
     ({}, {}, '{"wsurl": "ws://x"}', ["unknown input 'wsurl'", "did you mean 'ws-url'"]),
     ({}, {}, '{"samples": true}', ["'samples'", "config file"]),
     ({"nonsense": "1"}, {}, None, ["unknown input 'nonsense'"]),
+    (
+        {"thresholds": "web-health.latency_ms: p(95)<<1"},
+        {},
+        None,
+        ["'thresholds'", "threshold 'p(95)<<1': expected a number after '<'"],
+    ),
+    (
+        {"thresholds": "web-health.latncy_ms: max<1"},
+        {},
+        None,
+        ["unknown metric 'web-health.latncy_ms'", "did you mean 'web-health.latency_ms'"],
+    ),
+    ({"thresholds": "max<1"}, {}, None, ["'thresholds'", "no ':'"]),
+    ({}, {}, '{"thresholds": {"web-health.ok": 3}}', ["give a list of expressions"]),
+    ({"samples": "2", "min-samples": "3"}, {}, None, ["'min-samples'", "more than samples (2)"]),
 ]
 
 
@@ -215,3 +230,20 @@ def test_issue_inputs_are_declared():
         "github-token",
     }
     assert required <= names
+
+
+def test_thresholds_from_text_and_from_a_file(tmp_path):
+    text = "web-health.latency_ms: p(95)<500, max<2000\n# a comment\nweb-health.ok: rate>=0.9\n"
+    config = load_config({"thresholds": text}, {})
+    assert config.thresholds == {
+        "web-health.latency_ms": ("p(95)<500", "max<2000"),
+        "web-health.ok": ("rate>=0.9",),
+    }
+    path = write(tmp_path, "t.yml", "thresholds:\n  executor-health.latency_ms: [p(99)<800]\n")
+    assert load_config({}, {}, path).thresholds == {"executor-health.latency_ms": ("p(99)<800",)}
+
+
+def test_min_samples_defaults_to_three_or_fewer_when_fewer_are_asked():
+    assert load_config({}, {}).min_samples_required == 3
+    assert load_config({"samples": "1"}, {}).min_samples_required == 1
+    assert load_config({"samples": "9", "min-samples": "7"}, {}).min_samples_required == 7

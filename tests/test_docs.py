@@ -31,3 +31,21 @@ def test_the_two_commands_are_there():
     assert "bash scripts/test" in README
     ci = (Path(__file__).parent.parent / ".ci" / "run").read_text()
     assert "scripts/test" in ci
+
+
+def test_the_inputs_table_is_generated_from_the_schema():
+    import importlib.util
+
+    path = Path(__file__).parent.parent / "scripts" / "readme_inputs.py"
+    spec = importlib.util.spec_from_file_location("readme_inputs", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--check"]) == 0, "run: .venv/bin/python scripts/readme_inputs.py"
+
+
+def test_every_threshold_metric_is_in_the_readme():
+    from golive_action.judge.catalog import METRICS
+
+    for metric in METRICS:
+        assert f"`{metric}`" in README, metric

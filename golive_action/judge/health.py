@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 
 from golive_action.judge.stats import latency_summary
+from golive_action.judge.thresholds import Threshold, evaluate, parse_thresholds_or_none
 from golive_action.model import CheckResult, HttpSample, Verdict
 from golive_action.text import one_line
 
@@ -50,42 +52,63 @@ def judge_health(
     samples: list[HttpSample],
     probe_error: str | None,
     rate_min_percent: float,
+    min_samples: int = 1,
+    extra: Mapping[str, tuple[str, ...]] | None = None,
 ) -> CheckResult:
-    thresholds = {"rate_percent": f">={rate_min_percent:g}"}
+    """Rate of samples that answered 200 and ok against ``rate_min_percent``, plus any extra
+    thresholds on ``<check>.ok`` and ``<check>.latency_ms``, over at least ``min_samples``."""
+    extra = extra or {}
+    # Built from the number, not from text: no rounding between the input and the rule.
+    rate_rule = Threshold("rate", None, ">=", rate_min_percent / 100)
+    rules: dict[str, tuple[Threshold, ...]] = {
+        "ok": (rate_rule, *parse_thresholds_or_none(extra.get(f"{check_id}.ok"))),
+        "latency_ms": parse_thresholds_or_none(extra.get(f"{check_id}.latency_ms")),
+    }
+    thresholds = {name: ", ".join(map(str, rule)) for name, rule in rules.items() if rule}
+    thresholds["samples"] = f"count>={min_samples}"
     url = samples[0].url if samples else ""
     if probe_error is not None:
         return CheckResult(check_id, title, Verdict.ERROR, probe_error, 0, {}, thresholds)
-    if not samples:
-        return CheckResult(
-            check_id, title, Verdict.INCONCLUSIVE, "no sample was taken", 0, {}, thresholds
-        )
     problems = [sample_problem(s) for s in samples]
     healthy = sum(p is None for p in problems)
-    rate = 100.0 * healthy / len(samples)
     answered = [s for s in samples if s.error is None]
+    latencies = [s.elapsed_ms for s in answered if s.elapsed_ms is not None]
+    rate = 100.0 * healthy / len(samples) if samples else 0.0
     metrics: dict[str, object] = {
         "samples": len(samples),
         "healthy": healthy,
         "rate_percent": round(rate, 3),
-        **latency_summary([s.elapsed_ms for s in answered if s.elapsed_ms is not None]),
+        **latency_summary(latencies),
         "statuses": dict(Counter(str(s.status) for s in answered)),
         "url": url,
     }
-    if not answered:
+    n = len(samples)
+    if samples and not answered:
         first = problems[0] or "no response"
-        reason = f"{first} at {url} ({len(samples)} of {len(samples)} samples)"
-        return CheckResult(
-            check_id, title, Verdict.ERROR, reason, len(samples), metrics, thresholds
+        reason = f"{first} at {url} ({n} of {n} samples)"
+        return CheckResult(check_id, title, Verdict.ERROR, reason, n, metrics, thresholds)
+    if n < min_samples:
+        reason = f"only {n} sample(s), fewer than the {min_samples} needed to judge"
+        return CheckResult(check_id, title, Verdict.INCONCLUSIVE, reason, n, metrics, thresholds)
+    values = {"ok": [0.0 if p else 1.0 for p in problems], "latency_ms": latencies}
+    failed = [
+        (name, result)
+        for name, exprs in rules.items()
+        for result in evaluate(exprs, values[name])
+        if not result.ok
+    ]
+    if not failed:
+        reason = f"{healthy} of {n} samples 200 and ok ({rate:.1f} %)"
+        return CheckResult(check_id, title, Verdict.PASS, reason, n, metrics, thresholds)
+    parts = []
+    if any(name == "ok" for name, _ in failed):
+        common, times = Counter(p for p in problems if p is not None).most_common(1)[0]
+        bad = n - healthy
+        parts.append(
+            f"{common} on {times} of {n} samples at {url}"
+            if times == bad
+            else f"{bad} of {n} samples failed, most often: {common} ({times}x) at {url}"
         )
-    if rate >= rate_min_percent:
-        reason = f"{healthy} of {len(samples)} samples 200 and ok ({rate:.1f} %)"
-        return CheckResult(check_id, title, Verdict.PASS, reason, len(samples), metrics, thresholds)
-    common, times = Counter(p for p in problems if p is not None).most_common(1)[0]
-    failed = len(samples) - healthy
-    reason = (
-        f"{common} on {times} of {len(samples)} samples at {url}"
-        if times == failed
-        else f"{failed} of {len(samples)} samples failed, most often: {common} ({times}x) at {url}"
-    )
-    reason += f"; 200-and-ok rate {rate:.1f} % < {rate_min_percent:g} %"
-    return CheckResult(check_id, title, Verdict.FAIL, reason, len(samples), metrics, thresholds)
+        parts.append(f"200-and-ok rate {rate:.1f} % < {rate_min_percent:g} %")
+    parts += [f"{name} {result.describe()}" for name, result in failed if name != "ok"]
+    return CheckResult(check_id, title, Verdict.FAIL, "; ".join(parts), n, metrics, thresholds)
