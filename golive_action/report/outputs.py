@@ -6,19 +6,20 @@ import json
 
 from golive_action.model import Decision, GateReport
 
-OUTPUT_NAMES = (
-    "decision",
-    "passed",
-    "rollback",
-    "rollback-reasons",
-    "report",
-    "ws-state",
-    "ws-latency-ms",
-    "event-latency-p95-ms",
-    "health-rate",
-    "canary",
-    "canary-pass-rate",
-)
+OUTPUT_DESCRIPTIONS: dict[str, str] = {
+    "decision": "go or no-go",
+    "passed": "true when the decision is go",
+    "rollback": "true when a rollback trigger fired",
+    "rollback-reasons": "JSON array of the ids of the rollback triggers that fired",
+    "report": "path of the JSON report",
+    "ws-state": "WebSocket state as the UI pill shows it: OPEN, DEGRADED, CLOSED or DISABLED",
+    "ws-latency-ms": "measured WebSocket ping latency (p95), in ms",
+    "event-latency-p95-ms": "P95 of event-to-store latency that the ws criterion judged, in ms",
+    "health-rate": "percent of health samples that answered 200 and ok",
+    "canary": "PASS, FAIL, ERROR or SKIPPED",
+    "canary-pass-rate": "canary PASS rate over the last canary-window runs, in percent",
+}
+OUTPUT_NAMES = tuple(OUTPUT_DESCRIPTIONS)
 
 
 def report_outputs(report: GateReport, report_path: str) -> dict[str, str]:

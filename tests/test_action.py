@@ -1,0 +1,240 @@
+"""action.yml and the example workflows: valid, injection-free, in step with the config,
+and the composite steps really install and run the gate."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from golive_action.config import input_specs
+from golive_action.report.outputs import OUTPUT_NAMES
+from tests.test_cli import read_outputs
+
+ROOT = Path(__file__).resolve().parent.parent
+ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
+EXAMPLES = sorted((ROOT / "examples").glob("*.yml"))
+BIN = Path(sys.executable).parent
+ACTION_ONLY_INPUTS = {"python"}
+
+
+def tool(name: str) -> str:
+    found = BIN / name
+    return str(found) if found.exists() else name
+
+
+def test_action_yml_is_generated_from_the_schema():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gen_action.py"), "--check"], cwd=ROOT, check=False
+    )
+    assert result.returncode == 0, "run: .venv/bin/python scripts/gen_action.py"
+
+
+def test_every_action_input_is_a_config_input_and_back():
+    assert set(ACTION["inputs"]) - ACTION_ONLY_INPUTS == set(input_specs())
+
+
+def test_every_action_input_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    for name in ACTION["inputs"]:
+        assert f"`{name}`" in readme, name
+
+
+def test_every_output_is_declared_and_comes_from_the_gate_step():
+    assert list(ACTION["outputs"]) == list(OUTPUT_NAMES)
+    for name, output in ACTION["outputs"].items():
+        assert output["value"] == f"${{{{ steps.gate.outputs.{name} }}}}"
+
+
+def test_inputs_reach_the_gate_only_through_env():
+    steps = ACTION["runs"]["steps"]
+    gate = next(s for s in steps if s.get("id") == "gate")
+    for spec in input_specs().values():
+        env_name = "INPUT_" + spec.name.upper().replace("-", "_")
+        assert gate["env"][env_name] == f"${{{{ inputs.{spec.name} }}}}"
+
+
+@pytest.mark.parametrize("path", [ROOT / "action.yml", *EXAMPLES], ids=lambda p: p.name)
+def test_no_expression_inside_a_run_script(path):
+    document = yaml.safe_load(path.read_text())
+    steps = document.get("runs", {}).get("steps", [])
+    for job in document.get("jobs", {}).values():
+        steps += job.get("steps", [])
+    for step in steps:
+        assert "${{" not in step.get("run", ""), step
+
+
+def test_action_yml_is_a_valid_action():
+    result = subprocess.run(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", "action.yml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_examples_are_valid_workflows():
+    result = subprocess.run(
+        [
+            tool("check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *map(str, EXAMPLES),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zizmor_finds_nothing():
+    result = subprocess.run(
+        [tool("zizmor"), "--offline", "action.yml", *map(str, EXAMPLES)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings" in result.stdout + result.stderr
+
+
+def test_the_four_examples_exist_with_minimal_permissions():
+    names = {p.name for p in EXAMPLES}
+    assert names == {
+        "receipts-gate.yml",
+        "manual-canary.yml",
+        "pr-status.yml",
+        "rollback-validation.yml",
+    }
+    for path in EXAMPLES:
+        workflow = yaml.safe_load(path.read_text())
+        assert workflow["permissions"] == {}, path.name
+        for job in workflow["jobs"].values():
+            assert "permissions" in job, path.name
+            allowed = {"actions": "read", "statuses": "write"}
+            assert all(allowed.get(k) == v for k, v in job["permissions"].items()), path.name
+
+
+def test_receipts_gate_runs_the_canary_on_both_triggers_and_rolls_back_on_the_output():
+    workflow = yaml.safe_load((ROOT / "examples" / "receipts-gate.yml").read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key "on" as true
+    assert {"schedule", "workflow_dispatch"} <= set(triggers)
+    gate = workflow["jobs"]["gate"]
+    step = next(s for s in gate["steps"] if s.get("id") == "gate")
+    assert "if" not in step  # no trigger condition: the canary runs on every trigger
+    assert "spark-api-url" in step["with"] and "spark-api-token" in step["with"]
+    upload = next(s for s in gate["steps"] if "upload-artifact" in s.get("uses", ""))
+    assert "canary_resp.json" in upload["with"]["path"]
+    assert "golive-report.json" in upload["with"]["path"]
+    assert "needs.gate.outputs.rollback == 'true'" in workflow["jobs"]["rollback"]["if"]
+
+
+def _run_script(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "-e", "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+
+
+def test_composite_steps_install_and_run_the_gate(tmp_path, stack):
+    """Run the action's own scripts as the runner would: find Python, install the action into a
+    venv under RUNNER_TEMP with the constraints, run the gate against the reference stack."""
+    s = stack("healthy")
+    steps = {step.get("name"): step for step in ACTION["runs"]["steps"]}
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir()
+    pip_cache = Path.home() / ".cache" / "pip"
+    if pip_cache.is_dir():
+        (runner_temp / "golive-pip-cache").symlink_to(pip_cache)
+    output = tmp_path / "output"
+    output.touch()
+    base = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(Path.home()),
+        "RUNNER_TEMP": str(runner_temp),
+        "GITHUB_ACTION_PATH": str(ROOT),
+        "GITHUB_OUTPUT": str(output),
+    }
+    found = _run_script(
+        steps["Find Python 3.10+"]["run"], {**base, "GOLIVE_PYTHON": sys.executable}
+    )
+    assert found.returncode == 0, found.stderr
+    python = read_outputs(output)["path"]
+
+    copy = tmp_path / "action"  # install from a copy: pip must not write into the work tree
+    shutil.copytree(
+        ROOT,
+        copy,
+        ignore=shutil.ignore_patterns(".venv", ".git", "*.egg-info", "__pycache__", ".*_cache"),
+    )
+    install = _run_script(
+        steps["Install golive-action"]["run"],
+        {**base, "GITHUB_ACTION_PATH": str(copy), "GOLIVE_PY": python},
+    )
+    assert install.returncode == 0, install.stdout + install.stderr
+
+    gate_out = tmp_path / "gate-output"
+    gate_out.touch()
+    env = {
+        **base,
+        "GITHUB_OUTPUT": str(gate_out),
+        "GITHUB_ACTIONS": "true",
+        "INPUT_WEB_URL": s.urls["web_url"],
+        "INPUT_EXECUTOR_URL": s.urls["executor_url"],
+        "INPUT_SAMPLES": "2",
+        "INPUT_SAMPLE_INTERVAL": "0",
+        "INPUT_MODE": "go-live",
+        "INPUT_REPORT": str(tmp_path / "report.json"),
+        "INPUT_TICKER_URL": "",
+    }
+    run = subprocess.run(
+        ["bash", "-c", steps["Go/No-Go gate"]["run"]],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    outputs = read_outputs(gate_out)
+    assert outputs["decision"] == "go"
+    assert Path(outputs["report"]).exists()
+
+
+def test_find_python_fails_with_a_clear_error(tmp_path):
+    steps = {step.get("name"): step for step in ACTION["runs"]["steps"]}
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    old = fake_bin / "python3"
+    old.write_text("#!/bin/sh\nexit 1\n")  # a Python that is too old
+    old.chmod(0o755)
+    for tool_name in ("bash", "sha256sum", "cut"):
+        if (path := shutil.which(tool_name)) is not None:
+            (fake_bin / tool_name).symlink_to(path)
+    env = {
+        "PATH": str(fake_bin),
+        "GOLIVE_PYTHON": "python3",
+        "GITHUB_OUTPUT": str(tmp_path / "o"),
+        "GITHUB_ACTION_PATH": str(ROOT),
+    }
+    result = _run_script(steps["Find Python 3.10+"]["run"], env)
+    assert result.returncode == 2
+    assert re.search(
+        r"^::error title=golive-action::no Python 3\.10 or newer found", result.stdout, re.MULTILINE
+    )
