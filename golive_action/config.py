@@ -109,6 +109,14 @@ class GateConfig:
     ws_reconnects_max_per_min: float = 10.0
     ws_rollback_latency_ms: float = 1000.0
     min_samples: int | None = None
+    spike_window_s: float = 60.0
+    spike_5xx_max_percent: float = 5.0
+    spike_min_requests: int = 5
+    latency_window_s: float = 10.0
+    consistently_k: int = 3
+    consistently_n: int = 5
+    reconnect_window_s: float = 60.0
+    ws_stuck_closed_s: float = 30.0
     # Extra thresholds by metric id, each a list of expressions in the judge's grammar.
     thresholds: dict[str, tuple[str, ...]] | None = None
 
@@ -418,6 +426,15 @@ def _check_relations(
             given,
             f"{merged['min-samples']} is more than samples ({merged['samples']}), "
             "so no check could ever pass",
+        )
+    if merged["consistently-k"] > merged["consistently-n"]:
+        spec = specs["consistently-k"]
+        given = _Given(merged["consistently-k"], sources.get("consistently-k", "default"))
+        raise _error(
+            spec,
+            given,
+            f"{merged['consistently-k']} is more than consistently-n "
+            f"({merged['consistently-n']}), so the trigger could never fire",
         )
     if merged.get("thresholds") is not None:
         source = sources.get("thresholds", "default")

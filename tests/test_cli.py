@@ -79,7 +79,9 @@ def test_demo_outage_is_no_go_naming_the_executor_health_check(run_cli):
     assert "executor-health" in result.out and "HTTP 503" in result.out
     document = json.loads(Path("golive-report.json").read_text())
     failing = [c["id"] for c in document["checks"] if c["verdict"] != "pass"]
-    assert failing == ["executor-health"]
+    assert failing[0] == "executor-health"
+    assert "web-health" not in failing  # the web app is fine: only the executor is named
+    assert document["reason"].startswith("smoke fail: executor-health: HTTP 503")
 
 
 def test_terminal_report_fits_80_columns(run_cli):

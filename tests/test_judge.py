@@ -145,7 +145,7 @@ def test_judge_is_deterministic_from_serialized_observations():
     assert judge(again, GateConfig(samples=1)) == first
     assert first.decision is Decision.NO_GO
     # Judged again with another threshold, the same evidence gives another answer.
-    lenient = judge(again, GateConfig(samples=1, health_rate_min=0.0))
+    lenient = judge(again, GateConfig(samples=1, health_rate_min=0.0, spike_5xx_max_percent=100))
     assert lenient.decision is Decision.GO
 
 

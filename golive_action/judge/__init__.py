@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from golive_action.config import GateConfig
 from golive_action.judge.health import judge_health
-from golive_action.judge.matrix import CRITERIA, decide, judge_criterion
+from golive_action.judge.matrix import MATRIX, decide, judge_criterion
+from golive_action.judge.rollback import from_check
+from golive_action.judge.spike import judge_5xx_spike
 from golive_action.model import (
     CheckResult,
     Criterion,
@@ -32,7 +34,7 @@ HEALTH_CHECKS = (
 
 
 def judge(observations: Observations, config: GateConfig) -> Judgement:
-    checks = tuple(
+    checks = [
         judge_health(
             check_id,
             title,
@@ -43,7 +45,17 @@ def judge(observations: Observations, config: GateConfig) -> Judgement:
             config.thresholds,
         )
         for check_id, title in HEALTH_CHECKS
+    ]
+    every_answer = [s for samples in observations.http.values() for s in samples]
+    spike = judge_5xx_spike(
+        every_answer,
+        config.spike_window_s,
+        config.spike_5xx_max_percent,
+        # Fewer answers asked for than the minimum: the user chose a small run; judge on it.
+        min(config.spike_min_requests, config.samples * len(HEALTH_CHECKS)),
     )
-    criteria = tuple(judge_criterion(spec, checks) for spec in CRITERIA)
+    checks.append(spike)
+    criteria = tuple(judge_criterion(spec, checks) for spec in MATRIX[config.mode])
+    triggers = tuple(t for t in (from_check("5xx-spike", spike),) if t is not None)
     decision, reason = decide(criteria)
-    return Judgement(decision, reason, criteria, checks, triggers=())
+    return Judgement(decision, reason, criteria, tuple(checks), triggers)

@@ -15,12 +15,19 @@ class CriterionSpec:
     checks: tuple[str, ...]
 
 
-# Stable ids of DESIGN.md 4.3. A criterion lists the checks it draws from; rows whose checks
-# the gate does not have yet are added with them, so the matrix never shows an empty row as
-# a pass.
-CRITERIA: tuple[CriterionSpec, ...] = (
-    CriterionSpec("smoke", "Smoke tests PASS", ("web-health", "executor-health")),
-)
+_SMOKE = CriterionSpec("smoke", "Smoke tests PASS", ("web-health", "executor-health"))
+_NO_5XX = CriterionSpec("no-5xx-spike", "No 5xx spike in logs", ("5xx-spike",))
+
+# The checklist's Go/No-Go matrix by mode, with the stable ids of DESIGN.md 4.3. A row lists
+# the checks it draws from; rows whose checks the gate does not have yet (ws, canary,
+# ui-responsive) join with those checks, so the matrix never shows an unjudged row as a pass.
+MATRIX: dict[str, tuple[CriterionSpec, ...]] = {
+    "go-live": (_SMOKE, _NO_5XX),
+    # The checklist's post-rollback validation: health checks pass, error logs clear.
+    "rollback": (_SMOKE, _NO_5XX),
+    "monitor": (_SMOKE, _NO_5XX),
+}
+CRITERIA = MATRIX["go-live"]
 
 
 def judge_criterion(spec: CriterionSpec, checks: Sequence[CheckResult]) -> Criterion:

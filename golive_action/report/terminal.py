@@ -40,7 +40,7 @@ def _figures(check: CheckResult) -> str:
     m: dict[str, Any] = check.metrics
     parts = []
     if "rate_percent" in m:
-        parts.append(f"rate {m['rate_percent']:.1f} % ({check.thresholds.get('rate_percent', '')})")
+        parts.append(f"rate {m['rate_percent']:.1f} %")
     for key, label in (
         ("latency_p50_ms", "p50"),
         ("latency_p95_ms", "p95"),
@@ -48,6 +48,10 @@ def _figures(check: CheckResult) -> str:
     ):
         if m.get(key) is not None:
             parts.append(f"{label} {m[key]:.1f} ms")
+    if "worst_5xx_percent" in m:
+        parts.append(f"worst window {m['worst_5xx_percent']:.1f} % 5xx")
+    if check.thresholds:
+        parts.append("limits: " + "; ".join(f"{k} {v}" for k, v in check.thresholds.items()))
     return "  ".join(parts)
 
 

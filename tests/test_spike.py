@@ -1,0 +1,69 @@
+"""The 5xx-spike check from recorded answers, and end to end on the error-burst scenario."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from golive_action.judge.spike import judge_5xx_spike
+from golive_action.model import HttpSample, Verdict
+
+
+def answer(at: float, status: int, probe: str = "web-health") -> HttpSample:
+    return HttpSample(probe=probe, url="http://x", at=at, elapsed_ms=1.0, status=status)
+
+
+def test_no_spike():
+    samples = [answer(t, 200) for t in range(100)]
+    result = judge_5xx_spike(samples, 60, 5, 5)
+    assert result.verdict is Verdict.PASS
+    assert result.metrics["responses"] == 100 and result.metrics["windows"] == 2
+
+
+def test_a_burst_in_one_window_is_a_spike_even_when_the_whole_run_is_under():
+    # 3 % 5xx over 200 s, all of it in one 20 s window.
+    samples = [answer(t, 503 if 100 <= t < 106 else 200) for t in range(200)]
+    result = judge_5xx_spike(samples, 20, 5, 5)
+    assert result.verdict is Verdict.FAIL
+    assert result.metrics["spike_windows"] == 1
+    assert "6 of 20 answers (30 %) at +100 s, from web-health" in result.reason
+    assert judge_5xx_spike(samples, 1000, 5, 5).verdict is Verdict.PASS
+
+
+def test_errors_without_an_answer_are_not_5xx_and_few_answers_are_inconclusive():
+    samples = [HttpSample("web-health", "u", 0.0, 1.0, error="connection refused")] * 9
+    samples.append(answer(1, 200))
+    result = judge_5xx_spike(samples, 60, 5, 5)
+    assert result.verdict is Verdict.INCONCLUSIVE
+
+
+@given(
+    st.lists(st.tuples(st.floats(0, 1e6), st.sampled_from([200, 404, 500, 503])), max_size=60),
+    st.floats(1, 3600),
+    st.floats(0, 100),
+    st.integers(1, 20),
+)
+def test_any_answers_give_a_verdict(rows, window, share, minimum):
+    result = judge_5xx_spike([answer(t, s) for t, s in rows], window, share, minimum)
+    assert result.verdict in (Verdict.PASS, Verdict.FAIL, Verdict.INCONCLUSIVE)
+    if not any(s >= 500 for _, s in rows):
+        assert result.verdict is not Verdict.FAIL
+
+
+def test_error_burst_fires_the_5xx_spike_trigger(run_cli, tmp_path):
+    out = tmp_path / "out"
+    out.touch()
+    result = run_cli(
+        "demo", "--scenario", "error-burst", "--samples", "8", env={"GITHUB_OUTPUT": str(out)}
+    )
+    assert result.code == 1
+    report = json.loads(Path("golive-report.json").read_text())
+    criteria = {c["id"]: c["verdict"] for c in report["criteria"]}
+    assert criteria == {"smoke": "fail", "no-5xx-spike": "fail"}
+    assert report["rollback"]["triggered"] is True
+    assert [r["id"] for r in report["rollback"]["reasons"]] == ["5xx-spike"]
+    text = out.read_text()
+    assert "rollback=true" in text and 'rollback-reasons=["5xx-spike"]' in text
