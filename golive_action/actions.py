@@ -12,6 +12,8 @@ import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
+from golive_action.model import Decision, GateReport, Verdict
+
 # The runner reads '::name' at a (trimmed) line start and the legacy '##[name' anywhere.
 _COMMAND_START_RE = re.compile(r"^(\s*):(?=:)", re.MULTILINE)
 _LEGACY_RE = re.compile(r"##\[")
@@ -26,6 +28,48 @@ def neutralize(text: str) -> str:
 def escape_data(text: str) -> str:
     """Escape the data part of a workflow command (after '::name::')."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a property value of a workflow command (title=...)."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(name: str, message: str, **properties: str) -> str:
+    """One workflow command line, with untrusted message and properties made inert."""
+    props = ",".join(f"{k}={escape_property(neutralize(v))}" for k, v in properties.items())
+    head = f"::{name} {props}::" if props else f"::{name}::"
+    return head + escape_data(neutralize(message))
+
+
+# The runner shows at most 10 annotations of each kind per step.
+ANNOTATION_LIMIT = 10
+
+
+def annotation_lines(report: GateReport) -> list[str]:
+    """Errors for failed checks (the decision first), warnings for inconclusive ones; past the
+    runner's limit of 10 per kind, one line says how many more the summary lists."""
+    failed = [c for c in report.checks if c.verdict in (Verdict.FAIL, Verdict.ERROR)]
+    unsure = [c for c in report.checks if c.verdict is Verdict.INCONCLUSIVE]
+    lines: list[str] = []
+    if report.decision is Decision.NO_GO:
+        lines.append(command("error", report.reason, title="golive: NO-GO"))
+    else:
+        lines.append(command("notice", report.reason, title="golive: GO"))
+    room = ANNOTATION_LIMIT - (1 if report.decision is Decision.NO_GO else 0)
+    for check in failed[:room]:
+        lines.append(command("error", check.reason, title=f"golive {check.id}: {check.verdict}"))
+    for check in unsure[:ANNOTATION_LIMIT]:
+        lines.append(command("warning", check.reason, title=f"golive {check.id}: inconclusive"))
+    hidden = max(0, len(failed) - room) + max(0, len(unsure) - ANNOTATION_LIMIT)
+    if hidden:
+        lines.append(f"{hidden} more failing or inconclusive checks: see the job summary")
+    return lines
+
+
+def group(title: str, body: str) -> str:
+    """A collapsible log section."""
+    return f"::group::{escape_data(neutralize(title))}\n{neutralize(body)}\n::endgroup::\n"
 
 
 def add_mask(value: str) -> str:

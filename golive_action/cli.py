@@ -309,13 +309,19 @@ def _publish(
         written, code = "", EXIT_USAGE
     try:
         actions.write_outputs(report_outputs(report, written), environ)
-        actions.append_summary(render_summary(report), environ)
+        actions.append_summary(render_summary(report, written or None), environ)
     except OSError as exc:
         print(f"golive: error: cannot write GITHUB_OUTPUT or GITHUB_STEP_SUMMARY ({exc})", file=err)
         code = EXIT_USAGE
     colour = out.isatty() and "NO_COLOR" not in environ
     text = render_terminal(report, colour=colour, report_path=written or None)
-    print(actions.neutralize(text), end="", file=out, flush=True)
+    if actions.in_actions(environ):
+        print(actions.group("golive: the gate's report", text), end="", file=out)
+        for line in actions.annotation_lines(report):
+            print(line, file=out)
+        out.flush()
+    else:
+        print(actions.neutralize(text), end="", file=out, flush=True)
     return code
 
 

@@ -1,14 +1,18 @@
-"""The job summary in GitHub-flavoured markdown: decision, matrix, checks, rollback."""
+"""The job summary in GitHub-flavoured markdown: banner, matrix, WS pill, checks, rollback,
+details. Every piece of untrusted text goes through :func:`cell` or :func:`text`."""
 
 from __future__ import annotations
 
 import html
+import json
 
-from golive_action.model import Decision, GateReport, Verdict
+from golive_action.model import CheckResult, Decision, GateReport, Verdict
+from golive_action.report.figures import limits, observed
 
-SUMMARY_LIMIT = 1024 * 1024 - 1024  # the runner refuses a step summary over 1 MiB
+SUMMARY_LIMIT = 1024 * 1024 - 4096  # the runner refuses a step summary over 1 MiB
+TRUNCATION_NOTE = "\n\n_The summary was cut to stay under 1 MiB; the JSON report has everything._\n"
 
-_ICON = {
+ICON = {
     Verdict.PASS: "✅",
     Verdict.FAIL: "❌",
     Verdict.ERROR: "❌",
@@ -16,52 +20,124 @@ _ICON = {
     Verdict.SKIPPED: "⏭️",
 }
 
-
-def cell(text: str) -> str:
-    """Untrusted text made safe for one markdown table cell: no HTML, no cell break, one line."""
-    escaped = html.escape(text, quote=False).replace("|", "\\|")
-    return " ".join(escaped.split())
+# The status pill of the /btcturk page, as the UI shows it.
+PILLS = {"OPEN": "🟢 `WS`", "DEGRADED": "🟡 `WS!`", "CLOSED": "🔴 `WS✗`", "DISABLED": "`Canlı`"}
 
 
-def render_summary(report: GateReport) -> str:
+def text(value: str) -> str:
+    """Untrusted text for a markdown paragraph: no HTML, one line."""
+    return " ".join(html.escape(value, quote=True).split())
+
+
+def cell(value: str) -> str:
+    """Untrusted text for one table cell: no HTML, no cell break (GFM splits on | before it
+    parses code spans, so it is escaped even there), one line."""
+    return text(value).replace("|", "\\|")
+
+
+def pill(state: str, latency_ms: float | None) -> str:
+    shown = PILLS.get(state, f"`{cell(state)}`")
+    if state == "DISABLED":
+        return f"{shown} (polling mode, no WebSocket)"
+    behind = f"latency {latency_ms:.0f} ms" if latency_ms is not None else "latency not measured"
+    return f"{shown} ({behind})"
+
+
+def _ws_state(report: GateReport) -> tuple[str, float | None] | None:
+    for check in report.checks:
+        state = check.metrics.get("ws_state")
+        if isinstance(state, str):
+            latency = check.metrics.get("latency_p95_ms")
+            return state, latency if isinstance(latency, int | float) else None
+    return None
+
+
+def _rollback_section(report: GateReport) -> list[str]:
+    if not report.rollback:
+        return [f"**Rollback:** no trigger fired ({len(report.triggers)} evaluated)."]
+    lines = ["### 🚨 Rollback triggered", "", "| Trigger | Why |", "|---|---|"]
+    lines += [f"| `{t.id}` | {cell(t.reason)} |" for t in report.fired_triggers]
+    return lines
+
+
+def _details(check: CheckResult) -> list[str]:
+    rows = "".join(
+        f"<tr><td><code>{html.escape(str(k))}</code></td>"
+        f"<td>{html.escape(json.dumps(v, ensure_ascii=False, default=str))}</td></tr>"
+        for k, v in check.metrics.items()
+    )
+    return [
+        f"<details><summary>{ICON[check.verdict]} <code>{html.escape(check.id)}</code>: "
+        f"{html.escape(check.title)}</summary>",
+        "",
+        f"<p>{text(check.reason)}</p>",
+        f"<table><tr><th>metric</th><th>value</th></tr>{rows}</table>",
+        "",
+        "</details>",
+    ]
+
+
+def render_summary(report: GateReport, report_path: str | None = None) -> str:
     go = report.decision is Decision.GO
+    banner = "✅ GO" if go else "❌ NO-GO"
     lines = [
-        f"## {'✅ GO' if go else '❌ NO-GO'}: go-live gate ({report.mode}, {report.profile})",
+        f"## {banner}: go-live gate ({report.mode}, profile {report.profile})",
         "",
-        f"**Why:** {cell(report.reason)}",
+        f"**Why:** {text(report.reason)}",
         "",
+    ]
+    monitor = report.mode == "monitor"
+    if monitor:
+        lines += [*_rollback_section(report), ""]
+    ws = _ws_state(report)
+    if ws is not None:
+        lines += [f"**WebSocket pill:** {pill(*ws)}", ""]
+    lines += [
         "| | Criterion | Verdict | Reason |",
         "|---|---|---|---|",
-    ]
-    for c in report.criteria:
-        icon = _ICON[c.verdict]
-        lines.append(
-            f"| {icon} | {cell(c.title)} (`{c.id}`) | {c.verdict.value} | {cell(c.reason)} |"
-        )
-    lines += [
+        *(
+            f"| {ICON[c.verdict]} | {cell(c.title)} (`{c.id}`) | {c.verdict.value} | "
+            f"{cell(c.reason)} |"
+            for c in report.criteria
+        ),
         "",
         "| Check | Verdict | Samples | Observed | Threshold | Reason |",
         "|---|---|---|---|---|---|",
+        *(
+            f"| `{c.id}` | {ICON[c.verdict]} {c.verdict.value} | {c.samples} | "
+            f"{cell(observed(c))} | {cell(limits(c))} | {cell(c.reason)} |"
+            for c in report.checks
+        ),
+        "",
     ]
+    if not monitor:
+        lines += [*_rollback_section(report), ""]
     for check in report.checks:
-        observed = ", ".join(
-            f"{k} {v}"
-            for k, v in check.metrics.items()
-            if isinstance(v, int | float) and k != "samples"
-        )
-        threshold = ", ".join(f"{k} {v}" for k, v in check.thresholds.items())
-        lines.append(
-            f"| `{check.id}` | {_ICON[check.verdict]} {check.verdict.value} | {check.samples} | "
-            f"{cell(observed)} | {cell(threshold)} | {cell(check.reason)} |"
-        )
-    lines.append("")
-    if report.rollback:
-        lines.append("### 🚨 Rollback triggered")
-        lines += [f"- `{t.id}`: {cell(t.reason)}" for t in report.fired_triggers]
-    else:
-        lines.append(f"Rollback: no trigger fired ({len(report.triggers)} evaluated).")
-    text = "\n".join(lines) + "\n"
-    if len(text.encode()) > SUMMARY_LIMIT:
-        cut = text.encode()[: SUMMARY_LIMIT - 200].decode(errors="ignore")
-        text = cut + "\n\n_The summary was cut at 1 MiB; the JSON report has everything._\n"
-    return text
+        lines += _details(check)
+    errors = report.observations.probe_errors
+    if errors:
+        lines += [
+            "",
+            "<details><summary>Probe errors</summary>",
+            "",
+            "| Probe | Error |",
+            "|---|---|",
+        ]
+        lines += [f"| `{cell(k)}` | {cell(v)} |" for k, v in errors.items()]
+        lines += ["", "</details>"]
+    footer = f"golive {report.version}, {report.duration_s:.1f} s"
+    if report_path:
+        footer += f", report `{cell(report_path)}`"
+    lines += ["", f"<sub>{footer}</sub>", ""]
+    return cap("\n".join(lines))
+
+
+def cap(markdown: str, limit: int = SUMMARY_LIMIT) -> str:
+    """Cut at a line break so that the summary, note included, stays under ``limit`` bytes."""
+    data = markdown.encode()
+    if len(data) <= limit:
+        return markdown
+    room = limit - len(TRUNCATION_NOTE.encode())
+    cut = data[:room].decode(errors="ignore")
+    cut = cut[: cut.rfind("\n")] if "\n" in cut else cut
+    return cut + TRUNCATION_NOTE

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Any
 
 from golive_action.model import CheckResult, Decision, GateReport, Verdict
+from golive_action.report.figures import limits, observed
 from golive_action.text import printable
 
 WIDTH = 80
@@ -37,22 +37,17 @@ def _wrap(text: str, indent: int) -> list[str]:
 
 
 def _figures(check: CheckResult) -> str:
-    m: dict[str, Any] = check.metrics
-    parts = []
-    if "rate_percent" in m:
-        parts.append(f"rate {m['rate_percent']:.1f} %")
-    for key, label in (
-        ("latency_p50_ms", "p50"),
-        ("latency_p95_ms", "p95"),
-        ("latency_max_ms", "max"),
-    ):
-        if m.get(key) is not None:
-            parts.append(f"{label} {m[key]:.1f} ms")
-    if "worst_5xx_percent" in m:
-        parts.append(f"worst window {m['worst_5xx_percent']:.1f} % 5xx")
-    if check.thresholds:
-        parts.append("limits: " + "; ".join(f"{k} {v}" for k, v in check.thresholds.items()))
-    return "  ".join(parts)
+    seen, held = observed(check), limits(check)
+    return "  ".join(p for p in (seen, f"limits: {held}" if held else "") if p)
+
+
+def _rollback(report: GateReport, colour: bool) -> list[str]:
+    if not report.rollback:
+        return [f"Rollback: no trigger fired ({len(report.triggers)} evaluated)", ""]
+    lines = [_paint("ROLLBACK: triggered", "1;31", colour)]
+    for trigger in report.fired_triggers:
+        lines += _wrap(f"{trigger.id}: {trigger.reason}", 2)
+    return [*lines, ""]
 
 
 def render_terminal(
@@ -61,6 +56,7 @@ def render_terminal(
     decision = report.decision
     banner = "GO" if decision is Decision.GO else "NO-GO"
     code = "1;32" if decision is Decision.GO else "1;31"
+    monitor = report.mode == "monitor"  # in monitor mode the rollback triggers come first
     lines = [
         f"golive {report.version} | mode {report.mode} | profile {report.profile} | "
         f"{report.duration_s:.1f} s",
@@ -68,6 +64,7 @@ def render_terminal(
         _paint(f"DECISION: {banner}", code, colour),
         *_wrap(report.reason, 2),
         "",
+        *(_rollback(report, colour) if monitor else []),
         "Go/No-Go matrix",
     ]
     for criterion in report.criteria:
@@ -82,12 +79,8 @@ def render_terminal(
             lines += _wrap(figures, 17)
         lines += _wrap(check.reason, 17)
     lines.append("")
-    if report.rollback:
-        lines.append(_paint("ROLLBACK: triggered", "1;31", colour))
-        for trigger in report.fired_triggers:
-            lines += _wrap(f"{trigger.id}: {trigger.reason}", 2)
-    else:
-        lines.append(f"Rollback: no trigger fired ({len(report.triggers)} evaluated)")
+    if not monitor:
+        lines += _rollback(report, colour)
     if report_path:
         lines.append(f"Report: {printable(report_path)}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines).rstrip("\n") + "\n"

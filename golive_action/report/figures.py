@@ -1,0 +1,32 @@
+"""What a check observed and the limits it was held to, in a few words: one wording for the
+terminal and the job summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from golive_action.model import CheckResult
+
+
+def observed(check: CheckResult) -> str:
+    m: dict[str, Any] = check.metrics
+    parts = []
+    if "rate_percent" in m:
+        parts.append(f"rate {m['rate_percent']:.1f} %")
+    for key, label in (
+        ("latency_p50_ms", "p50"),
+        ("latency_p95_ms", "p95"),
+        ("latency_max_ms", "max"),
+    ):
+        if m.get(key) is not None:
+            parts.append(f"{label} {m[key]:.1f} ms")
+    if "worst_5xx_percent" in m:
+        parts.append(
+            f"worst window {m['worst_5xx_percent']:.1f} % 5xx "
+            f"({m.get('responses_5xx', 0)} of {m.get('responses', 0)} answers 5xx)"
+        )
+    return ", ".join(parts)
+
+
+def limits(check: CheckResult) -> str:
+    return "; ".join(f"{name} {rule}" for name, rule in check.thresholds.items())

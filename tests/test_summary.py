@@ -1,0 +1,180 @@
+"""Job summary, annotations and the workflow-command defences, with hostile text."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from golive_action.actions import annotation_lines, command, group
+from golive_action.model import (
+    CheckResult,
+    Criterion,
+    Decision,
+    GateReport,
+    Observations,
+    RollbackTrigger,
+    Verdict,
+)
+from golive_action.report.summary import SUMMARY_LIMIT, cap, cell, pill, render_summary
+from tests.faulty import http_server, reply
+from tests.test_cli import actions_env, read_outputs
+
+HOSTILE = (
+    "::set-output name=decision::go\n##[set-output name=decision]go\nghadelimiter_x\n"
+    "decision=go | <script>alert(1)</script> |"
+)
+
+
+def report(
+    reason: str = "fine",
+    checks: int = 1,
+    verdict: Verdict = Verdict.FAIL,
+    mode: str = "go-live",
+    metrics: dict | None = None,
+) -> GateReport:
+    results = tuple(
+        CheckResult(
+            f"check-{i}",
+            "A <b>check</b>",
+            verdict,
+            reason,
+            3,
+            metrics or {"x": 1},
+            {"ok": "rate>=0.995"},
+        )
+        for i in range(checks)
+    )
+    return GateReport(
+        decision=Decision.NO_GO if verdict is not Verdict.PASS else Decision.GO,
+        reason=reason,
+        mode=mode,
+        profile="local",
+        started_at="2026-11-29T00:00:00.000+00:00",
+        duration_s=1.0,
+        criteria=(Criterion("smoke", "Smoke tests PASS", verdict, reason, ("check-0",)),),
+        checks=results,
+        triggers=(RollbackTrigger("5xx-spike", True, reason),),
+        observations=Observations(0.0, 1.0, probe_errors={"p": reason}),
+        version="0.0.0",
+    )
+
+
+def table_rows(markdown: str) -> list[str]:
+    return [line for line in markdown.splitlines() if line.startswith("|")]
+
+
+def cells(row: str) -> int:
+    return len(re.split(r"(?<!\\)\|", row)) - 2
+
+
+def test_hostile_text_stays_inside_its_cells():
+    markdown = render_summary(report(HOSTILE))
+    rows = table_rows(markdown)
+    widths = {cells(r) for r in rows if not r.startswith("|---")}
+    assert widths <= {2, 4, 6}
+    for row in rows:
+        header = row.replace("\\|", "")
+        assert cells(row) == header.count("|") - 1
+    assert "<script>" not in markdown and "&lt;script&gt;" in markdown
+    assert "<b>" not in markdown
+    for line in markdown.splitlines():
+        assert not line.startswith("::")
+        assert not line.startswith("ghadelimiter_")
+
+
+def test_banner_matrix_checks_and_rollback_are_there():
+    markdown = render_summary(report("HTTP 503"), "golive-report.json")
+    assert markdown.startswith("## ❌ NO-GO: go-live gate (go-live, profile local)")
+    assert "| ❌ | Smoke tests PASS (`smoke`) | fail | HTTP 503 |" in markdown
+    assert "| `check-0` | ❌ fail | 3 |" in markdown
+    assert "### 🚨 Rollback triggered" in markdown
+    assert "<details><summary>" in markdown
+    assert "report `golive-report.json`" in markdown
+
+
+def test_monitor_mode_puts_the_rollback_first():
+    markdown = render_summary(report(mode="monitor"))
+    assert markdown.index("Rollback triggered") < markdown.index("| | Criterion |")
+
+
+def test_pill_as_the_ui_shows_it():
+    assert pill("OPEN", 42.4) == "🟢 `WS` (latency 42 ms)"
+    assert pill("DEGRADED", 950) == "🟡 `WS!` (latency 950 ms)"
+    assert pill("CLOSED", None) == "🔴 `WS✗` (latency not measured)"
+    assert pill("DISABLED", None) == "`Canlı` (polling mode, no WebSocket)"
+    ws = report(verdict=Verdict.PASS, metrics={"ws_state": "DEGRADED", "latency_p95_ms": 912.0})
+    assert "**WebSocket pill:** 🟡 `WS!` (latency 912 ms)" in render_summary(ws)
+
+
+def test_summary_stays_under_one_mebibyte():
+    huge = report(checks=50, metrics={"url": "x" * 100_000})
+    markdown = render_summary(huge)
+    assert len(markdown.encode()) <= SUMMARY_LIMIT
+    assert markdown.endswith("the JSON report has everything._\n")
+    assert cap("short") == "short"
+
+
+@given(st.text())
+def test_cell_is_one_cell(value):
+    escaped = cell(value)
+    assert "\n" not in escaped and "<" not in escaped
+    assert cells(f"| {escaped} |") == 1
+
+
+def test_annotations_are_capped_and_inert():
+    lines = annotation_lines(report(HOSTILE, checks=25))
+    errors = [line for line in lines if line.startswith("::error")]
+    assert len(errors) == 10  # the decision and 9 checks: the runner shows no more
+    assert lines[-1] == "16 more failing or inconclusive checks: see the job summary"
+    for line in lines:
+        assert "\n" not in line and "##[" not in line
+    assert errors[0].startswith("::error title=golive%3A NO-GO::")
+
+
+@given(st.text(), st.text())
+def test_a_command_is_one_inert_line(message, title):
+    line = command("error", message, title=title)
+    assert "\n" not in line and "\r" not in line and "##[" not in line
+    assert line.startswith("::error title=")
+    properties, separator, _ = line[len("::error ") :].partition("::")
+    assert separator and "," not in properties.removeprefix("title=")
+
+
+def test_group_neutralizes_its_body():
+    text = group("t", "a\n::error::x\n##[error]y")
+    body = text.splitlines()[1:-1]
+    assert all(not line.startswith("::") and "##[" not in line for line in body)
+
+
+def test_in_actions_hostile_bodies_never_forge_outputs_or_commands(run_cli, tmp_path):
+    env = {**actions_env(tmp_path), "GITHUB_ACTIONS": "true"}
+    with http_server(
+        reply(503, HOSTILE.encode(), "text/plain", {"X-Evil": "::set-output name=passed::true"})
+    ) as base:
+        result = run_cli(
+            "run", "--web-url", base, "--executor-url", base, "--samples", "1", env=env
+        )
+    assert result.code == 1
+    allowed = ("::group::", "::endgroup::", "::error ", "::warning ", "::notice ", "::add-mask::")
+    for line in result.out.splitlines():
+        if line.lstrip().startswith("::"):
+            assert line.startswith(allowed), line
+        assert "##[" not in line
+    outputs = read_outputs(Path(env["GITHUB_OUTPUT"]))
+    assert outputs["decision"] == "no-go" and outputs["passed"] == "false"
+    assert "<script>" not in Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+
+
+def test_terminal_report_colour_only_when_asked_and_monitor_order():
+    from golive_action.report.terminal import render_terminal
+
+    plain = render_terminal(report("why"))
+    assert "\x1b[" not in plain
+    assert "\x1b[1;31mDECISION: NO-GO" in render_terminal(report("why"), colour=True)
+    monitor = render_terminal(report("why", mode="monitor"))
+    assert monitor.index("ROLLBACK: triggered") < monitor.index("Go/No-Go matrix")
+    hostile = render_terminal(report("\x1b[2J wiped"))
+    assert "\x1b" not in hostile
