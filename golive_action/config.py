@@ -117,6 +117,12 @@ class GateConfig:
     consistently_n: int = 5
     reconnect_window_s: float = 60.0
     ws_stuck_closed_s: float = 30.0
+    ticker_max_age_s: float = 60.0
+    ui_path: str = "/btcturk"
+    ui_p95_max_ms: float = 2000.0
+    ws_flag: bool | None = None
+    ws_flag_url: str | None = None
+    ws_flag_pointer: str | None = None
     # Extra thresholds by metric id, each a list of expressions in the judge's grammar.
     thresholds: dict[str, tuple[str, ...]] | None = None
 
@@ -141,6 +147,24 @@ class GateConfig:
     @property
     def executor_health_url(self) -> str | None:
         return _join(self.executor_url, self.executor_health_path)
+
+    @property
+    def ui_url(self) -> str | None:
+        return _join(self.web_url, self.ui_path)
+
+    @property
+    def ws_flag_source(self) -> str | None:
+        """Where the flag is read from: ws-flag-url, else the web app's root page."""
+        return self.ws_flag_url or _join(self.web_url, "/")
+
+    @property
+    def ws_flag_expected(self) -> bool:
+        """go-live and monitor need WebSocket on; the rollback validation needs it off."""
+        return self.mode != "rollback"
+
+    @property
+    def orderbook_endpoint(self) -> str | None:
+        return _join(self.web_url, f"/api/public/btcturk/orderbook?symbol={self.ws_pair}&depth=50")
 
     @property
     def ticker_endpoint(self) -> str | None:

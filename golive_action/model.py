@@ -77,6 +77,10 @@ class HttpSample:
     body_truncated: bool = False
     error: str | None = None  # one line
     error_kind: str | None = None  # refused, dns, tls, timeout, too-large, redirect, closed, ...
+    # What the probe's patterns found in the whole body (a page can be longer than the part
+    # kept): pattern name -> the matched text (its first group, if any), or None.
+    found: dict[str, str | None] = field(default_factory=dict)
+    retry_after_s: float | None = None  # the Retry-After of a 429 or 503, in seconds
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> HttpSample:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from golive_action._version import __version__
@@ -19,47 +17,11 @@ from golive_action.model import (
     Observations,
     Verdict,
 )
-from golive_action.observe.http import HttpLimits, sample_endpoint
+from golive_action.observe.plan import Probe, plan_probes
 from golive_action.text import Redactor, one_line
 
 # Seconds kept back from the time budget for judging and writing the report.
 _REPORT_RESERVE_S = 1.0
-
-
-@dataclass(frozen=True)
-class Probe:
-    id: str
-    run: Callable[[float], list[HttpSample]]  # argument: deadline on time.monotonic()
-
-
-def plan_probes(config: GateConfig, redact: Redactor) -> tuple[list[Probe], dict[str, str]]:
-    """The probes this configuration asks for, and the ones it cannot run (with why)."""
-    limits = HttpLimits(timeout_s=config.http_timeout)
-    probes: list[Probe] = []
-    missing: dict[str, str] = {}
-    health = (
-        ("web-health", config.web_health_url, "web-url"),
-        ("executor-health", config.executor_health_url, "executor-url"),
-    )
-    for probe_id, url, input_name in health:
-        if url is None:
-            missing[probe_id] = (
-                f"input {input_name} is not set; fix: pass --{input_name} or the {input_name} input"
-            )
-            continue
-        probes.append(Probe(probe_id, _health_sampler(probe_id, url, config, limits, redact)))
-    return probes, missing
-
-
-def _health_sampler(
-    probe_id: str, url: str, config: GateConfig, limits: HttpLimits, redact: Redactor
-) -> Callable[[float], list[HttpSample]]:
-    def run(deadline: float) -> list[HttpSample]:
-        return sample_endpoint(
-            probe_id, url, config.samples, config.sample_interval, limits, redact, deadline
-        )
-
-    return run
 
 
 def observe(config: GateConfig, redact: Redactor) -> Observations:

@@ -173,7 +173,7 @@ def test_token_never_appears_anywhere(run_cli, tmp_path):
             "tok.json",
             env=env,
         )
-    assert result.code == 0
+    assert result.code == 1  # the echo server is no ticker: NO-GO, and still no token anywhere
     # Masked first, as the runner needs; then never written in clear.
     first, *rest = result.out.splitlines()
     assert first == f"::add-mask::{TOKEN}"

@@ -11,11 +11,12 @@ from hypothesis import strategies as st
 from golive_action.config import GateConfig
 from golive_action.judge import judge
 from golive_action.judge.health import judge_health, sample_problem
-from golive_action.judge.matrix import CRITERIA, decide, judge_criterion
+from golive_action.judge.matrix import CriterionSpec, decide, judge_criterion
 from golive_action.judge.stats import percentile
 from golive_action.model import CheckResult, Decision, HttpSample, Observations, Verdict
 
 URL = "http://127.0.0.1:1/health"
+HEALTH = CriterionSpec("smoke", "Smoke tests PASS", ("web-health", "executor-health"))
 
 
 def sample(status=200, body='{"ok": true}', error=None, ms=5.0, ctype="application/json"):
@@ -98,14 +99,14 @@ def test_probe_error_is_an_error():
 def test_criterion_takes_the_worst_and_lists_the_reasons():
     ok = CheckResult("web-health", "t", Verdict.PASS, "fine")
     bad = CheckResult("executor-health", "t", Verdict.FAIL, "HTTP 503")
-    criterion = judge_criterion(CRITERIA[0], [ok, bad])
+    criterion = judge_criterion(HEALTH, [ok, bad])
     assert criterion.verdict is Verdict.FAIL
     assert criterion.reason == "executor-health: HTTP 503"
 
 
 def test_criterion_missing_a_check_is_not_a_pass():
     ok = CheckResult("web-health", "t", Verdict.PASS, "fine")
-    criterion = judge_criterion(CRITERIA[0], [ok])
+    criterion = judge_criterion(HEALTH, [ok])
     assert criterion.verdict is Verdict.INCONCLUSIVE
     assert "executor-health: not judged" in criterion.reason
 
@@ -113,7 +114,7 @@ def test_criterion_missing_a_check_is_not_a_pass():
 def test_decision_is_go_only_when_every_criterion_passes():
     assert decide([])[0] is Decision.NO_GO
     ok = judge_criterion(
-        CRITERIA[0],
+        HEALTH,
         [
             CheckResult("web-health", "t", Verdict.PASS, "fine"),
             CheckResult("executor-health", "t", Verdict.PASS, "fine"),
@@ -122,7 +123,7 @@ def test_decision_is_go_only_when_every_criterion_passes():
     assert decide([ok])[0] is Decision.GO
     for verdict in (Verdict.FAIL, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.SKIPPED):
         other = judge_criterion(
-            CRITERIA[0],
+            HEALTH,
             [
                 CheckResult("web-health", "t", Verdict.PASS, "fine"),
                 CheckResult("executor-health", "t", verdict, "why"),
@@ -143,10 +144,14 @@ def test_judge_is_deterministic_from_serialized_observations():
     assert again == obs
     first = judge(obs, GateConfig(samples=1))
     assert judge(again, GateConfig(samples=1)) == first
+    verdicts = {c.id: c.verdict for c in first.checks}
+    assert verdicts["web-health"] is Verdict.PASS
+    assert verdicts["executor-health"] is Verdict.FAIL
+    assert verdicts["ticker"] is Verdict.INCONCLUSIVE  # not observed: never a pass
     assert first.decision is Decision.NO_GO
     # Judged again with another threshold, the same evidence gives another answer.
-    lenient = judge(again, GateConfig(samples=1, health_rate_min=0.0, spike_5xx_max_percent=100))
-    assert lenient.decision is Decision.GO
+    lenient = judge(again, GateConfig(samples=1, health_rate_min=0.0))
+    assert {c.id: c.verdict for c in lenient.checks}["executor-health"] is Verdict.PASS
 
 
 def test_percentile_interpolates():

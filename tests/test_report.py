@@ -31,7 +31,14 @@ def test_report_of_each_scenario_validates(stack, tmp_path, scenario):
     assert report_problems(document) == []
     assert document["schema"] == "golive-report/1"
     assert document["decision"] == ("go" if scenario == "healthy" else "no-go")
-    assert {c["id"] for c in document["checks"]} == {"web-health", "executor-health", "5xx-spike"}
+    assert {c["id"] for c in document["checks"]} == {
+        "web-health",
+        "executor-health",
+        "ticker",
+        "ws-flag",
+        "ui-responsive",
+        "5xx-spike",
+    }
     health = next(c for c in document["checks"] if c["id"] == "executor-health")
     assert health["metrics"]["samples"] == 3
     assert len(document["observations"]["http"]["executor-health"]) == 3

@@ -7,7 +7,8 @@ import threading
 from golive_action import runner
 from golive_action.config import load_config
 from golive_action.model import Decision, Verdict
-from golive_action.runner import Probe, run_gate
+from golive_action.observe.plan import Probe
+from golive_action.runner import run_gate
 
 
 def test_a_probe_that_raises_becomes_an_error_verdict(monkeypatch, stack):

@@ -9,6 +9,12 @@ from golive_action.judge.health import judge_health
 from golive_action.judge.matrix import MATRIX, decide, judge_criterion
 from golive_action.judge.rollback import from_check
 from golive_action.judge.spike import judge_5xx_spike
+from golive_action.judge.webapp import (
+    judge_polling_ui,
+    judge_ticker,
+    judge_ui_responsive,
+    judge_ws_flag,
+)
 from golive_action.model import (
     CheckResult,
     Criterion,
@@ -46,6 +52,35 @@ def judge(observations: Observations, config: GateConfig) -> Judgement:
         )
         for check_id, title in HEALTH_CHECKS
     ]
+    http, errors = observations.http, observations.probe_errors
+    checks.append(
+        judge_ticker(
+            http.get("ticker", []),
+            http.get("orderbook", []),
+            errors.get("ticker"),
+            config.ws_pair,
+            config.ticker_max_age_s,
+        )
+    )
+    checks.append(
+        judge_ws_flag(
+            http.get("ws-flag", []),
+            errors.get("ws-flag"),
+            config.ws_flag,
+            config.ws_flag_expected,
+            config.ws_flag_pointer,
+        )
+    )
+    ui = judge_ui_responsive(
+        http.get("ui", []),
+        errors.get("ui"),
+        config.ui_p95_max_ms,
+        config.health_rate_min,
+        config.min_samples_required,
+    )
+    checks.append(ui)
+    if config.mode == "rollback":
+        checks.append(judge_polling_ui(http.get("ui", []), errors.get("ui")))
     every_answer = [s for samples in observations.http.values() for s in samples]
     spike = judge_5xx_spike(
         every_answer,
@@ -56,6 +91,7 @@ def judge(observations: Observations, config: GateConfig) -> Judgement:
     )
     checks.append(spike)
     criteria = tuple(judge_criterion(spec, checks) for spec in MATRIX[config.mode])
-    triggers = tuple(t for t in (from_check("5xx-spike", spike),) if t is not None)
+    fired = (from_check("ui-unresponsive", ui), from_check("5xx-spike", spike))
+    triggers = tuple(t for t in fired if t is not None)
     decision, reason = decide(criteria)
     return Judgement(decision, reason, criteria, tuple(checks), triggers)

@@ -6,11 +6,13 @@ with a one-line ``error`` and an ``error_kind``, never an exception.
 
 from __future__ import annotations
 
+import email.utils
 import http.client
+import re
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,8 +59,10 @@ def fetch(
     method: str = "GET",
     json_body: Any = None,
     headers: dict[str, str] | None = None,
+    find: Mapping[str, re.Pattern[str]] | None = None,
 ) -> HttpSample:
-    """One request, timed from its start to the end of the body."""
+    """One request, timed from its start to the end of the body. ``find`` names patterns to
+    look for in the whole body; what each matched is recorded (cut to 200 characters)."""
     at = time.time()
     start = time.perf_counter()
     status: int | None = None
@@ -79,6 +83,9 @@ def fetch(
             elapsed_ms = (time.perf_counter() - start) * 1000.0
             text = raw.decode(response.encoding or "utf-8", errors="replace")
             kept = redact(text[: limits.keep_chars])
+            found = {
+                name: _first_match(pattern, text, redact) for name, pattern in (find or {}).items()
+            }
             return HttpSample(
                 probe=probe,
                 url=url,
@@ -89,6 +96,10 @@ def fetch(
                 body=kept,
                 body_bytes=len(raw),
                 body_truncated=len(text) > limits.keep_chars,
+                found=found,
+                retry_after_s=_retry_after(response.headers.get("Retry-After"))
+                if status in (429, 503)
+                else None,
             )
     except Exception as exc:  # every failure is a recorded observation, not a crash
         kind, message = describe_error(exc, limits)
@@ -102,6 +113,30 @@ def fetch(
             error=redact(one_line(message)),
             error_kind=kind,
         )
+
+
+def _first_match(pattern: re.Pattern[str], text: str, redact: Redactor) -> str | None:
+    match = pattern.search(text)
+    if match is None:
+        return None
+    value = match.group(1) if pattern.groups and match.group(1) is not None else match.group(0)
+    return redact(one_line(value, 200))
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds, from either form (seconds or an HTTP date); None if unusable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _read_capped(response: requests.Response, limits: HttpLimits, start: float) -> bytes:
@@ -182,6 +217,7 @@ def sample_endpoint(
     *,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
+    find: Mapping[str, re.Pattern[str]] | None = None,
 ) -> list[HttpSample]:
     """``count`` GETs of ``url``, one every ``interval_s`` (on a fixed schedule, so slow answers
     do not stretch the run); stops early at ``deadline`` (a ``clock`` value)."""
@@ -195,5 +231,5 @@ def sample_endpoint(
             wait = slot - clock()
             if wait > 0:
                 sleep(wait)
-            samples.append(fetch(session, probe, url, limits, redact))
+            samples.append(fetch(session, probe, url, limits, redact, find=find))
     return samples

@@ -73,7 +73,8 @@ def render_terminal(
     lines += ["", "Checks"]
     for check in report.checks:
         mark = _paint(f"{_MARK[check.verdict]:<12}", _COLOUR[check.verdict], colour)
-        lines.append(f"  {mark} {check.id:<18} {check.samples} samples")
+        plural = "" if check.samples == 1 else "s"
+        lines.append(f"  {mark} {check.id:<18} {check.samples} sample{plural}")
         figures = _figures(check)
         if figures:
             lines += _wrap(figures, 17)

@@ -1,0 +1,326 @@
+"""The web app's checks beyond health: ticker data, the WebSocket feature flag as built, the
+page's responsiveness, and the polling UI of a rollback. Pure functions of the samples."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from golive_action.judge.pointer import PointerError, resolve
+from golive_action.judge.stats import latency_summary, percentile
+from golive_action.model import CheckResult, HttpSample, Verdict
+from golive_action.text import one_line
+
+# --------------------------------------------------------------------------- ticker
+
+
+@cache
+def _ticker_validator() -> Any:
+    # Static package data: the same bytes every run, so the judge stays deterministic.
+    from jsonschema import Draft202012Validator
+
+    text = resources.files("golive_action").joinpath("schemas/ticker.schema.json").read_text()
+    return Draft202012Validator(json.loads(text))
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number else None  # NaN is not a price
+
+
+def _http_problem(sample: HttpSample, what: str) -> tuple[Verdict, str] | None:
+    """The verdict for a sample that is not a 200, or None for a 200."""
+    if sample.error:
+        return Verdict.ERROR, f"{what}: {sample.error} at {sample.url}"
+    if sample.status == 429:
+        wait = sample.retry_after_s
+        told = f", Retry-After {wait:g} s" if wait is not None else ""
+        return Verdict.ERROR, f"{what}: rate limited (HTTP 429{told}) beyond the time budget"
+    if sample.status == 503:
+        return (
+            Verdict.ERROR,
+            f"{what}: HTTP 503 (upstream data delayed or unavailable){_detail(sample)}",
+        )
+    if sample.status != 200:
+        return Verdict.FAIL, f"{what}: HTTP {sample.status}{_detail(sample)}"
+    return None
+
+
+def _detail(sample: HttpSample) -> str:
+    try:
+        body = json.loads(sample.body)
+    except ValueError:
+        return ""
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        return f" (error: {one_line(body['error'], 120)})"
+    return ""
+
+
+def judge_ticker(
+    samples: list[HttpSample],
+    orderbook: list[HttpSample],
+    probe_error: str | None,
+    pair: str,
+    max_age_s: float,
+) -> CheckResult:
+    """Valid JSON with data: the raw BTCTurk body or the app's wrapper, success/ok true, the
+    pair present, bid below ask, a fresh timestamp; mock data is not real data."""
+    cid, title = "ticker", f"BTCTurk ticker ({pair}): valid JSON with data"
+    thresholds = {"age_s": f"<={max_age_s:g}", "bid_ask": "bid<ask"}
+
+    def result(verdict: Verdict, reason: str, metrics: dict[str, Any] | None = None) -> CheckResult:
+        return CheckResult(cid, title, verdict, reason, len(samples), metrics or {}, thresholds)
+
+    if probe_error is not None:
+        return result(Verdict.ERROR, probe_error)
+    if not samples:
+        return result(Verdict.INCONCLUSIVE, "no ticker request was made")
+    sample = samples[-1]
+    metrics: dict[str, Any] = {
+        "url": sample.url,
+        "latency_ms": sample.elapsed_ms,
+        "status": sample.status,
+        "attempts": len(samples),
+    }
+    problem = _http_problem(sample, "ticker")
+    if problem is not None:
+        return result(*problem, metrics)
+    try:
+        body = json.loads(sample.body)
+    except ValueError:
+        kind = (sample.content_type or "unknown type").split(";")[0]
+        return result(Verdict.FAIL, f"ticker: HTTP 200 but the body is not JSON ({kind})", metrics)
+    if sample.body_truncated:
+        return result(Verdict.ERROR, "ticker: the body is longer than the part kept", metrics)
+    errors = sorted(_ticker_validator().iter_errors(body), key=lambda e: list(e.path))
+    if isinstance(body, dict) and body.get("mock") is True:
+        return result(
+            Verdict.FAIL,
+            'ticker serves mock data ("mock": true), not BTCTurk data',
+            {**metrics, "mock": True},
+        )
+    if errors:
+        return result(
+            Verdict.FAIL,
+            "ticker: the body is not a BTCTurk ticker or the app's wrapper around one",
+            metrics,
+        )
+    raw = body["data"] if "ok" in body else body
+    if "ok" in body and body["ok"] is not True:
+        return result(Verdict.FAIL, f"ticker: ok is {json.dumps(body['ok'])}", metrics)
+    if raw.get("success") is not True:
+        message = raw.get("message")
+        return result(Verdict.FAIL, f"ticker: success is false (message: {message})", metrics)
+    row = next((r for r in raw["data"] if pair in (r.get("pair"), r.get("pairNormalized"))), None)
+    if row is None:
+        return result(Verdict.FAIL, f"ticker: pair {pair} is not in the data", metrics)
+    bid, ask = _number(row["bid"]), _number(row["ask"])
+    age_s = (sample.at + (sample.elapsed_ms or 0) / 1000) - row["timestamp"] / 1000
+    metrics.update({"bid": bid, "ask": ask, "age_s": round(age_s, 3)})
+    if bid is None or ask is None:
+        return result(Verdict.FAIL, f"ticker: bid or ask of {pair} is not a number", metrics)
+    if bid >= ask:
+        return result(
+            Verdict.FAIL, f"ticker: crossed prices, bid {bid:.10g} >= ask {ask:.10g}", metrics
+        )
+    if abs(age_s) > max_age_s:
+        when = "old" if age_s > 0 else "in the future (clock skew?)"
+        return result(
+            Verdict.FAIL,
+            f"ticker: timestamp {abs(age_s):.0f} s {when}, limit {max_age_s:g} s",
+            metrics,
+        )
+    book = _judge_orderbook(orderbook)
+    if book is not None:
+        return result(book[0], book[1], metrics)
+    spread = ask - bid
+    return result(
+        Verdict.PASS,
+        f"{pair} bid {bid:.10g} < ask {ask:.10g} (spread {spread:.10g}), {age_s:.1f} s old",
+        {**metrics, "spread": spread},
+    )
+
+
+def _judge_orderbook(samples: list[HttpSample]) -> tuple[Verdict, str] | None:
+    if not samples:
+        return None
+    problem = _http_problem(samples[-1], "orderbook")
+    if problem is not None:
+        return problem
+    try:
+        body = json.loads(samples[-1].body)
+        levels = body["data"]["bids"], body["data"]["asks"]
+    except (ValueError, KeyError, TypeError):
+        return Verdict.FAIL, "orderbook: the body is not a BTCTurk order book"
+    if not all(isinstance(side, list) and side for side in levels):
+        return Verdict.FAIL, "orderbook: no bids or no asks"
+    return None
+
+
+# --------------------------------------------------------------------------- ws-flag
+
+
+def judge_ws_flag(
+    samples: list[HttpSample],
+    probe_error: str | None,
+    given: bool | None,
+    expected: bool,
+    pointer: str | None,
+) -> CheckResult:
+    """NEXT_PUBLIC_WS_ENABLED as built: on for go-live, off after a rollback."""
+    cid, title = "ws-flag", "WebSocket feature flag as built (NEXT_PUBLIC_WS_ENABLED)"
+    thresholds = {"flag": f"=={str(expected).lower()}"}
+    want = "enabled" if expected else "disabled"
+
+    def result(verdict: Verdict, reason: str, source: str, flag: bool | None) -> CheckResult:
+        metrics = {"source": source, "flag": flag, "expected": expected}
+        return CheckResult(cid, title, verdict, reason, len(samples), metrics, thresholds)
+
+    def decide(flag: bool, source: str) -> CheckResult:
+        state = "enabled" if flag else "disabled"
+        if flag == expected:
+            return result(Verdict.PASS, f"{state} in the build ({source})", source, flag)
+        return result(
+            Verdict.FAIL, f"{state} in the build ({source}); expected {want}", source, flag
+        )
+
+    if given is not None:
+        return decide(given, "given as input ws-flag")
+    if probe_error is not None:
+        return result(Verdict.ERROR, probe_error, "", None)
+    if not samples:
+        return result(Verdict.INCONCLUSIVE, "the flag was not read", "", None)
+    sample = samples[-1]
+    problem = _http_problem(sample, "ws-flag")
+    if problem is not None:
+        return result(*problem, sample.url, None)
+    if pointer is None:
+        found = sample.found.get("ws-flag")
+        if found is None:
+            return result(
+                Verdict.FAIL,
+                f"NEXT_PUBLIC_WS_ENABLED followed by true or false is not "
+                f"in the page at {sample.url}",
+                sample.url,
+                None,
+            )
+        return decide(found.lower() == "true", f"page {sample.url}")
+    try:
+        value = resolve(json.loads(sample.body), pointer)
+    except (ValueError, PointerError) as exc:
+        return result(
+            Verdict.FAIL,
+            f"cannot read the flag at {pointer} of {sample.url}: {one_line(str(exc), 120)}",
+            sample.url,
+            None,
+        )
+    if isinstance(value, bool) or value in ("true", "false"):
+        return decide(value in (True, "true"), f"{sample.url} at {pointer}")
+    return result(
+        Verdict.FAIL,
+        f"the value at {pointer} of {sample.url} is {json.dumps(value)[:40]}, not true or false",
+        sample.url,
+        None,
+    )
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def judge_ui_responsive(
+    samples: list[HttpSample],
+    probe_error: str | None,
+    p95_max_ms: float,
+    rate_min_percent: float,
+    min_samples: int,
+) -> CheckResult:
+    """The trading page answers 200, with a p95 load time under the limit."""
+    cid, title = "ui-responsive", "UI responsive (the trading page loads)"
+    thresholds = {
+        "latency_ms": f"p(95)<{p95_max_ms:g}",
+        "ok": f"rate>={rate_min_percent / 100:g}",
+        "samples": f"count>={min_samples}",
+    }
+    if probe_error is not None:
+        return CheckResult(cid, title, Verdict.ERROR, probe_error, 0, {}, thresholds)
+    answered = [s for s in samples if s.error is None]
+    ok = [s for s in answered if s.status == 200]
+    latencies = [s.elapsed_ms for s in ok if s.elapsed_ms is not None]
+    n = len(samples)
+    rate = 100.0 * len(ok) / n if n else 0.0
+    metrics: dict[str, Any] = {
+        "samples": n,
+        "rate_percent": round(rate, 3),
+        **latency_summary(latencies),
+        "statuses": dict(Counter(str(s.status) for s in answered)),
+        "url": samples[0].url if samples else "",
+    }
+    if samples and not answered:
+        reason = f"{samples[0].error} at {samples[0].url} ({n} of {n} samples)"
+        return CheckResult(cid, title, Verdict.ERROR, reason, n, metrics, thresholds)
+    if n < min_samples:
+        reason = f"only {n} sample(s), fewer than the {min_samples} needed to judge"
+        return CheckResult(cid, title, Verdict.INCONCLUSIVE, reason, n, metrics, thresholds)
+    p95 = percentile(latencies, 95)
+    problems = []
+    if rate < rate_min_percent:
+        worst = Counter(
+            str(s.status) if s.error is None else s.error for s in samples if s.status != 200
+        ).most_common(1)[0][0]
+        problems.append(
+            f"{n - len(ok)} of {n} loads failed (most often {worst}), "
+            f"{rate:.1f} % < {rate_min_percent:g} %"
+        )
+    if p95 is None or p95 >= p95_max_ms:
+        shown = "no load completed" if p95 is None else f"p95 load time {p95:.0f} ms"
+        problems.append(f"{shown}, limit {p95_max_ms:g} ms")
+    if problems:
+        return CheckResult(cid, title, Verdict.FAIL, "; ".join(problems), n, metrics, thresholds)
+    assert p95 is not None
+    reason = f"{len(ok)} of {n} loads 200, p95 {p95:.0f} ms < {p95_max_ms:g} ms"
+    return CheckResult(cid, title, Verdict.PASS, reason, n, metrics, thresholds)
+
+
+def judge_polling_ui(samples: list[HttpSample], probe_error: str | None) -> CheckResult:
+    """After a rollback the page polls: it shows Canlı and no WS pill."""
+    cid, title = "polling-ui", "Polling UI after rollback (Canlı, no WS pill)"
+    thresholds = {"pill": "Canlı", "ws_pill": "absent"}
+    if probe_error is not None:
+        return CheckResult(cid, title, Verdict.ERROR, probe_error, 0, {}, thresholds)
+    pages = [s for s in samples if s.error is None and s.status == 200]
+    if not pages:
+        return CheckResult(
+            cid,
+            title,
+            Verdict.INCONCLUSIVE,
+            "no page loaded to look at",
+            len(samples),
+            {},
+            thresholds,
+        )
+    with_ws = sum(1 for s in pages if s.found.get("ws-pill"))
+    with_live = sum(1 for s in pages if s.found.get("canli"))
+    metrics = {"pages": len(pages), "with_ws_pill": with_ws, "with_canli": with_live}
+    n = len(pages)
+    if with_ws:
+        pill = next(s.found["ws-pill"] for s in pages if s.found.get("ws-pill"))
+        reason = f"the page shows the WebSocket pill ({pill}) on {with_ws} of {n} loads"
+        return CheckResult(cid, title, Verdict.FAIL, reason, n, metrics, thresholds)
+    if with_live < n:
+        reason = f"the page does not show Canlı on {n - with_live} of {n} loads"
+        return CheckResult(cid, title, Verdict.FAIL, reason, n, metrics, thresholds)
+    return CheckResult(
+        cid,
+        title,
+        Verdict.PASS,
+        f"Canlı and no WS pill on {n} of {n} loads",
+        n,
+        metrics,
+        thresholds,
+    )

@@ -1,0 +1,106 @@
+"""Which probes a configuration asks for. Each probe records HttpSamples; none decides."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from golive_action.config import GateConfig
+from golive_action.model import HttpSample
+from golive_action.observe.http import HttpLimits, fetch, new_session, sample_endpoint
+from golive_action.text import Redactor
+
+# What the original validation script looked for: the flag, then true, in the page's HTML.
+FLAG_PATTERN = re.compile(r"NEXT_PUBLIC_WS_ENABLED\W{0,20}?(true|false)\b", re.IGNORECASE)
+# The status pill as rendered: WS, WS! or WS✗ in polling-free mode, Canlı in polling mode.
+PAGE_PATTERNS = {
+    "ws-pill": re.compile(r">\s*(WS[!✗]?)\s*<"),
+    "canli": re.compile(r">\s*(Canlı)\s*<"),
+}
+# At most this long a wait for a Retry-After before a second try.
+RETRY_AFTER_CAP_S = 30.0
+
+
+@dataclass(frozen=True)
+class Probe:
+    id: str
+    run: Callable[[float], list[HttpSample]]  # argument: deadline on time.monotonic()
+
+
+def plan_probes(config: GateConfig, redact: Redactor) -> tuple[list[Probe], dict[str, str]]:
+    """The probes this configuration asks for, and the ones it cannot run (with why)."""
+    limits = HttpLimits(timeout_s=config.http_timeout)
+    probes: list[Probe] = []
+    missing: dict[str, str] = {}
+
+    def need(probe_id: str, url: str | None, input_name: str) -> bool:
+        if url is None:
+            missing[probe_id] = (
+                f"input {input_name} is not set; fix: pass --{input_name} or the {input_name} input"
+            )
+        return url is not None
+
+    def sampled(probe_id: str, url: str, find: dict[str, re.Pattern[str]] | None = None) -> Probe:
+        def run(deadline: float) -> list[HttpSample]:
+            return sample_endpoint(
+                probe_id,
+                url,
+                config.samples,
+                config.sample_interval,
+                limits,
+                redact,
+                deadline,
+                find=find,
+            )
+
+        return Probe(probe_id, run)
+
+    def once(probe_id: str, url: str, find: dict[str, re.Pattern[str]] | None = None) -> Probe:
+        def run(deadline: float) -> list[HttpSample]:
+            return fetch_honouring_retry_after(probe_id, url, limits, redact, deadline, find)
+
+        return Probe(probe_id, run)
+
+    for probe_id, url, input_name in (
+        ("web-health", config.web_health_url, "web-url"),
+        ("executor-health", config.executor_health_url, "executor-url"),
+    ):
+        if need(probe_id, url, input_name):
+            assert url is not None
+            probes.append(sampled(probe_id, url))
+    if need("ui", config.ui_url, "web-url"):
+        assert config.ui_url is not None
+        probes.append(sampled("ui", config.ui_url, PAGE_PATTERNS))
+    if need("ticker", config.ticker_endpoint, "web-url"):
+        assert config.ticker_endpoint is not None
+        probes.append(once("ticker", config.ticker_endpoint))
+    if config.ticker_url is None and config.orderbook_endpoint is not None:
+        probes.append(once("orderbook", config.orderbook_endpoint))
+    if config.ws_flag is None and need("ws-flag", config.ws_flag_source, "web-url"):
+        assert config.ws_flag_source is not None
+        find = None if config.ws_flag_pointer else {"ws-flag": FLAG_PATTERN}
+        probes.append(once("ws-flag", config.ws_flag_source, find))
+    return probes, missing
+
+
+def fetch_honouring_retry_after(
+    probe_id: str,
+    url: str,
+    limits: HttpLimits,
+    redact: Redactor,
+    deadline: float,
+    find: dict[str, re.Pattern[str]] | None = None,
+) -> list[HttpSample]:
+    """One GET; on 429 (or 503) with a Retry-After that fits in the time budget, wait and try
+    once more. Both answers are kept: the judge sees that the limit was hit."""
+    with new_session(limits) as session:
+        first = fetch(session, probe_id, url, limits, redact, find=find)
+        wait = first.retry_after_s
+        if first.status not in (429, 503) or wait is None or wait > RETRY_AFTER_CAP_S:
+            return [first]
+        if time.monotonic() + wait + limits.timeout_s > deadline:
+            return [first]
+        time.sleep(wait)
+        return [first, fetch(session, probe_id, url, limits, redact, find=find)]

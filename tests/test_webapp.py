@@ -1,0 +1,189 @@
+"""Ticker, WS flag, UI responsiveness and polling UI: pure judge tests from recorded samples,
+and end to end against the reference stack and faulty servers."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from golive_action.config import load_config
+from golive_action.judge.pointer import PointerError, resolve
+from golive_action.judge.webapp import (
+    judge_polling_ui,
+    judge_ticker,
+    judge_ui_responsive,
+    judge_ws_flag,
+)
+from golive_action.model import HttpSample, Verdict
+from golive_action.runner import run_gate
+from tests.faulty import http_server, reply
+
+NOW = time.time()
+
+
+def got(body, status=200, found=None, ms=5.0, at=NOW, retry=None, url="http://x/t"):
+    text = body if isinstance(body, str) else json.dumps(body)
+    return HttpSample(
+        "p",
+        url,
+        at,
+        ms,
+        status,
+        "application/json",
+        text,
+        len(text),
+        found=found or {},
+        retry_after_s=retry,
+    )
+
+
+def row(bid=100.0, ask=101.0, ts=None, pair="BTCTRY"):
+    return {
+        "pair": pair,
+        "pairNormalized": "BTC_TRY",
+        "timestamp": ts or NOW * 1000,
+        "bid": bid,
+        "ask": ask,
+        "last": bid,
+    }
+
+
+RAW = {"data": [row()], "success": True, "message": None, "code": 0}
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "verdict", "words"),
+    [
+        (RAW, 200, Verdict.PASS, "bid 100 < ask 101"),
+        (
+            {"ok": True, "symbol": "BTCTRY", "data": RAW, "source": "btcturk"},
+            200,
+            Verdict.PASS,
+            "spread 1",
+        ),
+        ({"ok": True, "mock": True, "bid": 1, "ask": 2}, 200, Verdict.FAIL, '"mock": true'),
+        ({"ok": False, "data": RAW}, 200, Verdict.FAIL, "ok is false"),
+        ({**RAW, "success": False, "message": "x"}, 200, Verdict.FAIL, "success is false"),
+        ({**RAW, "data": [row(pair="ETHTRY")]}, 200, Verdict.FAIL, "pair BTCTRY is not in"),
+        ({**RAW, "data": [row(bid=102.0)]}, 200, Verdict.FAIL, "crossed prices"),
+        ({**RAW, "data": [row(ts=(NOW - 600) * 1000)]}, 200, Verdict.FAIL, "600 s old"),
+        ({**RAW, "data": [row(ts=(NOW + 600) * 1000)]}, 200, Verdict.FAIL, "clock skew"),
+        ({"weird": 1}, 200, Verdict.FAIL, "not a BTCTurk ticker"),
+        ("<html>", 200, Verdict.FAIL, "not JSON"),
+        ({"error": "upstream_failed"}, 502, Verdict.FAIL, "HTTP 502 (error: upstream_failed)"),
+        ({"error": "invalid_symbol"}, 400, Verdict.FAIL, "HTTP 400"),
+        ({"message": "TOO_MANY_REQUESTS"}, 429, Verdict.ERROR, "rate limited"),
+    ],
+)
+def test_ticker_shapes(body, status, verdict, words):
+    result = judge_ticker([got(body, status)], [], None, "BTCTRY", 60)
+    assert result.verdict is verdict, result.reason
+    assert words in result.reason
+
+
+def test_orderbook_503_is_an_error():
+    result = judge_ticker([got(RAW)], [got({"message": "delayed"}, 503)], None, "BTCTRY", 60)
+    assert result.verdict is Verdict.ERROR and "orderbook: HTTP 503" in result.reason
+
+
+def test_ws_flag_sources():
+    page_on = got("", found={"ws-flag": "true"}, url="http://x/")
+    assert judge_ws_flag([page_on], None, None, True, None).verdict is Verdict.PASS
+    off = judge_ws_flag([got("", found={"ws-flag": "false"})], None, None, True, None)
+    assert off.verdict is Verdict.FAIL and "expected enabled" in off.reason
+    none = judge_ws_flag([got("", found={"ws-flag": None})], None, None, True, None)
+    assert none.verdict is Verdict.FAIL and "not in the page" in none.reason
+    json_on = got({"flags": {"ws": True}})
+    assert judge_ws_flag([json_on], None, None, True, "/flags/ws").verdict is Verdict.PASS
+    bad = judge_ws_flag([got({"flags": {}})], None, None, True, "/flags/ws")
+    assert bad.verdict is Verdict.FAIL and "cannot read the flag" in bad.reason
+    given = judge_ws_flag([], None, False, False, None)
+    assert given.verdict is Verdict.PASS and "given as input" in given.reason
+
+
+def test_ui_responsive_and_polling():
+    fast = [got("", ms=m) for m in (10, 20, 30)]
+    assert judge_ui_responsive(fast, None, 2000, 99.5, 3).verdict is Verdict.PASS
+    slow = [got("", ms=m) for m in (10, 20, 3000)]
+    result = judge_ui_responsive(slow, None, 2000, 99.5, 3)
+    assert result.verdict is Verdict.FAIL and "p95 load time" in result.reason
+    broken = [got("", status=500), got(""), got("")]
+    assert "1 of 3 loads failed" in judge_ui_responsive(broken, None, 2000, 99.5, 3).reason
+    live = [got("", found={"canli": "Canlı", "ws-pill": None})] * 2
+    assert judge_polling_ui(live, None).verdict is Verdict.PASS
+    ws = [got("", found={"canli": None, "ws-pill": "WS"})]
+    assert "WebSocket pill (WS)" in judge_polling_ui(ws, None).reason
+
+
+def test_pointer():
+    doc = {"a": [{"b~/c": 1}]}
+    assert resolve(doc, "/a/0/b~0~1c") == 1
+    assert resolve(doc, "") == doc
+    for bad in ("/a/9", "/x", "a"):
+        with pytest.raises(PointerError):
+            resolve(doc, bad)
+
+
+def gate(stack_urls, **inputs):
+    flags = {
+        "web-url": stack_urls["web_url"],
+        "executor-url": stack_urls["executor_url"],
+        "samples": "3",
+        "sample-interval": "0",
+        **inputs,
+    }
+    return run_gate(load_config(flags, {}))
+
+
+def verdicts(report):
+    return {c.id: c.verdict for c in report.checks}
+
+
+def test_mock_ticker_fails_the_ticker_check(stack):
+    report = gate(stack("mock-ticker").urls)
+    assert verdicts(report)["ticker"] is Verdict.FAIL
+    assert report.reason.startswith("smoke fail: ticker: ticker serves mock data")
+
+
+def test_rollback_scenario_passes_in_rollback_mode_only(stack):
+    urls = stack("rollback").urls
+    assert gate(urls, mode="rollback").decision.value == "go"
+    report = gate(urls)
+    assert verdicts(report)["ws-flag"] is Verdict.FAIL
+    healthy = gate(stack("healthy").urls, mode="rollback")
+    assert verdicts(healthy)["ws-flag"] is Verdict.FAIL
+    assert verdicts(healthy)["polling-ui"] is Verdict.FAIL
+
+
+def test_ws_flag_from_a_json_endpoint(stack):
+    urls = stack("healthy").urls
+    report = gate(
+        urls,
+        **{
+            "ws-flag-url": urls["web_url"] + "/api/public/flags",
+            "ws-flag-pointer": "/NEXT_PUBLIC_WS_ENABLED",
+        },
+    )
+    assert verdicts(report)["ws-flag"] is Verdict.PASS
+    assert report.decision.value == "go"
+
+
+def test_429_with_retry_after_is_retried_within_the_budget():
+    calls = []
+
+    def handle(h):
+        calls.append(h.path)
+        if len(calls) == 1:
+            reply(429, b'{"message": "TOO_MANY_REQUESTS"}', headers={"Retry-After": "1"})(h)
+        else:
+            reply(
+                200, json.dumps({"data": [row(ts=time.time() * 1000)], "success": True}).encode()
+            )(h)
+
+    with http_server(handle) as base:
+        report = run_gate(load_config({"ticker-url": base + "/ticker", "samples": "1"}, {}))
+    ticker = next(c for c in report.checks if c.id == "ticker")
+    assert ticker.verdict is Verdict.PASS and ticker.metrics["attempts"] == 2
+    assert len(calls) == 2
