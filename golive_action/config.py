@@ -123,6 +123,8 @@ class GateConfig:
     ws_flag: bool | None = None
     ws_flag_url: str | None = None
     ws_flag_pointer: str | None = None
+    nginx_config: str | None = None
+    nginx_ws_location: str = "ws|socket|stream"
     # Extra thresholds by metric id, each a list of expressions in the judge's grammar.
     thresholds: dict[str, tuple[str, ...]] | None = None
 
@@ -460,6 +462,12 @@ def _check_relations(
             f"{merged['consistently-k']} is more than consistently-n "
             f"({merged['consistently-n']}), so the trigger could never fire",
         )
+    try:
+        re.compile(merged["nginx-ws-location"])
+    except re.error as exc:
+        spec = specs["nginx-ws-location"]
+        given = _Given(merged["nginx-ws-location"], sources.get("nginx-ws-location", "default"))
+        raise _error(spec, given, f"not a regular expression ({exc})") from None
     if merged.get("thresholds") is not None:
         source = sources.get("thresholds", "default")
         parse_threshold_input(merged["thresholds"], _Given(merged["thresholds"], source))

@@ -88,6 +88,45 @@ class HttpSample:
 
 
 @dataclass
+class Directive:
+    name: str
+    args: list[str]
+    line: int
+    children: list[Directive] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "args": list(self.args),
+            "line": self.line,
+            "children": [c.to_dict() for c in self.children],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Directive:
+        return cls(
+            data["name"],
+            list(data["args"]),
+            int(data["line"]),
+            [cls.from_dict(c) for c in data["children"]],
+        )
+
+
+@dataclass(frozen=True)
+class NginxObservation:
+    path: str
+    directives: tuple[dict[str, Any], ...] = ()
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "directives": list(self.directives), "error": self.error}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NginxObservation:
+        return cls(data["path"], tuple(data["directives"]), data.get("error"))
+
+
+@dataclass
 class Observations:
     """Everything the probes recorded. The judge needs nothing else but the thresholds."""
 
@@ -96,6 +135,7 @@ class Observations:
     http: dict[str, list[HttpSample]] = field(default_factory=dict)
     # Probes that could not run or did not finish, with the reason (one line each).
     probe_errors: dict[str, str] = field(default_factory=dict)
+    nginx: NginxObservation | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -103,6 +143,7 @@ class Observations:
             "finished_at": self.finished_at,
             "http": {k: [asdict(s) for s in v] for k, v in self.http.items()},
             "probe_errors": dict(self.probe_errors),
+            "nginx": self.nginx.to_dict() if self.nginx else None,
         }
 
     @classmethod
@@ -112,6 +153,7 @@ class Observations:
             finished_at=float(data["finished_at"]),
             http={k: [HttpSample.from_dict(s) for s in v] for k, v in data["http"].items()},
             probe_errors=dict(data.get("probe_errors", {})),
+            nginx=NginxObservation.from_dict(data["nginx"]) if data.get("nginx") else None,
         )
 
 

@@ -17,6 +17,7 @@ from golive_action.model import (
     Observations,
     Verdict,
 )
+from golive_action.observe.nginx import read_nginx_config
 from golive_action.observe.plan import Probe, plan_probes
 from golive_action.text import Redactor, one_line
 
@@ -56,12 +57,15 @@ def observe(config: GateConfig, redact: Redactor) -> Observations:
                     "probe did not finish within the gate's time budget "
                     f"(timeout {config.timeout:g} s)"
                 )
+    # A local file, read in a blink: no thread needed.
+    nginx = read_nginx_config(config.nginx_config) if config.nginx_config else None
     with lock:
         return Observations(
             started_at=started_at,
             finished_at=time.time(),
             http={k: list(v) for k, v in results.items() if k not in probe_errors},
             probe_errors=dict(probe_errors),
+            nginx=nginx,
         )
 
 

@@ -121,7 +121,7 @@ def test_decision_is_go_only_when_every_criterion_passes():
         ],
     )
     assert decide([ok])[0] is Decision.GO
-    for verdict in (Verdict.FAIL, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.SKIPPED):
+    for verdict in (Verdict.FAIL, Verdict.ERROR, Verdict.INCONCLUSIVE):
         other = judge_criterion(
             HEALTH,
             [
@@ -203,3 +203,19 @@ def test_extra_thresholds_apply_to_latency():
     assert result.thresholds["latency_ms"] == "p(95)<500, avg<1000"
     relaxed = {"web-health.latency_ms": ("max<1000",)}
     assert judge_health("web-health", "t", samples, None, 99.5, 1, relaxed).verdict is Verdict.PASS
+
+
+def test_a_skipped_check_is_named_but_does_not_pull_the_verdict():
+    ok = CheckResult("web-health", "t", Verdict.PASS, "fine")
+    off = CheckResult("executor-health", "t", Verdict.SKIPPED, "skipped: turned off")
+    criterion = judge_criterion(HEALTH, [ok, off])
+    assert criterion.verdict is Verdict.PASS
+    assert "executor-health: skipped: turned off" in criterion.reason
+    both_off = judge_criterion(
+        HEALTH, [CheckResult("web-health", "t", Verdict.SKIPPED, "off"), off]
+    )
+    assert both_off.verdict is Verdict.SKIPPED
+    decision, reason = decide([criterion, both_off])
+    assert decision is Decision.GO
+    assert reason == "every criterion passes (1 of 2); skipped by configuration: smoke"
+    assert decide([both_off]) == (Decision.NO_GO, "every criterion was skipped: nothing was judged")

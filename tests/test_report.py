@@ -38,6 +38,7 @@ def test_report_of_each_scenario_validates(stack, tmp_path, scenario):
         "ws-flag",
         "ui-responsive",
         "5xx-spike",
+        "nginx-ws",
     }
     health = next(c for c in document["checks"] if c["id"] == "executor-health")
     assert health["metrics"]["samples"] == 3

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from golive_action.config import GateConfig
 from golive_action.judge.health import judge_health
 from golive_action.judge.matrix import MATRIX, decide, judge_criterion
+from golive_action.judge.nginx import judge_nginx_ws
 from golive_action.judge.rollback import from_check
 from golive_action.judge.spike import judge_5xx_spike
 from golive_action.judge.webapp import (
@@ -81,6 +82,7 @@ def judge(observations: Observations, config: GateConfig) -> Judgement:
     checks.append(ui)
     if config.mode == "rollback":
         checks.append(judge_polling_ui(http.get("ui", []), errors.get("ui")))
+    checks.append(judge_nginx_ws(observations.nginx, config.nginx_ws_location))
     every_answer = [s for samples in observations.http.values() for s in samples]
     spike = judge_5xx_spike(
         every_answer,

@@ -15,7 +15,7 @@ class CriterionSpec:
     checks: tuple[str, ...]
 
 
-_SMOKE_CHECKS = ("web-health", "executor-health", "ticker", "ws-flag")
+_SMOKE_CHECKS = ("web-health", "executor-health", "ticker", "ws-flag", "nginx-ws")
 _SMOKE = CriterionSpec("smoke", "Smoke tests PASS", _SMOKE_CHECKS)
 _NO_5XX = CriterionSpec("no-5xx-spike", "No 5xx spike in logs", ("5xx-spike",))
 _UI = CriterionSpec("ui-responsive", "UI responsive", ("ui-responsive",))
@@ -40,28 +40,42 @@ CRITERIA = MATRIX["go-live"]
 
 
 def judge_criterion(spec: CriterionSpec, checks: Sequence[CheckResult]) -> Criterion:
+    """The worst verdict of the checks drawn from. A check turned off by the configuration is
+    named in the reason but does not pull the verdict; when all are off, the row is skipped.
+    A check the judge did not produce at all is inconclusive: never a silent pass."""
     by_id = {c.id: c for c in checks}
     drawn = [by_id[i] for i in spec.checks if i in by_id]
+    active = [c for c in drawn if c.verdict is not Verdict.SKIPPED]
+    skipped = [c for c in drawn if c.verdict is Verdict.SKIPPED]
     missing = [i for i in spec.checks if i not in by_id]
-    verdict = worst([c.verdict for c in drawn])
+    verdict = worst([c.verdict for c in active]) if active else Verdict.SKIPPED
     if missing:
         verdict = worst([verdict, Verdict.INCONCLUSIVE])
-    if verdict is Verdict.PASS:
-        reason = "; ".join(f"{c.id}: {c.reason}" for c in drawn)
+    if verdict in (Verdict.PASS, Verdict.SKIPPED):
+        parts = [f"{c.id}: {c.reason}" for c in active]
     else:
-        bad = [f"{c.id}: {c.reason}" for c in drawn if c.verdict is not Verdict.PASS]
-        bad += [f"{i}: not judged" for i in missing]
-        reason = "; ".join(bad)
-    return Criterion(spec.id, spec.title, verdict, reason, spec.checks)
+        parts = [f"{c.id}: {c.reason}" for c in active if c.verdict is not Verdict.PASS]
+        parts += [f"{i}: not judged" for i in missing]
+    parts += [f"{c.id}: {c.reason}" for c in skipped]
+    return Criterion(spec.id, spec.title, verdict, "; ".join(parts), spec.checks)
 
 
 def decide(criteria: Sequence[Criterion]) -> tuple[Decision, str]:
-    """GO only when every criterion passes: the checklist says all must be green."""
+    """GO only when every criterion passes (the checklist: all must be green). A criterion
+    whose checks were all turned off by the configuration is shown as skipped and named in
+    the reason; a gate with nothing but skipped criteria is NO-GO."""
     if not criteria:
         return Decision.NO_GO, "no criterion was judged"
-    failing = [c for c in criteria if c.verdict is not Verdict.PASS]
-    if not failing:
-        return Decision.GO, f"every criterion passes ({len(criteria)} of {len(criteria)})"
-    first = failing[0]
-    more = f" (and {len(failing) - 1} more)" if len(failing) > 1 else ""
-    return Decision.NO_GO, f"{first.id} {first.verdict.value}: {first.reason}{more}"
+    failing = [c for c in criteria if c.verdict not in (Verdict.PASS, Verdict.SKIPPED)]
+    passed = [c for c in criteria if c.verdict is Verdict.PASS]
+    skipped = [c.id for c in criteria if c.verdict is Verdict.SKIPPED]
+    if failing:
+        first = failing[0]
+        more = f" (and {len(failing) - 1} more)" if len(failing) > 1 else ""
+        return Decision.NO_GO, f"{first.id} {first.verdict.value}: {first.reason}{more}"
+    if not passed:
+        return Decision.NO_GO, "every criterion was skipped: nothing was judged"
+    reason = f"every criterion passes ({len(passed)} of {len(criteria)})"
+    if skipped:
+        reason += f"; skipped by configuration: {', '.join(skipped)}"
+    return Decision.GO, reason
