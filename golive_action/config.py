@@ -125,6 +125,11 @@ class GateConfig:
     ws_flag_pointer: str | None = None
     nginx_config: str | None = None
     nginx_ws_location: str = "ws|socket|stream"
+    health_pointer: str | None = None
+    health_expect: str | None = None
+    ca_bundle: str | None = None
+    access_log: str | None = None
+    access_log_minutes: float = 15.0
     # Extra thresholds by metric id, each a list of expressions in the judge's grammar.
     thresholds: dict[str, tuple[str, ...]] | None = None
 
@@ -149,6 +154,13 @@ class GateConfig:
     @property
     def executor_health_url(self) -> str | None:
         return _join(self.executor_url, self.executor_health_path)
+
+    @property
+    def health_expectation(self) -> tuple[str, Any] | None:
+        """(JSON pointer, expected value) when the user set them, else None (ok rule)."""
+        if self.health_pointer is None or self.health_expect is None:
+            return None
+        return self.health_pointer, json.loads(self.health_expect)
 
     @property
     def ui_url(self) -> str | None:
@@ -462,6 +474,20 @@ def _check_relations(
             f"{merged['consistently-k']} is more than consistently-n "
             f"({merged['consistently-n']}), so the trigger could never fire",
         )
+    if (merged["health-pointer"] is None) != (merged["health-expect"] is None):
+        name = "health-expect" if merged["health-pointer"] else "health-pointer"
+        other = "health-pointer" if name == "health-expect" else "health-expect"
+        raise ConfigError(
+            f"input '{name}': missing while {other} is set; fix: give both, e.g. "
+            'health-pointer /status and health-expect "ok"'
+        )
+    if merged["health-expect"] is not None:
+        try:
+            json.loads(merged["health-expect"])
+        except ValueError:
+            spec = specs["health-expect"]
+            given = _Given(merged["health-expect"], sources.get("health-expect", "default"))
+            raise _error(spec, given, "is not a JSON value") from None
     try:
         re.compile(merged["nginx-ws-location"])
     except re.error as exc:

@@ -81,6 +81,9 @@ class HttpSample:
     # kept): pattern name -> the matched text (its first group, if any), or None.
     found: dict[str, str | None] = field(default_factory=dict)
     retry_after_s: float | None = None  # the Retry-After of a 429 or 503, in seconds
+    # A second try right after a refused connection: it confirms or clears the refusal,
+    # and never replaces it (the raw rate counts the first try only).
+    confirmation: bool = False
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> HttpSample:
@@ -126,6 +129,43 @@ class NginxObservation:
         return cls(data["path"], tuple(data["directives"]), data.get("error"))
 
 
+@dataclass(frozen=True)
+class AccessLogObservation:
+    """An access log's last minutes as (second, answers, 5xx answers) rows."""
+
+    path: str
+    seconds: tuple[tuple[int, int, int], ...] = ()
+    lines: int = 0
+    unparsed: int = 0
+    since: float = 0.0
+    until: float = 0.0
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "seconds": [list(r) for r in self.seconds],
+            "lines": self.lines,
+            "unparsed": self.unparsed,
+            "since": self.since,
+            "until": self.until,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AccessLogObservation:
+        rows = tuple((int(a), int(b), int(c)) for a, b, c in data["seconds"])
+        return cls(
+            data["path"],
+            rows,
+            data["lines"],
+            data["unparsed"],
+            data["since"],
+            data["until"],
+            data.get("error"),
+        )
+
+
 @dataclass
 class Observations:
     """Everything the probes recorded. The judge needs nothing else but the thresholds."""
@@ -136,6 +176,7 @@ class Observations:
     # Probes that could not run or did not finish, with the reason (one line each).
     probe_errors: dict[str, str] = field(default_factory=dict)
     nginx: NginxObservation | None = None
+    access_log: AccessLogObservation | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -144,6 +185,7 @@ class Observations:
             "http": {k: [asdict(s) for s in v] for k, v in self.http.items()},
             "probe_errors": dict(self.probe_errors),
             "nginx": self.nginx.to_dict() if self.nginx else None,
+            "access_log": self.access_log.to_dict() if self.access_log else None,
         }
 
     @classmethod
@@ -154,6 +196,9 @@ class Observations:
             http={k: [HttpSample.from_dict(s) for s in v] for k, v in data["http"].items()},
             probe_errors=dict(data.get("probe_errors", {})),
             nginx=NginxObservation.from_dict(data["nginx"]) if data.get("nginx") else None,
+            access_log=AccessLogObservation.from_dict(data["access_log"])
+            if data.get("access_log")
+            else None,
         )
 
 

@@ -17,6 +17,7 @@ from golive_action.model import (
     Observations,
     Verdict,
 )
+from golive_action.observe.accesslog import read_access_log
 from golive_action.observe.nginx import read_nginx_config
 from golive_action.observe.plan import Probe, plan_probes
 from golive_action.text import Redactor, one_line
@@ -59,6 +60,11 @@ def observe(config: GateConfig, redact: Redactor) -> Observations:
                 )
     # A local file, read in a blink: no thread needed.
     nginx = read_nginx_config(config.nginx_config) if config.nginx_config else None
+    access_log = (
+        read_access_log(config.access_log, config.access_log_minutes, time.time())
+        if config.access_log
+        else None
+    )
     with lock:
         return Observations(
             started_at=started_at,
@@ -66,6 +72,7 @@ def observe(config: GateConfig, redact: Redactor) -> Observations:
             http={k: list(v) for k, v in results.items() if k not in probe_errors},
             probe_errors=dict(probe_errors),
             nginx=nginx,
+            access_log=access_log,
         )
 
 

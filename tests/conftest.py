@@ -48,3 +48,15 @@ def stack() -> Iterator[Callable[..., ReferenceStack]]:
 def _in_tmp(tmp_path, monkeypatch) -> None:
     """Reports land in the test's own folder, never in the work tree."""
     monkeypatch.chdir(tmp_path)
+
+
+def stack_inputs(stack: ReferenceStack, **inputs: str) -> dict[str, str]:
+    """Gate inputs that point at a reference stack, for a quick run (3 samples, no pause)."""
+    return {
+        "web-url": stack.urls["web_url"],
+        "executor-url": stack.urls["executor_url"],
+        "ws-url": stack.urls["ws_url"],
+        "samples": "3",
+        "sample-interval": "0",
+        **inputs,
+    }

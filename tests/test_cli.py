@@ -150,7 +150,11 @@ def test_config_file_and_env_reach_the_gate(run_cli, tmp_path, stack):
     s = stack("healthy")
     config = tmp_path / "gate.json"
     config.write_text(json.dumps({"web-url": "http://127.0.0.1:9", "samples": 2}))
-    env = {"INPUT_WEB_URL": s.urls["web_url"], "GOLIVE_EXECUTOR_URL": s.urls["executor_url"]}
+    env = {
+        "INPUT_WEB_URL": s.urls["web_url"],
+        "GOLIVE_EXECUTOR_URL": s.urls["executor_url"],
+        "INPUT_WS-URL": s.urls["ws_url"],
+    }
     result = run_cli("run", "--config", str(config), "--sample-interval", "0", env=env)
     assert result.code == 0, result.out
     document = json.loads(Path("golive-report.json").read_text())

@@ -205,3 +205,27 @@ def test_real_nginx_without_the_upgrade_map_refuses_the_upgrade(tmp_path, stack)
         report = run_gate(load_config({"nginx-config": str(site_path), "samples": "1"}, {}))
         result = report.check("nginx-ws")
         assert result.verdict is Verdict.FAIL and "upgrade map" in result.reason
+
+
+def test_a_5xx_spike_in_a_real_nginx_access_log(tmp_path, stack):
+    """Requests through nginx to the error-burst stack: nginx logs the 500s; the gate reads
+    the log and finds the spike."""
+    import requests
+
+    s = stack("error-burst")
+    port = free_port()
+    web = int(s.urls["web_url"].rsplit(":", 1)[1])
+    ws = int(s.urls["ws_url"].rsplit(":", 1)[1])
+    with nginx(tmp_path, site(GOOD_SITE, port, web, ws)):
+        wait_for_port(port)
+        statuses = [
+            requests.get(f"http://127.0.0.1:{port}/api/public/health", timeout=5).status_code
+            for _ in range(12)
+        ]
+        assert statuses.count(500) == 3
+    log = tmp_path / "nginx" / "logs" / "access.log"
+    report = run_gate(load_config({"access-log": str(log), "samples": "1"}, {}))
+    spike = report.check("5xx-spike")
+    assert spike.verdict is Verdict.FAIL
+    assert f"access log {log}" in spike.reason
+    assert spike.metrics["log_responses"] == 12

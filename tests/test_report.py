@@ -11,20 +11,13 @@ from golive_action.config import GateConfig, load_config
 from golive_action.model import Observations
 from golive_action.report.jsonreport import report_problems, write_report
 from golive_action.runner import failed_report, run_gate
+from tests.conftest import stack_inputs
 
 
 @pytest.mark.parametrize("scenario", ["healthy", "outage", "error-burst"])
 def test_report_of_each_scenario_validates(stack, tmp_path, scenario):
     s = stack(scenario)
-    config = load_config(
-        {
-            "web-url": s.urls["web_url"],
-            "executor-url": s.urls["executor_url"],
-            "samples": "3",
-            "sample-interval": "0",
-        },
-        {},
-    )
+    config = load_config(stack_inputs(s), {})
     report = run_gate(config)
     path = write_report(report, str(tmp_path / "out" / "golive-report.json"))
     document = json.loads(path.read_text())
@@ -32,6 +25,7 @@ def test_report_of_each_scenario_validates(stack, tmp_path, scenario):
     assert document["schema"] == "golive-report/1"
     assert document["decision"] == ("go" if scenario == "healthy" else "no-go")
     assert {c["id"] for c in document["checks"]} == {
+        "preflight",
         "web-health",
         "executor-health",
         "ticker",

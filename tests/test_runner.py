@@ -9,6 +9,7 @@ from golive_action.config import load_config
 from golive_action.model import Decision, Verdict
 from golive_action.observe.plan import Probe
 from golive_action.runner import run_gate
+from tests.conftest import stack_inputs
 
 
 def test_a_probe_that_raises_becomes_an_error_verdict(monkeypatch, stack):
@@ -28,13 +29,7 @@ def test_a_probe_that_raises_becomes_an_error_verdict(monkeypatch, stack):
 
     monkeypatch.setattr(runner, "plan_probes", plan)
     config = load_config(
-        {
-            "web-url": s.urls["web_url"],
-            "executor-url": s.urls["executor_url"],
-            "samples": "1",
-            "spark-api-token": "secret-token-123",
-        },
-        {},
+        stack_inputs(s, samples="1", **{"spark-api-token": "secret-token-123"}), {}
     )
     report = run_gate(config)
     check = report.check("executor-health")
@@ -82,15 +77,7 @@ def test_a_judge_fault_ends_as_no_go(monkeypatch):
 def test_probes_run_concurrently(stack):
     """Both health probes overlap in time: run one after the other, they could not."""
     s = stack("healthy")
-    config = load_config(
-        {
-            "web-url": s.urls["web_url"],
-            "executor-url": s.urls["executor_url"],
-            "samples": "4",
-            "sample-interval": "0.3",
-        },
-        {},
-    )
+    config = load_config(stack_inputs(s, samples="4", **{"sample-interval": "0.3"}), {})
     obs = run_gate(config).observations
     web = [x.at for x in obs.http["web-health"]]
     executor = [x.at for x in obs.http["executor-health"]]

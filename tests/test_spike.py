@@ -67,3 +67,40 @@ def test_error_burst_fires_the_5xx_spike_trigger(run_cli, tmp_path):
     assert "5xx-spike" in [r["id"] for r in report["rollback"]["reasons"]]
     text = out.read_text()
     assert "rollback=true" in text and '"5xx-spike"' in text
+
+
+def log_line(at: float, status: int) -> str:
+    from datetime import datetime, timezone
+
+    stamp = datetime.fromtimestamp(at, tz=timezone.utc).strftime("%d/%b/%Y:%H:%M:%S +0000")
+    return f'127.0.0.1 - - [{stamp}] "GET /api/x HTTP/1.1" {status} 12 "-" "curl/8"'
+
+
+def test_access_log_spike_is_found_and_old_lines_are_ignored(tmp_path):
+    import time
+
+    from golive_action.observe.accesslog import read_access_log
+
+    now = time.time()
+    lines = [log_line(now - 3600, 500)] * 50  # an hour ago: outside the window read
+    lines += [log_line(now - 300 + i, 200) for i in range(200)]
+    lines += [log_line(now - 60 + i % 10, 503) for i in range(30)]
+    lines += ["garbage line", ""]
+    path = tmp_path / "access.log"
+    path.write_text("\n".join(lines) + "\n")
+    observation = read_access_log(str(path), 15, now)
+    assert observation.unparsed == 1
+    assert sum(n for _, n, _ in observation.seconds) == 230
+    result = judge_5xx_spike([], 60, 5, 5, observation)
+    assert result.verdict is Verdict.FAIL
+    assert f"access log {path}" in result.reason and "30 of" in result.reason
+    assert result.metrics["log_unparsed"] == 1
+    calm = read_access_log(str(path), 15, now - 120)
+    assert judge_5xx_spike([], 60, 5, 5, calm).verdict is Verdict.PASS
+
+
+def test_unreadable_access_log_is_an_error(tmp_path):
+    from golive_action.observe.accesslog import read_access_log
+
+    result = judge_5xx_spike([], 60, 5, 5, read_access_log(str(tmp_path / "no.log"), 15, 0))
+    assert result.verdict is Verdict.ERROR and "cannot read" in result.reason

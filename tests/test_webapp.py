@@ -18,6 +18,7 @@ from golive_action.judge.webapp import (
 )
 from golive_action.model import HttpSample, Verdict
 from golive_action.runner import run_gate
+from tests.conftest import stack_inputs
 from tests.faulty import http_server, reply
 
 NOW = time.time()
@@ -126,15 +127,8 @@ def test_pointer():
             resolve(doc, bad)
 
 
-def gate(stack_urls, **inputs):
-    flags = {
-        "web-url": stack_urls["web_url"],
-        "executor-url": stack_urls["executor_url"],
-        "samples": "3",
-        "sample-interval": "0",
-        **inputs,
-    }
-    return run_gate(load_config(flags, {}))
+def gate(stack, **inputs):
+    return run_gate(load_config(stack_inputs(stack, **inputs), {}))
 
 
 def verdicts(report):
@@ -142,25 +136,26 @@ def verdicts(report):
 
 
 def test_mock_ticker_fails_the_ticker_check(stack):
-    report = gate(stack("mock-ticker").urls)
+    report = gate(stack("mock-ticker"))
     assert verdicts(report)["ticker"] is Verdict.FAIL
     assert report.reason.startswith("smoke fail: ticker: ticker serves mock data")
 
 
 def test_rollback_scenario_passes_in_rollback_mode_only(stack):
-    urls = stack("rollback").urls
-    assert gate(urls, mode="rollback").decision.value == "go"
-    report = gate(urls)
+    rollback = stack("rollback")
+    assert gate(rollback, mode="rollback").decision.value == "go"
+    report = gate(rollback)
     assert verdicts(report)["ws-flag"] is Verdict.FAIL
-    healthy = gate(stack("healthy").urls, mode="rollback")
+    healthy = gate(stack("healthy"), mode="rollback")
     assert verdicts(healthy)["ws-flag"] is Verdict.FAIL
     assert verdicts(healthy)["polling-ui"] is Verdict.FAIL
 
 
 def test_ws_flag_from_a_json_endpoint(stack):
-    urls = stack("healthy").urls
+    s = stack("healthy")
+    urls = s.urls
     report = gate(
-        urls,
+        s,
         **{
             "ws-flag-url": urls["web_url"] + "/api/public/flags",
             "ws-flag-pointer": "/NEXT_PUBLIC_WS_ENABLED",

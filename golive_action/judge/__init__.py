@@ -8,6 +8,7 @@ from golive_action.config import GateConfig
 from golive_action.judge.health import judge_health
 from golive_action.judge.matrix import MATRIX, decide, judge_criterion
 from golive_action.judge.nginx import judge_nginx_ws
+from golive_action.judge.preflight import judge_preflight
 from golive_action.judge.rollback import from_check
 from golive_action.judge.spike import judge_5xx_spike
 from golive_action.judge.webapp import (
@@ -50,9 +51,11 @@ def judge(observations: Observations, config: GateConfig) -> Judgement:
             config.health_rate_min,
             config.min_samples_required,
             config.thresholds,
+            config.health_expectation,
         )
         for check_id, title in HEALTH_CHECKS
     ]
+    checks.append(judge_preflight(config))
     http, errors = observations.http, observations.probe_errors
     checks.append(
         judge_ticker(
@@ -90,6 +93,7 @@ def judge(observations: Observations, config: GateConfig) -> Judgement:
         config.spike_5xx_max_percent,
         # Fewer answers asked for than the minimum: the user chose a small run; judge on it.
         min(config.spike_min_requests, config.samples * len(HEALTH_CHECKS)),
+        observations.access_log,
     )
     checks.append(spike)
     criteria = tuple(judge_criterion(spec, checks) for spec in MATRIX[config.mode])

@@ -15,7 +15,14 @@ class CriterionSpec:
     checks: tuple[str, ...]
 
 
-_SMOKE_CHECKS = ("web-health", "executor-health", "ticker", "ws-flag", "nginx-ws")
+_SMOKE_CHECKS = (
+    "preflight",
+    "web-health",
+    "executor-health",
+    "ticker",
+    "ws-flag",
+    "nginx-ws",
+)
 _SMOKE = CriterionSpec("smoke", "Smoke tests PASS", _SMOKE_CHECKS)
 _NO_5XX = CriterionSpec("no-5xx-spike", "No 5xx spike in logs", ("5xx-spike",))
 _UI = CriterionSpec("ui-responsive", "UI responsive", ("ui-responsive",))

@@ -1,15 +1,55 @@
-"""The 5xx-spike check: every HTTP answer of the run, in time windows; a window whose share
-of 5xx answers is over the limit (with enough answers to say so) is a spike."""
+"""The 5xx-spike check: HTTP answers in time windows; a window whose share of 5xx answers is
+over the limit (with enough answers to say so) is a spike. Two sources, judged apart: every
+answer the gate itself got, and, when given, the access log's last minutes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from golive_action.judge.windows import occupied
-from golive_action.model import CheckResult, HttpSample, Verdict
+from golive_action.model import AccessLogObservation, CheckResult, HttpSample, Verdict
 
 CHECK_ID = "5xx-spike"
 TITLE = "No 5xx spike in the HTTP answers"
+
+
+@dataclass(frozen=True)
+class _Count:
+    at: float
+    answers: int
+    errors: int  # 5xx
+    source: str
+
+
+@dataclass(frozen=True)
+class _Finding:
+    answers: int
+    errors: int
+    windows: int
+    spikes: list[tuple[float, int, int, float, list[str]]]  # offset, 5xx, answers, %, sources
+    worst: float
+
+
+def _windows(
+    counts: Sequence[_Count], window_s: float, max_percent: float, min_requests: int
+) -> _Finding:
+    first, last = counts[0].at, counts[-1].at
+    total, windows = occupied([(c.at, c) for c in counts], first, last, window_s)
+    spikes = []
+    worst = 0.0
+    for window in windows:
+        n = sum(c.answers for c in window.items)
+        bad = sum(c.errors for c in window.items)
+        share = 100.0 * bad / n if n else 0.0
+        if n >= min_requests:
+            worst = max(worst, share)
+            if share > max_percent:
+                sources = sorted({c.source for c in window.items if c.errors})
+                spikes.append((window.start - first, bad, n, share, sources))
+    answers = sum(c.answers for c in counts)
+    errors = sum(c.errors for c in counts)
+    return _Finding(answers, errors, total, spikes, worst)
 
 
 def judge_5xx_spike(
@@ -17,54 +57,78 @@ def judge_5xx_spike(
     window_s: float,
     max_percent: float,
     min_requests: int,
+    access_log: AccessLogObservation | None = None,
 ) -> CheckResult:
-    answered = sorted((s for s in samples if s.status is not None), key=lambda s: s.at)
     thresholds = {
         "5xx_percent_per_window": f"<={max_percent:g} (windows of {window_s:g} s)",
         "requests_per_window": f"count>={min_requests}",
     }
-    total_5xx = sum(1 for s in answered if _is_5xx(s))
-    metrics: dict[str, object] = {
-        "responses": len(answered),
-        "responses_5xx": total_5xx,
-        "window_s": window_s,
-    }
-    if len(answered) < min_requests:
-        reason = f"only {len(answered)} HTTP answers, fewer than the {min_requests} needed"
-        return CheckResult(
-            CHECK_ID, TITLE, Verdict.INCONCLUSIVE, reason, len(answered), metrics, thresholds
+    gate = sorted(
+        (_Count(s.at, 1, int(_is_5xx(s.status)), s.probe) for s in samples if s.status is not None),
+        key=lambda c: c.at,
+    )
+    metrics: dict[str, object] = {"responses": len(gate), "window_s": window_s}
+    findings: list[tuple[str, _Finding]] = []
+    notes: list[str] = []
+    if len(gate) >= min_requests:
+        findings.append(
+            ("the gate's requests", _windows(gate, window_s, max_percent, min_requests))
         )
-    # The windows span the answers themselves: observations merged from other runners, or
-    # judged again later, keep their own times.
-    first, last = answered[0].at, answered[-1].at
-    count, windows = occupied([(s.at, s) for s in answered], first, last, window_s)
-    spikes = []
-    worst = 0.0
-    for window in windows:
-        n = len(window.items)
-        bad = sum(1 for s in window.items if _is_5xx(s))
-        share = 100.0 * bad / n if n else 0.0
-        worst = max(worst, share if n >= min_requests else 0.0)
-        if n >= min_requests and share > max_percent:
-            by_probe = sorted({s.probe for s in window.items if _is_5xx(s)})
-            spikes.append((window.start - first, bad, n, share, by_probe))
+    else:
+        notes.append(f"only {len(gate)} HTTP answers to the gate, fewer than {min_requests}")
+    if access_log is not None:
+        if access_log.error:
+            return CheckResult(
+                CHECK_ID, TITLE, Verdict.ERROR, access_log.error, len(gate), metrics, thresholds
+            )
+        rows = [_Count(float(t), n, bad, "access log") for t, n, bad in access_log.seconds]
+        metrics.update(
+            {
+                "log_lines": access_log.lines,
+                "log_unparsed": access_log.unparsed,
+                "log_responses": sum(r.answers for r in rows),
+            }
+        )
+        if rows:
+            findings.append(
+                (
+                    f"access log {access_log.path}",
+                    _windows(rows, window_s, max_percent, min_requests),
+                )
+            )
+        else:
+            notes.append(f"no request in the last minutes of {access_log.path}")
+    if not findings:
+        return CheckResult(
+            CHECK_ID, TITLE, Verdict.INCONCLUSIVE, "; ".join(notes), len(gate), metrics, thresholds
+        )
+    gate_finding = next((f for name, f in findings if name == "the gate's requests"), None)
+    if gate_finding is not None:
+        metrics["responses_5xx"] = gate_finding.errors
     metrics.update(
-        {"windows": count, "spike_windows": len(spikes), "worst_5xx_percent": round(worst, 2)}
+        {
+            "windows": sum(f.windows for _, f in findings),
+            "spike_windows": sum(len(f.spikes) for _, f in findings),
+            "worst_5xx_percent": round(max(f.worst for _, f in findings), 2),
+        }
     )
-    if not spikes:
-        reason = (
-            f"{total_5xx} of {len(answered)} answers were 5xx; no window over {max_percent:g} %"
+    spiking = [(name, f) for name, f in findings if f.spikes]
+    if not spiking:
+        parts = [f"{f.errors} of {f.answers} answers 5xx in {name}" for name, f in findings]
+        reason = "; ".join(parts) + f"; no window over {max_percent:g} %"
+        return CheckResult(CHECK_ID, TITLE, Verdict.PASS, reason, len(gate), metrics, thresholds)
+    parts = []
+    for name, finding in spiking:
+        offset, bad, n, share, sources = max(finding.spikes, key=lambda s: s[3])
+        parts.append(
+            f"{name}: {len(finding.spikes)} of {finding.windows} windows over {max_percent:g} % "
+            f"5xx; worst: {bad} of {n} answers ({share:.0f} %) at +{offset:.0f} s, from "
+            f"{', '.join(sources)}"
         )
-        return CheckResult(
-            CHECK_ID, TITLE, Verdict.PASS, reason, len(answered), metrics, thresholds
-        )
-    offset, bad, n, share, probes = max(spikes, key=lambda s: s[3])
-    reason = (
-        f"{len(spikes)} of {count} windows over {max_percent:g} % 5xx; worst: {bad} of {n} "
-        f"answers ({share:.0f} %) at +{offset:.0f} s, from {', '.join(probes)}"
+    return CheckResult(
+        CHECK_ID, TITLE, Verdict.FAIL, "; ".join(parts), len(gate), metrics, thresholds
     )
-    return CheckResult(CHECK_ID, TITLE, Verdict.FAIL, reason, len(answered), metrics, thresholds)
 
 
-def _is_5xx(sample: HttpSample) -> bool:
-    return sample.status is not None and 500 <= sample.status <= 599
+def _is_5xx(status: int | None) -> bool:
+    return status is not None and 500 <= status <= 599

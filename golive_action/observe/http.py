@@ -6,6 +6,7 @@ with a one-line ``error`` and an ``error_kind``, never an exception.
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import http.client
 import re
@@ -22,6 +23,7 @@ from golive_action.model import HttpSample
 from golive_action.text import Redactor, one_line
 
 USER_AGENT = "golive-action"
+CONFIRM_PAUSE_S = 0.2  # before the second try that confirms a refused connection
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class HttpLimits:
     body_cap: int = 1024 * 1024  # bytes of (decoded) body read at most
     keep_chars: int = 16 * 1024  # characters of body kept in the observation
     max_redirects: int = 5
+    ca_bundle: str | None = None  # PEM file for private CAs; verification is always on
 
 
 class _BodyTooLarge(Exception):
@@ -74,6 +77,8 @@ def fetch(
             json=json_body,
             headers=headers,
             timeout=(limits.timeout_s, limits.timeout_s),
+            # Per request: requests lets REQUESTS_CA_BUNDLE override a session's verify.
+            verify=limits.ca_bundle or True,
             stream=True,
             allow_redirects=True,
         ) as response:
@@ -231,5 +236,13 @@ def sample_endpoint(
             wait = slot - clock()
             if wait > 0:
                 sleep(wait)
-            samples.append(fetch(session, probe, url, limits, redact, find=find))
+            sample = fetch(session, probe, url, limits, redact, find=find)
+            samples.append(sample)
+            if (
+                sample.error_kind == "refused"
+                and clock() + CONFIRM_PAUSE_S + limits.timeout_s < deadline
+            ):
+                sleep(CONFIRM_PAUSE_S)
+                again = fetch(session, probe, url, limits, redact, find=find)
+                samples.append(dataclasses.replace(again, confirmation=True))
     return samples

@@ -31,7 +31,7 @@ class Probe:
 
 def plan_probes(config: GateConfig, redact: Redactor) -> tuple[list[Probe], dict[str, str]]:
     """The probes this configuration asks for, and the ones it cannot run (with why)."""
-    limits = HttpLimits(timeout_s=config.http_timeout)
+    limits = HttpLimits(timeout_s=config.http_timeout, ca_bundle=config.ca_bundle)
     probes: list[Probe] = []
     missing: dict[str, str] = {}
 

@@ -1,0 +1,61 @@
+"""preflight (the checklist's "Secrets & Environment"): the inputs the gate needs are there
+and agree with the mode. It names what is missing or inconsistent, never a value."""
+
+from __future__ import annotations
+
+from golive_action.config import GateConfig
+from golive_action.model import CheckResult, Verdict
+
+
+def judge_preflight(config: GateConfig) -> CheckResult:
+    problems: list[str] = []
+    present: list[str] = []
+    needs_ws = config.mode in ("go-live", "monitor")
+    for name, value in (
+        ("web-url", config.web_url),
+        ("executor-url", config.executor_url),
+        ("ws-url", config.ws_url if needs_ws else "not needed"),
+    ):
+        if value:
+            present.append(name)
+        else:
+            why = " (the BTCTurk WebSocket endpoint)" if name == "ws-url" else ""
+            problems.append(f"{name} is not set{why}")
+    token, url = config.spark_api_token is not None, config.spark_api_url is not None
+    if url and not token:
+        problems.append(
+            "spark-api-token is not set, but spark-api-url is (the SPARK_API_TOKEN secret)"
+        )
+    if token and not url:
+        problems.append(
+            "spark-api-url is not set, but spark-api-token is (the SPARK_API_URL secret)"
+        )
+    if url and token:
+        present.append("spark-api-url and spark-api-token")
+    if config.ws_flag is not None and config.ws_flag != config.ws_flag_expected:
+        state = "true" if config.ws_flag else "false"
+        problems.append(
+            f"ws-flag is {state} but mode {config.mode} needs it "
+            f"{'true' if config.ws_flag_expected else 'false'}"
+        )
+    metrics = {"present": present, "problems": len(problems)}
+    thresholds = {"problems": "count==0"}
+    if problems:
+        return CheckResult(
+            "preflight",
+            "Secrets and environment",
+            Verdict.FAIL,
+            "; ".join(problems),
+            0,
+            metrics,
+            thresholds,
+        )
+    return CheckResult(
+        "preflight",
+        "Secrets and environment",
+        Verdict.PASS,
+        f"set: {', '.join(present)}",
+        0,
+        metrics,
+        thresholds,
+    )
