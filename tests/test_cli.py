@@ -244,3 +244,38 @@ def test_sandbox_refuses_a_busy_port(run_cli):
 def test_demo_refuses_an_unknown_scenario(run_cli):
     result = run_cli("demo", "--scenario", "meltdown")
     assert result.code == 2 and "unknown scenario 'meltdown'" in result.err
+
+
+@pytest.mark.parametrize(
+    ("scenario", "mode", "code", "failing", "words"),
+    [
+        ("mock-ticker", "go-live", 1, "ticker", 'mock data ("mock": true)'),
+        ("outage", "go-live", 1, "executor-health", "HTTP 503"),
+        ("error-burst", "go-live", 1, "web-health", "HTTP 500"),
+        ("rollback", "go-live", 1, "ws-flag", "disabled in the build"),
+        ("rollback", "rollback", 0, None, None),
+        ("healthy", "rollback", 1, "ws-flag", "enabled in the build"),
+    ],
+)
+def test_demo_scenarios_of_the_http_checks(run_cli, scenario, mode, code, failing, words):
+    result = run_cli("demo", "--scenario", scenario, "--mode", mode, "--samples", "4")
+    assert result.code == code, result.out
+    document = json.loads(Path("golive-report.json").read_text())
+    checks = {c["id"]: c for c in document["checks"]}
+    if failing is None:
+        assert document["decision"] == "go"
+        assert {c["verdict"] for c in document["criteria"]} == {"pass"}
+        return
+    assert checks[failing]["verdict"] == "fail"
+    assert words in checks[failing]["reason"]
+    assert words in result.out
+    for health in ("web-health", "executor-health"):
+        metrics = checks[health]["metrics"]
+        assert metrics["samples"] == 4
+        assert {
+            "rate_percent",
+            "confirmed_rate_percent",
+            "latency_p50_ms",
+            "latency_p95_ms",
+            "latency_max_ms",
+        } <= set(metrics)

@@ -100,3 +100,30 @@ def test_server_errors_are_responses_not_errors(status):
     with http_server(reply(status, b'{"ok": false}')) as base:
         s = get(base + "/h")
     assert s.status == status and s.error is None
+
+
+def test_connect_timeout_on_a_full_listen_queue():
+    """A listener that never accepts, its queue filled: the next SYN gets no answer."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    try:
+        for _ in range(4):
+            filler = socket.socket()
+            filler.setblocking(False)
+            try:
+                filler.connect(("127.0.0.1", port))
+            except BlockingIOError:
+                pass
+            fillers.append(filler)
+        s = get(f"http://127.0.0.1:{port}/h", timeout_s=0.5)
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
+    assert s.error_kind == "timeout"
+    assert "no connection within 0.5 s" in (s.error or "")
