@@ -114,7 +114,7 @@ _STACK_INPUTS = frozenset(
     {"web-url", "executor-url", "ticker-url", "ws-url", "spark-api-url", "spark-api-token"}
 )
 # The demo samples faster than a real run, so that it answers in seconds.
-_DEMO_DEFAULTS = {"sample-interval": "0.2"}
+_DEMO_DEFAULTS = {"sample-interval": "0.2", "duration": "10", "ws-ping-interval-s": "1"}
 
 
 # --------------------------------------------------------------------------- main

@@ -130,6 +130,14 @@ class GateConfig:
     ca_bundle: str | None = None
     access_log: str | None = None
     access_log_minutes: float = 15.0
+    ws_ping_interval_s: float = 2.0
+    ws_max_gap_s: float = 5.0
+    ws_min_spread_updates: int = 3
+    burst_disconnects: int = 3
+    burst_window_s: float = 60.0
+    metrics_url: str | None = None
+    clock_url: str | None = None
+    max_clock_skew_ms: float = 250.0
     # Extra thresholds by metric id, each a list of expressions in the judge's grammar.
     thresholds: dict[str, tuple[str, ...]] | None = None
 
@@ -161,6 +169,13 @@ class GateConfig:
         if self.health_pointer is None or self.health_expect is None:
             return None
         return self.health_pointer, json.loads(self.health_expect)
+
+    @property
+    def clock_source(self) -> str | None:
+        """clock-url, else the feed's own host over HTTP(S)."""
+        if self.clock_url or not self.ws_url:
+            return self.clock_url
+        return "http" + self.ws_url[2:] if self.ws_url.startswith("ws") else None
 
     @property
     def ui_url(self) -> str | None:

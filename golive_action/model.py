@@ -6,6 +6,7 @@ other thresholds, or merged with the runs of other runners.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
@@ -167,6 +168,168 @@ class AccessLogObservation:
 
 
 @dataclass
+class WsConnection:
+    """One connection attempt to the feed, from the attempt to the close."""
+
+    attempt_at: float  # Unix time
+    opened_at: float | None = None
+    open_ms: float | None = None  # attempt to OPEN (TCP, TLS and the upgrade together)
+    closed_at: float | None = None
+    close_code: int | None = None
+    close_reason: str | None = None
+    error: str | None = None  # one line
+    error_kind: str | None = None  # upgrade, refused, dns, tls, timeout, closed, ...
+    http_status: int | None = None  # the answer to the upgrade when it was not 101
+
+
+@dataclass
+class LatencyHistogram:
+    """Fixed-resolution histogram (1 ms buckets, kept sparse): memory stays bounded however
+    long the window, and percentiles are exact to the millisecond."""
+
+    counts: dict[int, int] = field(default_factory=dict)
+    count: int = 0
+    below_zero: int = 0  # negative latencies: the clocks disagree
+    overflow: int = 0  # over MAX_MS
+    min_ms: float | None = None
+    max_ms: float | None = None
+
+    MAX_MS = 600_000
+
+    def add(self, ms: float) -> None:
+        self.count += 1
+        self.min_ms = ms if self.min_ms is None else min(self.min_ms, ms)
+        self.max_ms = ms if self.max_ms is None else max(self.max_ms, ms)
+        if ms < 0:
+            self.below_zero += 1
+        elif ms >= self.MAX_MS:
+            self.overflow += 1
+        else:
+            bucket = int(ms)
+            self.counts[bucket] = self.counts.get(bucket, 0) + 1
+
+    def percentile(self, q: float) -> float | None:
+        """The q-th percentile (0..100), to the millisecond; negatives count as 0 ms."""
+        if not self.count:
+            return None
+        rank = max(1, math.ceil(self.count * q / 100.0))
+        seen = self.below_zero
+        if seen >= rank:
+            return 0.0
+        for bucket in sorted(self.counts):
+            seen += self.counts[bucket]
+            if seen >= rank:
+                return bucket + 0.5
+        return float(self.MAX_MS)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "counts": {str(k): v for k, v in sorted(self.counts.items())},
+            "count": self.count,
+            "below_zero": self.below_zero,
+            "overflow": self.overflow,
+            "min_ms": self.min_ms,
+            "max_ms": self.max_ms,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LatencyHistogram:
+        return cls(
+            {int(k): int(v) for k, v in data["counts"].items()},
+            data["count"],
+            data["below_zero"],
+            data["overflow"],
+            data["min_ms"],
+            data["max_ms"],
+        )
+
+
+@dataclass(frozen=True)
+class ClockSkew:
+    """Local clock minus the server's, from the instant its Date header ticks over."""
+
+    url: str
+    skew_ms: float | None = None
+    uncertainty_ms: float | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class AppMetrics:
+    """The executor's ingest_latency_ms histogram, scraped at the start and end of the
+    window: cumulative bucket counts by upper bound ("+Inf" last)."""
+
+    url: str
+    start: tuple[tuple[str, float], ...] = ()
+    end: tuple[tuple[str, float], ...] = ()
+    messages_start: float | None = None
+    messages_end: float | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "start": [list(b) for b in self.start],
+            "end": [list(b) for b in self.end],
+            "messages_start": self.messages_start,
+            "messages_end": self.messages_end,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AppMetrics:
+        return cls(
+            data["url"],
+            tuple((str(a), float(b)) for a, b in data["start"]),
+            tuple((str(a), float(b)) for a, b in data["end"]),
+            data["messages_start"],
+            data["messages_end"],
+            data.get("error"),
+        )
+
+
+@dataclass
+class WsObservation:
+    """What the WebSocket probe saw over its window. Bounded: pings are capped, latencies
+    go to a histogram, messages are counted, not kept."""
+
+    url: str
+    pair: str
+    started_at: float
+    ended_at: float = 0.0
+    connections: list[WsConnection] = field(default_factory=list)
+    pings: list[tuple[float, float]] = field(default_factory=list)  # (sent at, round trip ms)
+    pings_sent: int = 0
+    pongs_missing: int = 0
+    subscriptions: dict[str, bool] = field(default_factory=dict)  # channel -> acknowledged ok
+    subscription_errors: list[str] = field(default_factory=list)
+    messages: dict[str, int] = field(default_factory=dict)  # type -> count
+    problems: dict[str, int] = field(default_factory=dict)  # "not JSON", "binary frame", ...
+    max_gap_s: dict[str, float] = field(default_factory=dict)  # channel -> longest silence
+    last_at: dict[str, float] = field(default_factory=dict)  # channel -> last message
+    spread_updates: int = 0
+    crossed_books: int = 0
+    last_spread: float | None = None
+    event_latency: LatencyHistogram = field(default_factory=LatencyHistogram)
+
+    MAX_PINGS = 20_000
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["event_latency"] = self.event_latency.to_dict()
+        data["pings"] = [list(p) for p in self.pings]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WsObservation:
+        values = dict(data)
+        values["connections"] = [WsConnection(**c) for c in data["connections"]]
+        values["pings"] = [(float(a), float(b)) for a, b in data["pings"]]
+        values["event_latency"] = LatencyHistogram.from_dict(data["event_latency"])
+        return cls(**values)
+
+
+@dataclass
 class Observations:
     """Everything the probes recorded. The judge needs nothing else but the thresholds."""
 
@@ -177,6 +340,9 @@ class Observations:
     probe_errors: dict[str, str] = field(default_factory=dict)
     nginx: NginxObservation | None = None
     access_log: AccessLogObservation | None = None
+    ws: WsObservation | None = None
+    clock: ClockSkew | None = None
+    app_metrics: AppMetrics | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -186,6 +352,9 @@ class Observations:
             "probe_errors": dict(self.probe_errors),
             "nginx": self.nginx.to_dict() if self.nginx else None,
             "access_log": self.access_log.to_dict() if self.access_log else None,
+            "ws": self.ws.to_dict() if self.ws else None,
+            "clock": asdict(self.clock) if self.clock else None,
+            "app_metrics": self.app_metrics.to_dict() if self.app_metrics else None,
         }
 
     @classmethod
@@ -198,6 +367,11 @@ class Observations:
             nginx=NginxObservation.from_dict(data["nginx"]) if data.get("nginx") else None,
             access_log=AccessLogObservation.from_dict(data["access_log"])
             if data.get("access_log")
+            else None,
+            ws=WsObservation.from_dict(data["ws"]) if data.get("ws") else None,
+            clock=ClockSkew(**data["clock"]) if data.get("clock") else None,
+            app_metrics=AppMetrics.from_dict(data["app_metrics"])
+            if data.get("app_metrics")
             else None,
         )
 

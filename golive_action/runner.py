@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import Any
 
 from golive_action._version import __version__
 from golive_action.config import GateConfig
@@ -13,7 +15,6 @@ from golive_action.model import (
     Criterion,
     Decision,
     GateReport,
-    HttpSample,
     Observations,
     Verdict,
 )
@@ -26,17 +27,19 @@ from golive_action.text import Redactor, one_line
 _REPORT_RESERVE_S = 1.0
 
 
-def observe(config: GateConfig, redact: Redactor) -> Observations:
+def observe(
+    config: GateConfig, redact: Redactor, progress: Callable[[str], None] | None = None
+) -> Observations:
     """Run every probe in its own thread; the gate takes about as long as its slowest probe."""
     started_at = time.time()
     deadline = time.monotonic() + max(config.timeout - _REPORT_RESERVE_S, 0.1)
-    probes, probe_errors = plan_probes(config, redact)
-    results: dict[str, list[HttpSample]] = {}
+    probes, probe_errors = plan_probes(config, redact, progress)
+    results: dict[str, Any] = {}
     lock = threading.Lock()
 
     def work(probe: Probe) -> None:
         try:
-            samples = probe.run(deadline)
+            result = probe.run(deadline)
         except Exception as exc:  # a probe bug is an error verdict, never a crash
             with lock:
                 probe_errors[probe.id] = redact(
@@ -44,7 +47,7 @@ def observe(config: GateConfig, redact: Redactor) -> Observations:
                 )
             return
         with lock:
-            results[probe.id] = samples
+            results[probe.id] = result
 
     # Daemon threads: a probe stuck past the budget must not keep the process alive.
     threads = [threading.Thread(target=work, args=(p,), daemon=True) for p in probes]
@@ -58,7 +61,7 @@ def observe(config: GateConfig, redact: Redactor) -> Observations:
                     "probe did not finish within the gate's time budget "
                     f"(timeout {config.timeout:g} s)"
                 )
-    # A local file, read in a blink: no thread needed.
+    # Local files, read in a blink: no thread needed.
     nginx = read_nginx_config(config.nginx_config) if config.nginx_config else None
     access_log = (
         read_access_log(config.access_log, config.access_log_minutes, time.time())
@@ -66,17 +69,21 @@ def observe(config: GateConfig, redact: Redactor) -> Observations:
         else None
     )
     with lock:
+        done = {k: v for k, v in results.items() if k not in probe_errors}
         return Observations(
             started_at=started_at,
             finished_at=time.time(),
-            http={k: list(v) for k, v in results.items() if k not in probe_errors},
+            http={k: list(v) for k, v in done.items() if isinstance(v, list)},
             probe_errors=dict(probe_errors),
             nginx=nginx,
             access_log=access_log,
+            ws=done.get("ws"),
+            clock=done.get("clock"),
+            app_metrics=done.get("metrics"),
         )
 
 
-def run_gate(config: GateConfig) -> GateReport:
+def run_gate(config: GateConfig, progress: Callable[[str], None] | None = None) -> GateReport:
     """Observe, judge, report. Any internal fault ends as NO-GO with an ``error`` verdict."""
     from golive_action.judge import judge
 
@@ -85,7 +92,7 @@ def run_gate(config: GateConfig) -> GateReport:
     started_at = time.time()
     observations = Observations(started_at=started_at, finished_at=started_at)
     try:
-        observations = observe(config, redact)
+        observations = observe(config, redact, progress)
         judgement = judge(observations, config)
         return GateReport(
             decision=judgement.decision,

@@ -51,12 +51,15 @@ def _in_tmp(tmp_path, monkeypatch) -> None:
 
 
 def stack_inputs(stack: ReferenceStack, **inputs: str) -> dict[str, str]:
-    """Gate inputs that point at a reference stack, for a quick run (3 samples, no pause)."""
+    """Gate inputs that point at a reference stack, for a quick run (3 samples, no pause,
+    a 2 s WebSocket window)."""
     return {
         "web-url": stack.urls["web_url"],
         "executor-url": stack.urls["executor_url"],
         "ws-url": stack.urls["ws_url"],
         "samples": "3",
         "sample-interval": "0",
+        "duration": "2",
+        "ws-ping-interval-s": "0.4",
         **inputs,
     }

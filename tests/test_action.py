@@ -196,6 +196,7 @@ def test_composite_steps_install_and_run_the_gate(tmp_path, stack):
         "GITHUB_ACTIONS": "true",
         "INPUT_WEB_URL": s.urls["web_url"],
         "INPUT_WS_URL": s.urls["ws_url"],
+        "INPUT_DURATION": "2",
         "INPUT_EXECUTOR_URL": s.urls["executor_url"],
         "INPUT_SAMPLES": "2",
         "INPUT_SAMPLE_INTERVAL": "0",

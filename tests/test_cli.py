@@ -56,7 +56,9 @@ def test_version(run_cli):
 
 def test_demo_healthy_is_go(run_cli, tmp_path):
     env = actions_env(tmp_path)
-    result = run_cli("demo", "--samples", "3", "--report", "r/report.json", env=env)
+    result = run_cli(
+        "demo", "--duration", "2", "--samples", "3", "--report", "r/report.json", env=env
+    )
     assert result.code == 0, result.out + result.err
     assert "DECISION: GO" in result.out
     document = json.loads((tmp_path / "r" / "report.json").read_text())
@@ -73,7 +75,7 @@ def test_demo_healthy_is_go(run_cli, tmp_path):
 
 
 def test_demo_outage_is_no_go_naming_the_executor_health_check(run_cli):
-    result = run_cli("demo", "--scenario", "outage", "--samples", "2")
+    result = run_cli("demo", "--duration", "2", "--scenario", "outage", "--samples", "2")
     assert result.code == 1
     assert "DECISION: NO-GO" in result.out
     assert "executor-health" in result.out and "HTTP 503" in result.out
@@ -85,7 +87,7 @@ def test_demo_outage_is_no_go_naming_the_executor_health_check(run_cli):
 
 
 def test_terminal_report_fits_80_columns(run_cli):
-    result = run_cli("demo", "--scenario", "outage", "--samples", "2")
+    result = run_cli("demo", "--duration", "2", "--scenario", "outage", "--samples", "2")
     assert max(len(line) for line in result.out.splitlines()) <= 80
 
 
@@ -154,6 +156,7 @@ def test_config_file_and_env_reach_the_gate(run_cli, tmp_path, stack):
         "INPUT_WEB_URL": s.urls["web_url"],
         "GOLIVE_EXECUTOR_URL": s.urls["executor_url"],
         "INPUT_WS-URL": s.urls["ws_url"],
+        "GOLIVE_DURATION": "1",
     }
     result = run_cli("run", "--config", str(config), "--sample-interval", "0", env=env)
     assert result.code == 0, result.out
@@ -258,7 +261,9 @@ def test_demo_refuses_an_unknown_scenario(run_cli):
     ],
 )
 def test_demo_scenarios_of_the_http_checks(run_cli, scenario, mode, code, failing, words):
-    result = run_cli("demo", "--scenario", scenario, "--mode", mode, "--samples", "4")
+    result = run_cli(
+        "demo", "--duration", "2", "--scenario", scenario, "--mode", mode, "--samples", "4"
+    )
     assert result.code == code, result.out
     document = json.loads(Path("golive-report.json").read_text())
     checks = {c["id"]: c for c in document["checks"]}

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from golive_action.config import GateConfig, load_config
+from golive_action.judge.ws import WS_CHECKS
 from golive_action.model import Observations
 from golive_action.report.jsonreport import report_problems, write_report
 from golive_action.runner import failed_report, run_gate
@@ -33,6 +34,7 @@ def test_report_of_each_scenario_validates(stack, tmp_path, scenario):
         "ui-responsive",
         "5xx-spike",
         "nginx-ws",
+        *WS_CHECKS,
     }
     health = next(c for c in document["checks"] if c["id"] == "executor-health")
     assert health["metrics"]["samples"] == 3

@@ -16,8 +16,8 @@ def test_a_probe_that_raises_becomes_an_error_verdict(monkeypatch, stack):
     s = stack("healthy")
     original = runner.plan_probes
 
-    def plan(config, redact):
-        probes, missing = original(config, redact)
+    def plan(config, redact, progress=None):
+        probes, missing = original(config, redact, progress)
 
         def boom(deadline):
             raise RuntimeError("probe exploded with secret-token-123")
@@ -43,7 +43,7 @@ def test_a_probe_that_raises_becomes_an_error_verdict(monkeypatch, stack):
 def test_a_probe_past_the_time_budget_is_an_error_and_the_gate_returns(monkeypatch):
     release = threading.Event()
 
-    def plan(config, redact):
+    def plan(config, redact, progress=None):
         def hang(deadline):
             release.wait(30)
             return []

@@ -57,7 +57,14 @@ def test_error_burst_fires_the_5xx_spike_trigger(run_cli, tmp_path):
     out = tmp_path / "out"
     out.touch()
     result = run_cli(
-        "demo", "--scenario", "error-burst", "--samples", "8", env={"GITHUB_OUTPUT": str(out)}
+        "demo",
+        "--duration",
+        "2",
+        "--scenario",
+        "error-burst",
+        "--samples",
+        "8",
+        env={"GITHUB_OUTPUT": str(out)},
     )
     assert result.code == 1
     report = json.loads(Path("golive-report.json").read_text())

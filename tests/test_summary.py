@@ -105,7 +105,7 @@ def test_pill_as_the_ui_shows_it():
     assert pill("DEGRADED", 950) == "🟡 `WS!` (latency 950 ms)"
     assert pill("CLOSED", None) == "🔴 `WS✗` (latency not measured)"
     assert pill("DISABLED", None) == "`Canlı` (polling mode, no WebSocket)"
-    ws = report(verdict=Verdict.PASS, metrics={"ws_state": "DEGRADED", "latency_p95_ms": 912.0})
+    ws = report(verdict=Verdict.PASS, metrics={"ws_state": "DEGRADED", "pill_latency_ms": 912.0})
     assert "**WebSocket pill:** 🟡 `WS!` (latency 912 ms)" in render_summary(ws)
 
 

@@ -17,6 +17,7 @@ from golive_action.judge.webapp import (
     judge_ui_responsive,
     judge_ws_flag,
 )
+from golive_action.judge.ws import judge_ws
 from golive_action.model import (
     CheckResult,
     Criterion,
@@ -86,6 +87,13 @@ def judge(observations: Observations, config: GateConfig) -> Judgement:
     if config.mode == "rollback":
         checks.append(judge_polling_ui(http.get("ui", []), errors.get("ui")))
     checks.append(judge_nginx_ws(observations.nginx, config.nginx_ws_location))
+    ws_triggers: tuple[RollbackTrigger, ...] = ()
+    if config.mode != "rollback":
+        ws = judge_ws(
+            observations.ws, errors.get("ws"), observations.clock, observations.app_metrics, config
+        )
+        checks.extend(ws.checks)
+        ws_triggers = ws.triggers
     every_answer = [s for samples in observations.http.values() for s in samples]
     spike = judge_5xx_spike(
         every_answer,
@@ -97,7 +105,7 @@ def judge(observations: Observations, config: GateConfig) -> Judgement:
     )
     checks.append(spike)
     criteria = tuple(judge_criterion(spec, checks) for spec in MATRIX[config.mode])
-    fired = (from_check("ui-unresponsive", ui), from_check("5xx-spike", spike))
+    fired = (*ws_triggers, from_check("ui-unresponsive", ui), from_check("5xx-spike", spike))
     triggers = tuple(t for t in fired if t is not None)
     decision, reason = decide(criteria)
     return Judgement(decision, reason, criteria, tuple(checks), triggers)

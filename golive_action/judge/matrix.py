@@ -26,12 +26,17 @@ _SMOKE_CHECKS = (
 _SMOKE = CriterionSpec("smoke", "Smoke tests PASS", _SMOKE_CHECKS)
 _NO_5XX = CriterionSpec("no-5xx-spike", "No 5xx spike in logs", ("5xx-spike",))
 _UI = CriterionSpec("ui-responsive", "UI responsive", ("ui-responsive",))
+_WS = CriterionSpec(
+    "ws",
+    "WS status=OPEN, latency OK",
+    ("ws-open", "ws-latency", "ws-feed", "event-latency", "ws-stability"),
+)
 
 # The checklist's Go/No-Go matrix by mode, with the stable ids of DESIGN.md 4.3. A row lists
-# the checks it draws from; rows whose checks the gate does not have yet (ws, canary) join
-# with those checks, so the matrix never shows an unjudged row as a pass.
+# the checks it draws from; the canary row joins with the canary checks, so the matrix never
+# shows an unjudged row as a pass.
 MATRIX: dict[str, tuple[CriterionSpec, ...]] = {
-    "go-live": (_SMOKE, _NO_5XX, _UI),
+    "go-live": (_SMOKE, _WS, _NO_5XX, _UI),
     # The checklist's post-rollback validation: health checks, the page loads with polling
     # data and shows Canlı (no WS pill), the flag is off, error logs clear.
     "rollback": (
@@ -41,7 +46,7 @@ MATRIX: dict[str, tuple[CriterionSpec, ...]] = {
             "ui-responsive", "UI responsive, polling (Canlı)", ("ui-responsive", "polling-ui")
         ),
     ),
-    "monitor": (_SMOKE, _NO_5XX, _UI),
+    "monitor": (_SMOKE, _WS, _NO_5XX, _UI),
 }
 CRITERIA = MATRIX["go-live"]
 

@@ -6,10 +6,14 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from golive_action.config import GateConfig
 from golive_action.model import HttpSample
+from golive_action.observe.appmetrics import observe_app_metrics
+from golive_action.observe.clock import estimate_skew
 from golive_action.observe.http import HttpLimits, fetch, new_session, sample_endpoint
+from golive_action.observe.ws import WsSettings, observe_ws
 from golive_action.text import Redactor
 
 # What the original validation script looked for: the flag, then true, in the page's HTML.
@@ -25,11 +29,16 @@ RETRY_AFTER_CAP_S = 30.0
 
 @dataclass(frozen=True)
 class Probe:
+    """``run(deadline)`` returns what the probe recorded: a list of HttpSample for the HTTP
+    probes, a WsObservation, a ClockSkew or an AppMetrics for the others."""
+
     id: str
-    run: Callable[[float], list[HttpSample]]  # argument: deadline on time.monotonic()
+    run: Callable[[float], Any]  # argument: deadline on time.monotonic()
 
 
-def plan_probes(config: GateConfig, redact: Redactor) -> tuple[list[Probe], dict[str, str]]:
+def plan_probes(
+    config: GateConfig, redact: Redactor, progress: Callable[[str], None] | None = None
+) -> tuple[list[Probe], dict[str, str]]:
     """The probes this configuration asks for, and the ones it cannot run (with why)."""
     limits = HttpLimits(timeout_s=config.http_timeout, ca_bundle=config.ca_bundle)
     probes: list[Probe] = []
@@ -82,7 +91,45 @@ def plan_probes(config: GateConfig, redact: Redactor) -> tuple[list[Probe], dict
         assert config.ws_flag_source is not None
         find = None if config.ws_flag_pointer else {"ws-flag": FLAG_PATTERN}
         probes.append(once("ws-flag", config.ws_flag_source, find))
+    probes += _ws_probes(config, limits, redact, progress, missing)
     return probes, missing
+
+
+def _ws_probes(
+    config: GateConfig,
+    limits: HttpLimits,
+    redact: Redactor,
+    progress: Callable[[str], None] | None,
+    missing: dict[str, str],
+) -> list[Probe]:
+    """The feed, the clock of its servers, and the executor's own metrics over the window."""
+    if config.ws_url is None:
+        if config.mode != "rollback":
+            missing["ws"] = "input ws-url is not set; fix: pass --ws-url or the ws-url input"
+        return []
+    settings = WsSettings(
+        url=config.ws_url,
+        pair=config.ws_pair,
+        duration_s=config.duration,
+        open_timeout_s=config.ws_open_max_s * 2,
+        ping_interval_s=config.ws_ping_interval_s,
+        ca_bundle=config.ca_bundle,
+    )
+    probes = [Probe("ws", lambda deadline: observe_ws(settings, deadline, redact, progress))]
+    clock = config.clock_source
+    if clock is not None:
+        probes.append(Probe("clock", lambda deadline: estimate_skew(clock, limits, deadline)))
+    metrics = config.metrics_url
+    if metrics is not None:
+        probes.append(
+            Probe(
+                "metrics",
+                lambda deadline: observe_app_metrics(
+                    metrics, config.duration, limits, redact, deadline
+                ),
+            )
+        )
+    return probes
 
 
 def fetch_honouring_retry_after(

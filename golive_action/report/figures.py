@@ -20,6 +20,14 @@ def observed(check: CheckResult) -> str:
     ):
         if m.get(key) is not None:
             parts.append(f"{label} {m[key]:.1f} ms")
+    if isinstance(m.get("open_ms"), int | float):
+        parts.append(f"OPEN in {m['open_ms']:.0f} ms")
+    if "messages" in m:
+        parts.append(f"{m['messages']} messages, {m.get('spread_updates', 0)} spread updates")
+    if isinstance(m.get("judged_p95_ms"), int | float):
+        parts.append(f"P95 {m['judged_p95_ms']:.0f} ms ({m.get('source', '')})")
+    if "reconnects" in m:
+        parts.append(f"{m['reconnects']} reconnects, {m.get('disconnects', 0)} disconnects")
     if "worst_5xx_percent" in m:
         parts.append(
             f"worst window {m['worst_5xx_percent']:.1f} % 5xx "

@@ -38,10 +38,27 @@ def report_outputs(report: GateReport, report_path: str) -> dict[str, str]:
         "rollback": "true" if report.rollback else "false",
         "rollback-reasons": json.dumps([t.id for t in report.fired_triggers]),
         "report": report_path,
-        "ws-state": "",
-        "ws-latency-ms": "",
-        "event-latency-p95-ms": "",
+        "ws-state": _ws_state(report),
+        "ws-latency-ms": _figure(report, "ws-latency", "latency_p95_ms"),
+        "event-latency-p95-ms": _figure(report, "event-latency", "judged_p95_ms"),
         "health-rate": health_rate,
         "canary": "SKIPPED",
         "canary-pass-rate": "",
     }
+
+
+def _figure(report: GateReport, check_id: str, metric: str) -> str:
+    check = report.check(check_id)
+    value = check.metrics.get(metric) if check is not None else None
+    return f"{value:.1f}" if isinstance(value, int | float) else ""
+
+
+def _ws_state(report: GateReport) -> str:
+    """As the pill shows it; DISABLED when the rollback validation finds the flag off."""
+    if report.mode == "rollback":
+        flag = report.check("ws-flag")
+        if flag is not None and flag.metrics.get("flag") is False:
+            return "DISABLED"
+    opened = report.check("ws-open")
+    state = opened.metrics.get("ws_state") if opened is not None else None
+    return state if isinstance(state, str) else ""

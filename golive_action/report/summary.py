@@ -47,7 +47,7 @@ def _ws_state(report: GateReport) -> tuple[str, float | None] | None:
     for check in report.checks:
         state = check.metrics.get("ws_state")
         if isinstance(state, str):
-            latency = check.metrics.get("latency_p95_ms")
+            latency = check.metrics.get("pill_latency_ms")
             return state, latency if isinstance(latency, int | float) else None
     return None
 

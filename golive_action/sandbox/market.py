@@ -110,11 +110,11 @@ class Market:
             for inst in self.instruments.values():
                 old_bids, old_asks = dict(inst.bids), dict(inst.asks)
                 roll = self._rng.random()
-                if roll < 0.2:
+                if roll < 0.4:  # the best prices move about four times a second
                     inst.mid += inst.tick * self._rng.choice((-1, 1))
                     self._rebuild_book(inst)
                 else:
-                    side = inst.bids if roll < 0.6 else inst.asks
+                    side = inst.bids if roll < 0.7 else inst.asks
                     price = self._rng.choice(list(side))
                     side[price] = self._amount()
                 inst.high = max(inst.high, inst.mid)

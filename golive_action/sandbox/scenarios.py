@@ -41,8 +41,8 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "flapping",
-            "the feed drops every connection 2 s after it opens (reconnect storm)",
-            ws_close_after_s=2.0,
+            "the feed drops every connection half a second after it opens (reconnect storm)",
+            ws_close_after_s=0.5,
         ),
         Scenario(
             "stale-feed",

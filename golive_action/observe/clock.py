@@ -1,0 +1,59 @@
+"""Estimate the skew between this machine's clock and a server's, from the instant the
+server's HTTP Date header ticks over to the next second."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+
+import requests
+
+from golive_action.model import ClockSkew
+from golive_action.observe.http import HttpLimits, describe_error, new_session
+
+SPACING_S = 0.04
+MAX_TRIES = 40  # a tick-over comes within a second: 40 x 40 ms and more
+
+
+def estimate_skew(url: str, limits: HttpLimits, deadline: float) -> ClockSkew:
+    previous: tuple[float, float, int] | None = None
+    with new_session(limits) as session:
+        for _ in range(MAX_TRIES):
+            if time.monotonic() + limits.timeout_s > deadline:
+                break
+            before = time.time()
+            try:
+                response = session.get(
+                    url,
+                    timeout=(limits.timeout_s, limits.timeout_s),
+                    verify=limits.ca_bundle or True,
+                    allow_redirects=False,
+                    stream=True,
+                )
+                response.close()
+            except requests.RequestException as exc:
+                return ClockSkew(url, error=f"clock source {url}: {describe_error(exc, limits)[1]}")
+            after = time.time()
+            stamp = _date(response.headers.get("Date"))
+            if stamp is None:
+                return ClockSkew(url, error=f"clock source {url} sends no usable Date header")
+            if previous is not None and stamp == previous[2] + 1:
+                # The server's second stamp+0.000 fell after the previous request began and
+                # before this one ended.
+                earliest, latest = previous[0], after
+                tick = (earliest + latest) / 2
+                return ClockSkew(
+                    url, skew_ms=(tick - stamp) * 1000.0, uncertainty_ms=(latest - earliest) * 500.0
+                )
+            previous = (before, after, stamp)
+            time.sleep(SPACING_S)
+    return ClockSkew(url, error=f"the Date header of {url} did not tick over in time")
+
+
+def _date(value: str | None) -> int | None:
+    if not value:
+        return None
+    try:
+        return int(email.utils.parsedate_to_datetime(value).timestamp())
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,295 @@
+"""The WebSocket probe (websocket-client): connect, subscribe, ping, listen, reconnect, for
+the observation window. It records what happened; the judge decides. Protocol logic lives in
+btcturk.py; this module only moves frames and keeps time."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import socket
+import ssl
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import websocket
+
+from golive_action.model import WsConnection, WsObservation
+from golive_action.observe.btcturk import (
+    MAX_FRAME_CHARS,
+    OrderBook,
+    parse_frame,
+    subscribe_messages,
+    trade_time_ms,
+)
+from golive_action.text import Redactor, one_line
+
+PROGRESS_EVERY_S = 10.0
+CONNECT_LIMIT = 15  # BTCTurk refuses a client for 60 s past 15 connection attempts a minute
+CONNECT_LIMIT_WINDOW_S = 60.0
+RECV_SLICE_S = 0.1  # how long one receive waits, so pings and the window end stay on time
+NGINX_HINT = (
+    "behind nginx, add map $http_upgrade $connection_upgrade and "
+    "proxy_set_header Connection $connection_upgrade"
+)
+
+
+@dataclass(frozen=True)
+class WsSettings:
+    url: str
+    pair: str
+    duration_s: float
+    open_timeout_s: float
+    ping_interval_s: float = 2.0
+    pong_timeout_s: float = 10.0
+    backoff_initial_s: float = 0.25
+    backoff_max_s: float = 10.0
+    ca_bundle: str | None = None
+
+
+def _describe(exc: BaseException, timeout_s: float) -> tuple[str, str, int | None]:
+    """(kind, one-line reason, HTTP status of a refused upgrade) for a failed connection."""
+    if isinstance(exc, websocket.WebSocketBadStatusException):
+        status = exc.status_code
+        return (
+            "upgrade",
+            (f"the proxy or server did not upgrade (HTTP {status} instead of 101); {NGINX_HINT}"),
+            status,
+        )
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused", "connection refused", None
+    if isinstance(exc, socket.gaierror):
+        return "dns", "host name does not resolve", None
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return "tls", f"TLS certificate not accepted: {exc.verify_message or exc.reason}", None
+    if isinstance(exc, ssl.SSLError):
+        return "tls", "TLS handshake failed", None
+    if isinstance(exc, websocket.WebSocketTimeoutException | TimeoutError | socket.timeout):
+        return "timeout", f"no OPEN within {timeout_s:g} s", None
+    if isinstance(
+        exc, websocket.WebSocketConnectionClosedException | ConnectionResetError | BrokenPipeError
+    ):
+        return "closed", "the server closed the connection during the handshake", None
+    return "other", f"{type(exc).__name__}: {exc}", None
+
+
+class _Session:
+    """One open connection: subscribe, ping, receive until it closes or the window ends."""
+
+    def __init__(
+        self,
+        ws: websocket.WebSocket,
+        obs: WsObservation,
+        record: WsConnection,
+        settings: WsSettings,
+        book: OrderBook,
+        redact: Redactor,
+    ) -> None:
+        self.ws, self.obs, self.record = ws, obs, record
+        self.settings, self.book, self.redact = settings, book, redact
+        self.pending: dict[bytes, float] = {}
+        self.sequence = 0
+
+    def run(self, end: float, progress: Callable[[], None]) -> bool:
+        """Returns True when the window ended with the connection still open."""
+        for message in subscribe_messages(self.settings.pair):
+            self.ws.send(message)
+        self.ws.settimeout(RECV_SLICE_S)
+        next_ping = time.monotonic()
+        while True:
+            now = time.monotonic()
+            if now >= end:
+                return True
+            if now >= next_ping:
+                self._ping()
+                next_ping = now + self.settings.ping_interval_s
+            self._expire_pings()
+            progress()
+            try:
+                opcode, frame = self.ws.recv_data_frame(control_frame=True)
+            except websocket.WebSocketTimeoutException:
+                continue
+            except (websocket.WebSocketException, OSError) as exc:
+                self._closed(
+                    None, f"connection lost: {one_line(str(exc), 120) or 'no close frame'}"
+                )
+                return False
+            if not self._handle(opcode, frame.data):
+                return False
+
+    def _ping(self) -> None:
+        self.sequence += 1
+        payload = str(self.sequence).encode()
+        self.pending[payload] = time.perf_counter()
+        self.obs.pings_sent += 1
+        self.ws.ping(payload)
+
+    def _expire_pings(self) -> None:
+        limit = time.perf_counter() - self.settings.pong_timeout_s
+        for payload, sent in list(self.pending.items()):
+            if sent < limit:
+                del self.pending[payload]
+                self.obs.pongs_missing += 1
+
+    def _handle(self, opcode: int, data: bytes) -> bool:
+        received = time.time()
+        if opcode == websocket.ABNF.OPCODE_PONG:
+            sent = self.pending.pop(bytes(data), None)
+            if sent is not None and len(self.obs.pings) < WsObservation.MAX_PINGS:
+                rtt = (time.perf_counter() - sent) * 1000.0
+                self.obs.pings.append((received - rtt / 1000.0, rtt))
+            return True
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
+            reason = self.redact(one_line(data[2:].decode("utf-8", "replace"), 120)) or None
+            self._closed(code, reason)
+            return False
+        if opcode == websocket.ABNF.OPCODE_PING:
+            return True  # the library has answered it
+        if opcode == websocket.ABNF.OPCODE_BINARY:
+            self._problem("binary frame")
+            return True
+        if len(data) > MAX_FRAME_CHARS:
+            self._problem("oversized frame")
+            return True
+        frame = parse_frame(data.decode("utf-8", "replace"))
+        if frame.problem is not None:
+            self._problem(frame.problem)
+            return True
+        self._count(frame.kind, received)
+        if frame.kind == 100:
+            message = str(frame.payload.get("message", ""))
+            channel = message.split("|", 1)[-1].split(":", 1)[0] if "|" in message else message
+            ok = frame.payload.get("ok") is True
+            self.obs.subscriptions[channel] = ok
+            if not ok:
+                self.obs.subscription_errors.append(self.redact(one_line(message, 120)))
+        elif frame.kind in (431, 432):
+            if self.book.apply(frame):
+                self.obs.spread_updates += 1
+                self.obs.last_spread = self.book.spread()
+            if self.book.crossed():
+                self.obs.crossed_books += 1
+        elif frame.kind == 422:
+            at = trade_time_ms(frame.payload)
+            if at is not None:
+                self.obs.event_latency.add(received * 1000.0 - at)
+        return True
+
+    def _count(self, kind: int, received: float) -> None:
+        key = str(kind)
+        self.obs.messages[key] = self.obs.messages.get(key, 0) + 1
+        channel = parse_channel(kind)
+        if channel is None:
+            return
+        last = self.obs.last_at.get(channel)
+        start = last if last is not None else self.record.opened_at or received
+        gap = received - start
+        self.obs.max_gap_s[channel] = max(self.obs.max_gap_s.get(channel, 0.0), gap)
+        self.obs.last_at[channel] = received
+
+    def _problem(self, what: str) -> None:
+        self.obs.problems[what] = self.obs.problems.get(what, 0) + 1
+
+    def _closed(self, code: int | None, reason: str | None) -> None:
+        self.record.closed_at = time.time()
+        self.record.close_code = code
+        self.record.close_reason = reason
+
+
+def parse_channel(kind: int) -> str | None:
+    return {
+        401: "ticker",
+        402: "ticker",
+        431: "orderbook",
+        432: "orderbook",
+        421: "trade",
+        422: "trade",
+    }.get(kind)
+
+
+def observe_ws(
+    settings: WsSettings,
+    deadline: float,
+    redact: Redactor,
+    progress: Callable[[str], None] | None = None,
+) -> WsObservation:
+    """Hold a connection to the feed for ``duration_s`` (or to ``deadline``), reconnecting
+    with exponential backoff and jitter, never past BTCTurk's 15 attempts a minute."""
+    obs = WsObservation(settings.url, settings.pair, time.time())
+    end = min(time.monotonic() + settings.duration_s, deadline)
+    attempts: deque[float] = deque()
+    backoff = settings.backoff_initial_s
+    book = OrderBook()
+    started = time.monotonic()
+    next_progress = [started + PROGRESS_EVERY_S]
+    rng = random.Random()
+
+    def report_progress() -> None:
+        if progress is None or time.monotonic() < next_progress[0]:
+            return
+        next_progress[0] += PROGRESS_EVERY_S
+        rtts = [r for _, r in obs.pings[-10:]]
+        latency = f"{sorted(rtts)[len(rtts) // 2]:.0f} ms" if rtts else "n/a"
+        open_now = bool(obs.connections) and obs.connections[-1].closed_at is None
+        progress(
+            f"ws: {time.monotonic() - started:.0f} s, {'OPEN' if open_now else 'CLOSED'}, "
+            f"{sum(obs.messages.values())} messages, latency {latency}, "
+            f"{len(obs.connections) - 1} reconnects"
+        )
+
+    while time.monotonic() < end:
+        while (
+            len(attempts) >= CONNECT_LIMIT
+            and time.monotonic() - attempts[0] < CONNECT_LIMIT_WINDOW_S
+        ):
+            wait = attempts[0] + CONNECT_LIMIT_WINDOW_S - time.monotonic()
+            if time.monotonic() + wait >= end:
+                obs.ended_at = time.time()
+                return obs
+            time.sleep(min(wait, 0.5))
+            report_progress()
+        while attempts and time.monotonic() - attempts[0] >= CONNECT_LIMIT_WINDOW_S:
+            attempts.popleft()
+        attempts.append(time.monotonic())
+        record = WsConnection(attempt_at=time.time())
+        obs.connections.append(record)
+        timeout = max(0.1, min(settings.open_timeout_s, end - time.monotonic()))
+        start = time.perf_counter()
+        try:
+            sslopt = {"ca_certs": settings.ca_bundle} if settings.ca_bundle else None
+            ws = websocket.create_connection(
+                settings.url, timeout=timeout, sslopt=sslopt, enable_multithread=False
+            )
+        except Exception as exc:  # every failure is a recorded observation
+            kind, reason, status = _describe(exc, timeout)
+            record.error, record.error_kind, record.http_status = (
+                redact(one_line(reason)),
+                kind,
+                status,
+            )
+            record.closed_at = time.time()
+            pause = backoff * rng.uniform(0.8, 1.2)
+            backoff = min(backoff * 2, settings.backoff_max_s)
+            sleep_until = min(time.monotonic() + pause, end)
+            while time.monotonic() < sleep_until:
+                time.sleep(min(0.1, sleep_until - time.monotonic()))
+                report_progress()
+            continue
+        record.open_ms = (time.perf_counter() - start) * 1000.0
+        record.opened_at = time.time()
+        backoff = settings.backoff_initial_s  # an OPEN resets the backoff
+        session = _Session(ws, obs, record, settings, book, redact)
+        try:
+            still_open = session.run(end, report_progress)
+        except Exception as exc:  # a send on a dying socket, say
+            session._closed(None, redact(one_line(f"connection lost: {exc}", 160)))
+            still_open = False
+        finally:
+            with contextlib.suppress(Exception):  # the socket may already be gone
+                ws.close(timeout=1)
+        if still_open:
+            break
+    obs.ended_at = time.time()
+    return obs
