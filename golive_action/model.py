@@ -301,6 +301,7 @@ class WsObservation:
     pings: list[tuple[float, float]] = field(default_factory=list)  # (sent at, round trip ms)
     pings_sent: int = 0
     pongs_missing: int = 0
+    pings_in_flight_ms: list[float] = field(default_factory=list)  # ages at the end
     subscriptions: dict[str, bool] = field(default_factory=dict)  # channel -> acknowledged ok
     subscription_errors: list[str] = field(default_factory=list)
     messages: dict[str, int] = field(default_factory=dict)  # type -> count
