@@ -12,7 +12,7 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, TextIO
 
 from golive_action._version import __version__
@@ -189,7 +189,7 @@ def _cmd_run(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, 
     from golive_action.runner import run_gate
 
     _mask_secrets(config.secrets(), environ, out)
-    return _publish(run_gate(config), config.report, environ, out, err)
+    return _publish(run_gate(config, _progress(err)), config.report, environ, out, err)
 
 
 def _cmd_demo(
@@ -234,7 +234,7 @@ def _cmd_demo(
         print(textwrap.fill(intro, 80, subsequent_indent="  "), file=out)
         from golive_action.runner import run_gate
 
-        report = run_gate(config)
+        report = run_gate(config, _progress(err))
     return _publish(report, config.report, environ, out, err)
 
 
@@ -275,6 +275,16 @@ def _cmd_sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 # --------------------------------------------------------------------------- publishing
+
+
+def _progress(err: TextIO) -> Callable[[str], None]:
+    """Progress lines of long probes (every 10 s), on stderr: stdout keeps the report."""
+    from golive_action import actions
+
+    def show(line: str) -> None:
+        print(actions.neutralize(line), file=err, flush=True)
+
+    return show
 
 
 def _mask_secrets(values: Sequence[str], environ: Mapping[str, str], out: TextIO) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -106,6 +107,7 @@ def test_pill_as_the_ui_shows_it():
     assert pill("CLOSED", None) == "🔴 `WS✗` (latency not measured)"
     assert pill("DISABLED", None) == "`Canlı` (polling mode, no WebSocket)"
     ws = report(verdict=Verdict.PASS, metrics={"ws_state": "DEGRADED", "pill_latency_ms": 912.0})
+    ws = dataclasses.replace(ws, checks=(dataclasses.replace(ws.checks[0], id="ws-open"),))
     assert "**WebSocket pill:** 🟡 `WS!` (latency 912 ms)" in render_summary(ws)
 
 

@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -397,3 +398,34 @@ def test_healthy_gate_reports_open_with_measured_figures(stack):
     assert event.metrics["source"] == "metrics-url"
     assert event.metrics["app_p95_ms"] is not None and event.metrics["probe_p95_ms"] is not None
     assert event.metrics["clock_skew_ms"] is not None
+
+
+def test_progress_lines_and_the_pill_in_the_summary(run_cli, tmp_path, monkeypatch):
+    import golive_action.observe.ws as ws_module
+    from tests.test_cli import actions_env, read_outputs
+
+    monkeypatch.setattr(ws_module, "PROGRESS_EVERY_S", 0.5)
+    env = actions_env(tmp_path)
+    result = run_cli("demo", "--duration", "2", "--samples", "3", env=env)
+    assert result.code == 0, result.out
+    progress = [line for line in result.err.splitlines() if line.startswith("ws: ")]
+    assert progress and "OPEN" in progress[-1] and "messages" in progress[-1]
+    outputs = read_outputs(Path(env["GITHUB_OUTPUT"]))
+    assert outputs["ws-state"] == "OPEN"
+    assert float(outputs["ws-latency-ms"]) > 0 and float(outputs["event-latency-p95-ms"]) > 0
+    summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+    assert "**WebSocket pill:** 🟢 `WS` (latency" in summary
+
+
+def test_rollback_mode_reports_the_websocket_disabled(run_cli, tmp_path):
+    from tests.test_cli import actions_env, read_outputs
+
+    env = actions_env(tmp_path)
+    result = run_cli(
+        "demo", "--scenario", "rollback", "--mode", "rollback", "--duration", "1", env=env
+    )
+    assert result.code == 0, result.out
+    outputs = read_outputs(Path(env["GITHUB_OUTPUT"]))
+    assert outputs["ws-state"] == "DISABLED"
+    summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+    assert "`Canlı` (polling mode, no WebSocket)" in summary

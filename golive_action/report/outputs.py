@@ -38,7 +38,7 @@ def report_outputs(report: GateReport, report_path: str) -> dict[str, str]:
         "rollback": "true" if report.rollback else "false",
         "rollback-reasons": json.dumps([t.id for t in report.fired_triggers]),
         "report": report_path,
-        "ws-state": _ws_state(report),
+        "ws-state": ws_state(report),
         "ws-latency-ms": _figure(report, "ws-latency", "latency_p95_ms"),
         "event-latency-p95-ms": _figure(report, "event-latency", "judged_p95_ms"),
         "health-rate": health_rate,
@@ -53,7 +53,7 @@ def _figure(report: GateReport, check_id: str, metric: str) -> str:
     return f"{value:.1f}" if isinstance(value, int | float) else ""
 
 
-def _ws_state(report: GateReport) -> str:
+def ws_state(report: GateReport) -> str:
     """As the pill shows it; DISABLED when the rollback validation finds the flag off."""
     if report.mode == "rollback":
         flag = report.check("ws-flag")

@@ -8,6 +8,7 @@ import json
 
 from golive_action.model import CheckResult, Decision, GateReport, Verdict
 from golive_action.report.figures import limits, observed
+from golive_action.report.outputs import ws_state
 
 SUMMARY_LIMIT = 1024 * 1024 - 4096  # the runner refuses a step summary over 1 MiB
 TRUNCATION_NOTE = "\n\n_The summary was cut to stay under 1 MiB; the JSON report has everything._\n"
@@ -44,12 +45,12 @@ def pill(state: str, latency_ms: float | None) -> str:
 
 
 def _ws_state(report: GateReport) -> tuple[str, float | None] | None:
-    for check in report.checks:
-        state = check.metrics.get("ws_state")
-        if isinstance(state, str):
-            latency = check.metrics.get("pill_latency_ms")
-            return state, latency if isinstance(latency, int | float) else None
-    return None
+    state = ws_state(report)
+    if not state:
+        return None
+    opened = report.check("ws-open")
+    latency = opened.metrics.get("pill_latency_ms") if opened is not None else None
+    return state, latency if isinstance(latency, int | float) else None
 
 
 def _rollback_section(report: GateReport) -> list[str]:
