@@ -229,3 +229,28 @@ def test_a_5xx_spike_in_a_real_nginx_access_log(tmp_path, stack):
     assert spike.verdict is Verdict.FAIL
     assert f"access log {log}" in spike.reason
     assert spike.metrics["log_responses"] == 12
+
+
+@pytest.mark.parametrize(
+    ("template", "verdict"), [(GOOD_SITE, Verdict.PASS), (BAD_SITE, Verdict.FAIL)]
+)
+def test_the_websocket_probe_through_a_real_nginx(tmp_path, stack, template, verdict):
+    s = stack("healthy")
+    port = free_port()
+    web = int(s.urls["web_url"].rsplit(":", 1)[1])
+    ws = int(s.urls["ws_url"].rsplit(":", 1)[1])
+    with nginx(tmp_path, site(template, port, web, ws)):
+        wait_for_port(port)
+        inputs = {
+            "ws-url": f"ws://127.0.0.1:{port}/ws",
+            "duration": "2",
+            "samples": "1",
+            "ws-ping-interval-s": "0.4",
+        }
+        report = run_gate(load_config(inputs, {}))
+    opened = report.check("ws-open")
+    assert opened is not None and opened.verdict is verdict, opened.reason
+    if verdict is Verdict.FAIL:
+        assert "did not upgrade" in opened.reason and "$connection_upgrade" in opened.reason
+    else:
+        assert report.check("ws-feed").verdict is Verdict.PASS

@@ -429,3 +429,17 @@ def test_rollback_mode_reports_the_websocket_disabled(run_cli, tmp_path):
     assert outputs["ws-state"] == "DISABLED"
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
     assert "`Canlı` (polling mode, no WebSocket)" in summary
+
+
+def test_a_server_that_stalls_mid_window_does_not_hold_the_probe():
+    def stall(conn, stop):
+        handshake(conn)
+        conn.sendall(text_frame(b'[991, {"type": 991}]'))
+        conn.sendall(text_frame(b'[402, {"PS": "BTCTRY"}]'))
+        stop.wait(30)  # then nothing, not even a close
+
+    with raw_ws_server(stall) as url:
+        obs = probe(url, 1.5, pong_timeout_s=0.5)
+    assert obs.ended_at > obs.started_at
+    assert obs.connections[-1].closed_at is None  # still open at the end of the window
+    assert obs.messages.get("402") == 1 and obs.pongs_missing >= 1
