@@ -13,6 +13,7 @@ import textwrap
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from golive_action._version import __version__
@@ -94,6 +95,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="bearer token the canary accepts (default: any non-empty token)",
     )
+    canary = commands.add_parser("canary", help="the canary alone", allow_abbrev=False)
+    canary_commands = canary.add_subparsers(
+        dest="canary_command", metavar="COMMAND", parser_class=_Parser
+    )
+    parse = canary_commands.add_parser(
+        "parse",
+        help="judge one canary response file (exit 0 PASS, 1 FAIL, 2 unreadable)",
+        allow_abbrev=False,
+    )
+    parse.add_argument("file", metavar="FILE", help="a saved canary response (canary_resp.json)")
     return parser
 
 
@@ -147,6 +158,14 @@ def main(
         return _cmd_demo(args, environ, out, err)
     if args.command == "sandbox":
         return _cmd_sandbox(args, out, err)
+    if args.command == "canary" and args.canary_command == "parse":
+        return _cmd_canary_parse(args.file, out)
+    if args.command == "canary":
+        print(
+            "golive: error: golive canary needs a command; fix: use golive canary parse FILE",
+            file=err,
+        )
+        return EXIT_USAGE
     print("golive: error: a command is required; fix: use golive run, demo or sandbox", file=err)
     return EXIT_USAGE
 
@@ -189,7 +208,8 @@ def _cmd_run(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, 
     from golive_action.runner import run_gate
 
     _mask_secrets(config.secrets(), environ, out)
-    return _publish(run_gate(config, _progress(err)), config.report, environ, out, err)
+    report = run_gate(config, _progress(err))
+    return _publish(report, config.report, environ, out, err, config.canary_output)
 
 
 def _cmd_demo(
@@ -235,7 +255,22 @@ def _cmd_demo(
         from golive_action.runner import run_gate
 
         report = run_gate(config, _progress(err))
-    return _publish(report, config.report, environ, out, err)
+    return _publish(report, config.report, environ, out, err, config.canary_output)
+
+
+def _cmd_canary_parse(path: str, out: TextIO) -> int:
+    from golive_action import actions
+    from golive_action.judge.canary import judge_canary
+    from golive_action.model import Verdict
+    from golive_action.observe.canary import read_canary_file
+    from golive_action.text import Redactor
+
+    result = judge_canary(read_canary_file(path, Redactor()), None, configured=True)
+    word = {Verdict.PASS: "PASS", Verdict.FAIL: "FAIL"}.get(result.verdict, "ERROR")
+    print(actions.neutralize(f"{word}: {result.reason}"), file=out)
+    if result.verdict is Verdict.PASS and result.metrics.get("latency_figures"):
+        print("Canary PASS - latency evidence collected", file=out)
+    return {Verdict.PASS: EXIT_GO, Verdict.FAIL: EXIT_NO_GO}.get(result.verdict, EXIT_USAGE)
 
 
 def _cmd_sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -296,7 +331,12 @@ def _mask_secrets(values: Sequence[str], environ: Mapping[str, str], out: TextIO
 
 
 def _publish(
-    report: Any, report_path: str, environ: Mapping[str, str], out: TextIO, err: TextIO
+    report: Any,
+    report_path: str,
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    canary_output: str | None = None,
 ) -> int:
     """Write the JSON report, the outputs and the summary, then print the terminal report."""
     from golive_action import actions
@@ -317,14 +357,25 @@ def _publish(
             file=err,
         )
         written, code = "", EXIT_USAGE
+    saved = _save_canary_response(report, canary_output, err)
+    if saved is None and canary_output is not None:
+        code = EXIT_USAGE if _canary_body(report) is not None else code
     try:
-        actions.write_outputs(report_outputs(report, written), environ)
+        actions.write_outputs(report_outputs(report, written, saved or ""), environ)
         actions.append_summary(render_summary(report, written or None), environ)
     except OSError as exc:
         print(f"golive: error: cannot write GITHUB_OUTPUT or GITHUB_STEP_SUMMARY ({exc})", file=err)
         code = EXIT_USAGE
     colour = out.isatty() and "NO_COLOR" not in environ
     text = render_terminal(report, colour=colour, report_path=written or None)
+    canary = report.check("canary")
+    if (
+        canary is not None
+        and canary.verdict.value == "pass"
+        and canary.metrics.get("latency_recorded")
+    ):
+        # The checklist's line, printed only when real latency figures were recorded.
+        text += "Canary PASS - latency evidence collected\n"
     if actions.in_actions(environ):
         print(actions.group("golive: the gate's report", text), end="", file=out)
         for line in actions.annotation_lines(report):
@@ -333,6 +384,35 @@ def _publish(
     else:
         print(actions.neutralize(text), end="", file=out, flush=True)
     return code
+
+
+def _canary_body(report: Any) -> str | None:
+    samples = report.observations.http.get("canary") or []
+    last = samples[-1] if samples else None
+    if last is None or last.probe != "canary" or last.error is not None:
+        return None
+    body: str = last.body
+    return body
+
+
+def _save_canary_response(report: Any, path: str | None, err: TextIO) -> str | None:
+    """canary_resp.json: the raw answer of the canary (tokens already redacted), for the
+    artifact. Nothing is written when the canary was not called."""
+    body = _canary_body(report)
+    if path is None or body is None:
+        return None
+    try:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(body, encoding="utf-8")
+    except OSError as exc:
+        print(
+            f"golive: error: canary response '{path}' cannot be written "
+            f"({exc.strerror or exc}); fix: give a writable path with --canary-output",
+            file=err,
+        )
+        return None
+    return path
 
 
 def _config_failure(

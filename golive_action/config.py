@@ -138,6 +138,9 @@ class GateConfig:
     metrics_url: str | None = None
     clock_url: str | None = None
     max_clock_skew_ms: float = 250.0
+    canary_path: str = "/canary/run"
+    canary_body: str = '{"name": "btcturk-ui-canary", "mode": "dry-run"}'
+    canary_output: str = "canary_resp.json"
     # Extra thresholds by metric id, each a list of expressions in the judge's grammar.
     thresholds: dict[str, tuple[str, ...]] | None = None
 
@@ -176,6 +179,10 @@ class GateConfig:
         if self.clock_url or not self.ws_url:
             return self.clock_url
         return "http" + self.ws_url[2:] if self.ws_url.startswith("ws") else None
+
+    @property
+    def canary_url(self) -> str | None:
+        return _join(self.spark_api_url, self.canary_path)
 
     @property
     def ui_url(self) -> str | None:
@@ -503,6 +510,14 @@ def _check_relations(
             spec = specs["health-expect"]
             given = _Given(merged["health-expect"], sources.get("health-expect", "default"))
             raise _error(spec, given, "is not a JSON value") from None
+    try:
+        body = json.loads(merged["canary-body"])
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        spec = specs["canary-body"]
+        given = _Given(merged["canary-body"], sources.get("canary-body", "default"))
+        raise _error(spec, given, "is not a JSON object")
     try:
         re.compile(merged["nginx-ws-location"])
     except re.error as exc:

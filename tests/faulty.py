@@ -18,6 +18,8 @@ def http_server(handle: Callable[[BaseHTTPRequestHandler], None], port: int = 0)
         def do_GET(self) -> None:
             handle(self)
 
+        do_POST = do_GET
+
         def log_message(self, *args: object) -> None:
             return
 

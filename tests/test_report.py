@@ -34,6 +34,7 @@ def test_report_of_each_scenario_validates(stack, tmp_path, scenario):
         "ui-responsive",
         "5xx-spike",
         "nginx-ws",
+        "canary",
         *WS_CHECKS,
     }
     health = next(c for c in document["checks"] if c["id"] == "executor-health")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from golive_action.config import GateConfig
+from golive_action.judge.canary import judge_canary
 from golive_action.judge.health import judge_health
 from golive_action.judge.matrix import MATRIX, decide, judge_criterion
 from golive_action.judge.nginx import judge_nginx_ws
@@ -89,6 +90,8 @@ def judge(observations: Observations, config: GateConfig) -> Judgement:
     checks.append(judge_nginx_ws(observations.nginx, config.nginx_ws_location))
     ws_triggers: tuple[RollbackTrigger, ...] = ()
     if config.mode != "rollback":
+        configured = config.canary_file is not None or config.spark_api_url is not None
+        checks.append(judge_canary(http.get("canary", []), errors.get("canary"), configured))
         ws = judge_ws(
             observations.ws, errors.get("ws"), observations.clock, observations.app_metrics, config
         )

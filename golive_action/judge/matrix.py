@@ -26,6 +26,7 @@ _SMOKE_CHECKS = (
 _SMOKE = CriterionSpec("smoke", "Smoke tests PASS", _SMOKE_CHECKS)
 _NO_5XX = CriterionSpec("no-5xx-spike", "No 5xx spike in logs", ("5xx-spike",))
 _UI = CriterionSpec("ui-responsive", "UI responsive", ("ui-responsive",))
+_CANARY = CriterionSpec("canary", "Canary PASS", ("canary",))
 _WS = CriterionSpec(
     "ws",
     "WS status=OPEN, latency OK",
@@ -33,10 +34,9 @@ _WS = CriterionSpec(
 )
 
 # The checklist's Go/No-Go matrix by mode, with the stable ids of DESIGN.md 4.3. A row lists
-# the checks it draws from; the canary row joins with the canary checks, so the matrix never
-# shows an unjudged row as a pass.
+# the checks it draws from; a check the judge did not produce makes its row inconclusive.
 MATRIX: dict[str, tuple[CriterionSpec, ...]] = {
-    "go-live": (_SMOKE, _WS, _NO_5XX, _UI),
+    "go-live": (_SMOKE, _WS, _CANARY, _NO_5XX, _UI),
     # The checklist's post-rollback validation: health checks, the page loads with polling
     # data and shows Canlı (no WS pill), the flag is off, error logs clear.
     "rollback": (
@@ -46,7 +46,7 @@ MATRIX: dict[str, tuple[CriterionSpec, ...]] = {
             "ui-responsive", "UI responsive, polling (Canlı)", ("ui-responsive", "polling-ui")
         ),
     ),
-    "monitor": (_SMOKE, _WS, _NO_5XX, _UI),
+    "monitor": (_SMOKE, _WS, _CANARY, _NO_5XX, _UI),
 }
 CRITERIA = MATRIX["go-live"]
 

@@ -11,6 +11,7 @@ from typing import Any
 from golive_action.config import GateConfig
 from golive_action.model import HttpSample
 from golive_action.observe.appmetrics import observe_app_metrics
+from golive_action.observe.canary import read_canary_file, run_canary
 from golive_action.observe.clock import estimate_skew
 from golive_action.observe.http import HttpLimits, fetch, new_session, sample_endpoint
 from golive_action.observe.ws import WsSettings, observe_ws
@@ -92,6 +93,15 @@ def plan_probes(
         find = None if config.ws_flag_pointer else {"ws-flag": FLAG_PATTERN}
         probes.append(once("ws-flag", config.ws_flag_source, find))
     probes += _ws_probes(config, limits, redact, progress, missing)
+    canary_file, canary_url = config.canary_file, config.canary_url
+    token = config.spark_api_token.reveal() if config.spark_api_token else None
+    if canary_file is not None:
+        probes.append(Probe("canary", lambda deadline: read_canary_file(canary_file, redact)))
+    elif canary_url is not None and config.mode != "rollback":
+        body = config.canary_body
+        probes.append(
+            Probe("canary", lambda deadline: run_canary(canary_url, body, token, limits, redact))
+        )
     return probes, missing
 
 

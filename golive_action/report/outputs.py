@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from golive_action.model import Decision, GateReport
+from golive_action.model import Decision, GateReport, Verdict
 
 OUTPUT_DESCRIPTIONS: dict[str, str] = {
     "decision": "go or no-go",
@@ -18,11 +18,14 @@ OUTPUT_DESCRIPTIONS: dict[str, str] = {
     "health-rate": "percent of health samples that answered 200 and ok",
     "canary": "PASS, FAIL, ERROR or SKIPPED",
     "canary-pass-rate": "canary PASS rate over the last canary-window runs, in percent",
+    "canary-response": "path of the saved canary response (canary_resp.json), when the canary ran",
 }
 OUTPUT_NAMES = tuple(OUTPUT_DESCRIPTIONS)
 
 
-def report_outputs(report: GateReport, report_path: str) -> dict[str, str]:
+def report_outputs(
+    report: GateReport, report_path: str, canary_response: str = ""
+) -> dict[str, str]:
     """Every output, always present; a figure the gate did not measure is an empty string."""
     health_total = 0
     health_ok = 0
@@ -42,8 +45,9 @@ def report_outputs(report: GateReport, report_path: str) -> dict[str, str]:
         "ws-latency-ms": _figure(report, "ws-latency", "latency_p95_ms"),
         "event-latency-p95-ms": _figure(report, "event-latency", "judged_p95_ms"),
         "health-rate": health_rate,
-        "canary": "SKIPPED",
+        "canary": canary_word(report),
         "canary-pass-rate": "",
+        "canary-response": canary_response,
     }
 
 
@@ -62,3 +66,10 @@ def ws_state(report: GateReport) -> str:
     opened = report.check("ws-open")
     state = opened.metrics.get("ws_state") if opened is not None else None
     return state if isinstance(state, str) else ""
+
+
+def canary_word(report: GateReport) -> str:
+    check = report.check("canary")
+    if check is None or check.verdict is Verdict.SKIPPED:
+        return "SKIPPED"
+    return {Verdict.PASS: "PASS", Verdict.FAIL: "FAIL"}.get(check.verdict, "ERROR")

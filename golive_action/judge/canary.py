@@ -1,0 +1,159 @@
+"""The canary check: canary_resp.json judged strictly. An explicit ok: false is a FAIL,
+whatever else the body says (the original gate's jq read .ok // .status and let
+{"ok": false, "status": "PASS"} through)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from golive_action.model import CheckResult, HttpSample, Verdict
+from golive_action.text import one_line
+
+TITLE = "Canary PASS (canary_resp.json)"
+_MAX_FIGURES = 1000
+
+
+@cache
+def _schemas() -> dict[str, Any]:
+    # Static package data: the same bytes every run, so the judge stays deterministic.
+    from jsonschema import Draft202012Validator
+
+    text = resources.files("golive_action").joinpath("schemas/canary.schema.json").read_text()
+    document = json.loads(text)
+    return {
+        name: Draft202012Validator({**shape, "$defs": document["$defs"]})
+        for name, shape in document["$defs"].items()
+    }
+
+
+def latency_figures(body: Any) -> list[float]:
+    """Every number under a key that names a latency, anywhere in the body."""
+    found: list[float] = []
+    todo = [body]
+    while todo and len(found) < _MAX_FIGURES:
+        item = todo.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if (
+                    "latency" in str(key).lower()
+                    and isinstance(value, int | float)
+                    and not (isinstance(value, bool))
+                ):
+                    found.append(float(value))
+                elif isinstance(value, dict | list):
+                    todo.append(value)
+        elif isinstance(item, list):
+            todo.extend(item)
+    return found
+
+
+def _text(value: Any) -> str:
+    return one_line(value if isinstance(value, str) else json.dumps(value), 160)
+
+
+def judge_body(body: Any) -> tuple[Verdict, str]:
+    """The verdict on a parsed canary body, and one line a person can act on."""
+    if not isinstance(body, dict):
+        return Verdict.FAIL, "unrecognised canary response: not a JSON object"
+    shapes = _schemas()
+    detail = next(
+        (f"{k}: {_text(body[k])}" for k in ("error", "reason", "message") if k in body), ""
+    )
+    if "ok" in body:
+        ok = body["ok"]
+        if ok is False:
+            return Verdict.FAIL, "ok: false" + (f" ({detail})" if detail else "")
+        if ok is not True:
+            return Verdict.FAIL, f"ok is {one_line(json.dumps(ok), 60)}, not true or false"
+        evidence = body.get("evidence")
+        if isinstance(evidence, dict) and evidence.get("passed") is False:
+            return Verdict.FAIL, "ok: true but the evidence did not pass (evidence.passed: false)"
+        results = body.get("results")
+        if isinstance(results, list):
+            failed = [r for r in results if isinstance(r, dict) and r.get("ok") is False]
+            if failed:
+                names = ", ".join(str(r.get("name", "?")) for r in failed[:5])
+                return Verdict.FAIL, f"ok: true but {len(failed)} result(s) failed: {names}"
+        shape = "runner" if "results" in body else "order" if "evidence" in body else None
+        if shape is not None:
+            errors = list(shapes[shape].iter_errors(body))
+            if errors:
+                problem = one_line(errors[0].message, 100)
+                return Verdict.FAIL, f"ok: true but the {shape} body is malformed: {problem}"
+        return Verdict.PASS, "ok: true" + (
+            f", {len(results)} results" if isinstance(results, list) else ""
+        )
+    if "status" in body:
+        status = body["status"]
+        if isinstance(status, str) and status.upper() in ("PASS", "OK"):
+            return Verdict.PASS, f"status {status}"
+        reason = f" ({detail})" if detail else ""
+        return Verdict.FAIL, f"status {_text(status)}{reason}"
+    if not list(shapes["error"].iter_errors(body)):
+        parts = [f"{k}: {_text(body[k])}" for k in ("error", "message") if k in body]
+        return Verdict.FAIL, "error response: " + "; ".join(parts)
+    return Verdict.FAIL, "unrecognised canary response: neither ok nor status (keys: " + one_line(
+        ", ".join(list(map(str, body))[:8]), 120
+    ) + ")"
+
+
+def judge_canary(
+    samples: list[HttpSample], probe_error: str | None, configured: bool
+) -> CheckResult:
+    thresholds = {"verdict": "PASS", "ok": "never false"}
+    if not configured:
+        return CheckResult(
+            "canary",
+            TITLE,
+            Verdict.SKIPPED,
+            "skipped: neither spark-api-url nor canary-file is set",
+            0,
+            {},
+            thresholds,
+        )
+    if probe_error is not None:
+        return CheckResult("canary", TITLE, Verdict.ERROR, probe_error, 0, {}, thresholds)
+    if not samples:
+        return CheckResult(
+            "canary", TITLE, Verdict.INCONCLUSIVE, "the canary did not run", 0, {}, thresholds
+        )
+    sample = samples[-1]
+    source = "file" if sample.probe == "canary-file" else "api"
+    metrics: dict[str, Any] = {
+        "source": source,
+        "url": sample.url,
+        "status": sample.status,
+        "request_latency_ms": None
+        if source == "file"
+        else (None if sample.elapsed_ms is None else round(sample.elapsed_ms, 1)),
+        "body_bytes": sample.body_bytes,
+    }
+
+    def result(verdict: Verdict, reason: str) -> CheckResult:
+        return CheckResult("canary", TITLE, verdict, reason, 1, metrics, thresholds)
+
+    if sample.error:
+        return result(Verdict.ERROR, f"canary: {sample.error} ({sample.url})")
+    try:
+        body = json.loads(sample.body) if sample.body.strip() else None
+    except ValueError:
+        return result(Verdict.ERROR, f"canary response is not JSON ({sample.body_bytes} bytes)")
+    if body is None:
+        return result(Verdict.ERROR, "canary response is empty")
+    figures = latency_figures(body)
+    metrics.update(
+        {
+            "latency_figures": len(figures),
+            "latency_max_ms": max(figures) if figures else None,
+            "latency_recorded": bool(figures) or metrics["request_latency_ms"] is not None,
+        }
+    )
+    if sample.status is not None and not 200 <= sample.status <= 299:
+        verdict, why = judge_body(body)
+        detail = why.removeprefix("error response: ") if verdict is Verdict.FAIL else why
+        return result(Verdict.FAIL, f"canary answered HTTP {sample.status}: {detail}")
+    verdict, why = judge_body(body)
+    return result(verdict, why)

@@ -1,0 +1,69 @@
+"""Run the canary (POST with the bearer token) or read a saved response file. Records the
+raw answer, redacted; the judge decides."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from golive_action.model import HttpSample
+from golive_action.observe.http import HttpLimits, fetch, new_session
+from golive_action.text import Redactor
+
+CANARY_BODY_CAP = 1024 * 1024
+
+
+def run_canary(
+    url: str, body: str, token: str | None, limits: HttpLimits, redact: Redactor
+) -> list[HttpSample]:
+    # The whole body is kept (up to the cap): it is the evidence, saved as canary_resp.json.
+    kept = HttpLimits(
+        limits.timeout_s, CANARY_BODY_CAP, CANARY_BODY_CAP, limits.max_redirects, limits.ca_bundle
+    )
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    with new_session(kept) as session:
+        # A POST is not retried on a refusal: a canary that ran twice is not one canary.
+        return [
+            fetch(
+                session,
+                "canary",
+                url,
+                kept,
+                redact,
+                method="POST",
+                json_body=json.loads(body),
+                headers=headers,
+            )
+        ]
+
+
+def read_canary_file(path: str, redact: Redactor) -> list[HttpSample]:
+    at = time.time()
+    try:
+        with Path(path).open("rb") as handle:
+            data = handle.read(CANARY_BODY_CAP + 1)
+    except OSError as exc:
+        return [
+            HttpSample(
+                "canary-file",
+                path,
+                at,
+                None,
+                error=f"cannot read {path}: {exc.strerror or exc}",
+                error_kind="unreadable",
+            )
+        ]
+    if len(data) > CANARY_BODY_CAP:
+        return [
+            HttpSample(
+                "canary-file",
+                path,
+                at,
+                None,
+                error=f"{path} is over the cap of {CANARY_BODY_CAP} bytes",
+                error_kind="too-large",
+            )
+        ]
+    text = redact(data.decode("utf-8", errors="replace"))
+    return [HttpSample("canary-file", path, at, None, body=text, body_bytes=len(data))]
