@@ -1,0 +1,64 @@
+"""DESIGN.md 4.2 as a test: every scenario of the reference stack gives NO-GO in go-live mode,
+each for its own reason, healthy gives GO, rollback gives GO in rollback mode. Each run's
+observations are serialized, loaded back and judged again: the same matrix and triggers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from golive_action.config import load_config
+from golive_action.judge import judge
+from golive_action.model import Observations
+from golive_action.runner import run_gate
+from golive_action.sandbox.scenarios import SCENARIOS
+from tests.conftest import stack_inputs
+
+# scenario -> (mode, decision, the criterion that must fail, a check that must fail)
+EXPECTED = {
+    "healthy": ("go-live", "go", None, None),
+    "slow-ws": ("go-live", "no-go", "ws", "ws-latency"),
+    "flapping": ("go-live", "no-go", "ws", "ws-stability"),
+    "stale-feed": ("go-live", "no-go", "ws", "ws-feed"),
+    "outage": ("go-live", "no-go", "smoke", "executor-health"),
+    "error-burst": ("go-live", "no-go", "no-5xx-spike", "5xx-spike"),
+    "mock-ticker": ("go-live", "no-go", "smoke", "ticker"),
+    "no-upgrade": ("go-live", "no-go", "ws", "ws-open"),
+    "canary-fail": ("go-live", "no-go", "canary", "canary"),
+    "rollback": ("rollback", "go", None, None),
+}
+
+
+def test_every_scenario_has_an_expectation():
+    assert set(EXPECTED) == set(SCENARIOS)
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_scenario_decision_and_judging_again_from_recorded_observations(stack, name):
+    mode, decision, criterion, check = EXPECTED[name]
+    s = stack(name, token="scenario-token")
+    inputs = stack_inputs(
+        s,
+        mode=mode,
+        duration="3",
+        samples="4",
+        **{
+            "spark-api-url": s.urls["executor_url"],
+            "spark-api-token": "scenario-token",
+            "ws-max-gap-s": "2",
+        },
+    )
+    config = load_config(inputs, {})
+    report = run_gate(config)
+    assert report.decision.value == decision, report.reason
+    if criterion is not None:
+        criteria = {c.id: c.verdict.value for c in report.criteria}
+        assert criteria[criterion] == "fail", (criteria, report.reason)
+        assert report.check(check).verdict.value == "fail", report.check(check).reason
+    recorded = json.loads(json.dumps(report.observations.to_dict()))
+    again = judge(Observations.from_dict(recorded), config)
+    assert again.decision == report.decision
+    assert again.criteria == report.criteria
+    assert again.checks == report.checks
+    assert again.triggers == report.triggers
