@@ -105,6 +105,16 @@ def build_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
     )
     parse.add_argument("file", metavar="FILE", help="a saved canary response (canary_resp.json)")
+    rate = canary_commands.add_parser(
+        "rate",
+        help="canary pass rate over the last N runs via the GitHub API (exit 0 at or above "
+        "canary-rate-min, 1 below or inconclusive, 2 usage)",
+        allow_abbrev=False,
+    )
+    rate.add_argument("--repo", help="owner/repo (default: GITHUB_REPOSITORY)")
+    rate.add_argument("--workflow", help="workflow file (default: from GITHUB_WORKFLOW_REF)")
+    rate.add_argument("--runs", help="how many runs (default: canary-window, 7)")
+    rate.add_argument("--config", metavar="FILE", help="JSON or YAML file of inputs")
     return parser
 
 
@@ -160,9 +170,12 @@ def main(
         return _cmd_sandbox(args, out, err)
     if args.command == "canary" and args.canary_command == "parse":
         return _cmd_canary_parse(args.file, out)
+    if args.command == "canary" and args.canary_command == "rate":
+        return _cmd_canary_rate(args, environ, out, err)
     if args.command == "canary":
         print(
-            "golive: error: golive canary needs a command; fix: use golive canary parse FILE",
+            "golive: error: golive canary needs a command; fix: use golive canary parse FILE "
+            "or golive canary rate",
             file=err,
         )
         return EXIT_USAGE
@@ -271,6 +284,65 @@ def _cmd_canary_parse(path: str, out: TextIO) -> int:
     if result.verdict is Verdict.PASS and result.metrics.get("latency_figures"):
         print("Canary PASS - latency evidence collected", file=out)
     return {Verdict.PASS: EXIT_GO, Verdict.FAIL: EXIT_NO_GO}.get(result.verdict, EXIT_USAGE)
+
+
+def _cmd_canary_rate(
+    args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: TextIO
+) -> int:
+    from golive_action import actions
+    from golive_action.config import ConfigError, load_config
+    from golive_action.judge.canary import judge_canary_rate
+    from golive_action.model import Verdict
+    from golive_action.observe.history import fetch_history
+    from golive_action.text import Redactor
+
+    flags = {
+        "github-repository": args.repo,
+        "canary-workflow": args.workflow,
+        "canary-window": args.runs,
+    }
+    try:
+        config = load_config({k: v for k, v in flags.items() if v}, environ, args.config)
+    except ConfigError as exc:
+        print(f"golive: error: {exc}", file=err)
+        return EXIT_USAGE
+    missing = [
+        name
+        for name, value in (
+            ("github-token (or GITHUB_TOKEN)", config.github_token),
+            ("--repo (or GITHUB_REPOSITORY)", config.github_repository),
+            ("--workflow (or GITHUB_WORKFLOW_REF)", config.canary_workflow_file),
+        )
+        if value is None
+    ]
+    if missing:
+        print(
+            f"golive: error: missing {', '.join(missing)}; fix: give them as flags or in the "
+            "environment",
+            file=err,
+        )
+        return EXIT_USAGE
+    assert config.github_token and config.github_repository and config.canary_workflow_file
+    _mask_secrets(config.secrets(), environ, out)
+    history = fetch_history(
+        config.github_token.reveal(),
+        config.github_repository,
+        config.canary_workflow_file,
+        config.canary_window,
+        config.github_api_url,
+        Redactor(config.secrets()),
+        config.canary_branch,
+        config.canary_event,
+        timeout_s=config.http_timeout,
+    )
+    result = judge_canary_rate(
+        history, None, config.canary_window, config.canary_runs_needed, config.canary_rate_min
+    )
+    print(actions.neutralize(f"{result.verdict.value.upper()}: {result.reason}"), file=out)
+    for row in result.metrics.get("runs", []):
+        line = f"  {row['verdict']:<4} run {row['run']} ({row['source']}) {row.get('url', '')}"
+        print(actions.neutralize(line), file=out)
+    return EXIT_GO if result.verdict is Verdict.PASS else EXIT_NO_GO
 
 
 def _cmd_sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -141,6 +141,13 @@ class GateConfig:
     canary_path: str = "/canary/run"
     canary_body: str = '{"name": "btcturk-ui-canary", "mode": "dry-run"}'
     canary_output: str = "canary_resp.json"
+    canary_workflow: str | None = None
+    canary_branch: str | None = None
+    canary_event: str | None = None
+    canary_min_runs: int | None = None
+    github_repository: str | None = None
+    github_api_url: str = "https://api.github.com"
+    github_run_id: int | None = None
     # Extra thresholds by metric id, each a list of expressions in the judge's grammar.
     thresholds: dict[str, tuple[str, ...]] | None = None
 
@@ -179,6 +186,18 @@ class GateConfig:
         if self.clock_url or not self.ws_url:
             return self.clock_url
         return "http" + self.ws_url[2:] if self.ws_url.startswith("ws") else None
+
+    @property
+    def canary_workflow_file(self) -> str | None:
+        """The workflow file: as given, or taken from GITHUB_WORKFLOW_REF, which reads
+        owner/repo/.github/workflows/file.yml@refs/heads/main."""
+        if self.canary_workflow is None:
+            return None
+        return self.canary_workflow.split("@", 1)[0].rsplit("/", 1)[-1]
+
+    @property
+    def canary_runs_needed(self) -> int:
+        return self.canary_min_runs if self.canary_min_runs is not None else self.canary_window
 
     @property
     def canary_url(self) -> str | None:

@@ -330,6 +330,37 @@ class WsObservation:
         return cls(**values)
 
 
+@dataclass(frozen=True)
+class PastRun:
+    """One completed run of the canary workflow, as the GitHub API lists it."""
+
+    id: int
+    conclusion: str | None
+    created_at: str
+    url: str
+    event: str
+    branch: str | None
+
+
+@dataclass(frozen=True)
+class CanaryHistory:
+    """Recent completed runs of the canary workflow, newest first."""
+
+    repository: str
+    workflow: str
+    runs: tuple[PastRun, ...] = ()
+    requests: int = 0
+    error: str | None = None
+    error_kind: str | None = None  # forbidden, not-found, rate-limited, network, ...
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "runs": [asdict(r) for r in self.runs]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CanaryHistory:
+        return cls(**{**data, "runs": tuple(PastRun(**r) for r in data["runs"])})
+
+
 @dataclass
 class Observations:
     """Everything the probes recorded. The judge needs nothing else but the thresholds."""
@@ -344,6 +375,7 @@ class Observations:
     ws: WsObservation | None = None
     clock: ClockSkew | None = None
     app_metrics: AppMetrics | None = None
+    canary_history: CanaryHistory | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -356,6 +388,7 @@ class Observations:
             "ws": self.ws.to_dict() if self.ws else None,
             "clock": asdict(self.clock) if self.clock else None,
             "app_metrics": self.app_metrics.to_dict() if self.app_metrics else None,
+            "canary_history": self.canary_history.to_dict() if self.canary_history else None,
         }
 
     @classmethod
@@ -373,6 +406,9 @@ class Observations:
             clock=ClockSkew(**data["clock"]) if data.get("clock") else None,
             app_metrics=AppMetrics.from_dict(data["app_metrics"])
             if data.get("app_metrics")
+            else None,
+            canary_history=CanaryHistory.from_dict(data["canary_history"])
+            if data.get("canary_history")
             else None,
         )
 

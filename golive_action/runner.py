@@ -80,6 +80,7 @@ def observe(
             ws=done.get("ws"),
             clock=done.get("clock"),
             app_metrics=done.get("metrics"),
+            canary_history=done.get("canary-history"),
         )
 
 

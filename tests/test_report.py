@@ -35,6 +35,7 @@ def test_report_of_each_scenario_validates(stack, tmp_path, scenario):
         "5xx-spike",
         "nginx-ws",
         "canary",
+        "canary-rate",
         *WS_CHECKS,
     }
     health = next(c for c in document["checks"] if c["id"] == "executor-health")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from golive_action.config import GateConfig
-from golive_action.judge.canary import judge_canary
+from golive_action.judge.canary import judge_canary, judge_canary_rate
 from golive_action.judge.health import judge_health
 from golive_action.judge.matrix import MATRIX, decide, judge_criterion
 from golive_action.judge.nginx import judge_nginx_ws
@@ -25,6 +25,7 @@ from golive_action.model import (
     Decision,
     Observations,
     RollbackTrigger,
+    Verdict,
 )
 
 
@@ -89,9 +90,21 @@ def judge(observations: Observations, config: GateConfig) -> Judgement:
         checks.append(judge_polling_ui(http.get("ui", []), errors.get("ui")))
     checks.append(judge_nginx_ws(observations.nginx, config.nginx_ws_location))
     ws_triggers: tuple[RollbackTrigger, ...] = ()
+    canary_triggers: tuple[RollbackTrigger | None, ...] = ()
     if config.mode != "rollback":
         configured = config.canary_file is not None or config.spark_api_url is not None
-        checks.append(judge_canary(http.get("canary", []), errors.get("canary"), configured))
+        canary = judge_canary(http.get("canary", []), errors.get("canary"), configured)
+        rate = judge_canary_rate(
+            observations.canary_history,
+            canary.verdict if configured else None,
+            config.canary_window,
+            config.canary_runs_needed,
+            config.canary_rate_min,
+        )
+        if errors.get("canary-history"):
+            rate = CheckResult(rate.id, rate.title, Verdict.ERROR, errors["canary-history"])
+        checks += [canary, rate]
+        canary_triggers = (from_check("canary-rate", rate),)
         ws = judge_ws(
             observations.ws, errors.get("ws"), observations.clock, observations.app_metrics, config
         )
@@ -108,7 +121,12 @@ def judge(observations: Observations, config: GateConfig) -> Judgement:
     )
     checks.append(spike)
     criteria = tuple(judge_criterion(spec, checks) for spec in MATRIX[config.mode])
-    fired = (*ws_triggers, from_check("ui-unresponsive", ui), from_check("5xx-spike", spike))
+    fired = (
+        *ws_triggers,
+        from_check("ui-unresponsive", ui),
+        from_check("5xx-spike", spike),
+        *canary_triggers,
+    )
     triggers = tuple(t for t in fired if t is not None)
     decision, reason = decide(criteria)
     return Judgement(decision, reason, criteria, tuple(checks), triggers)

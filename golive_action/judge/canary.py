@@ -5,11 +5,12 @@ whatever else the body says (the original gate's jq read .ok // .status and let
 from __future__ import annotations
 
 import json
+import math
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from golive_action.model import CheckResult, HttpSample, Verdict
+from golive_action.model import CanaryHistory, CheckResult, HttpSample, Verdict
 from golive_action.text import one_line
 
 TITLE = "Canary PASS (canary_resp.json)"
@@ -157,3 +158,107 @@ def judge_canary(
         return result(Verdict.FAIL, f"canary answered HTTP {sample.status}: {detail}")
     verdict, why = judge_body(body)
     return result(verdict, why)
+
+
+_CONCLUSION = {
+    "success": Verdict.PASS,
+    "failure": Verdict.FAIL,
+    "timed_out": Verdict.FAIL,
+    "startup_failure": Verdict.FAIL,
+}
+
+
+def judge_canary_rate(
+    history: CanaryHistory | None,
+    current: Verdict | None,
+    window: int,
+    needed: int,
+    rate_min: float,
+) -> CheckResult:
+    """Canary PASS rate over the last ``window`` runs, this run counted as the newest. A past
+    run's verdict comes from its conclusion (marked so in the rows)."""
+    title = f"Canary PASS rate over the last {window} runs"
+    thresholds = {"rate_percent": f">={rate_min:g}", "runs": f"count>={needed}"}
+    if history is None:
+        return CheckResult(
+            "canary-rate",
+            title,
+            Verdict.SKIPPED,
+            "skipped: no github-token, repository or canary workflow to read past runs from",
+            0,
+            {},
+            thresholds,
+        )
+    rows: list[dict[str, Any]] = []
+    if current in (Verdict.PASS, Verdict.FAIL, Verdict.ERROR, Verdict.INCONCLUSIVE):
+        rows.append(
+            {
+                "run": "this run",
+                "verdict": "PASS" if current is Verdict.PASS else "FAIL",
+                "source": "this gate's canary",
+            }
+        )
+    ignored = 0
+    for run in history.runs:
+        verdict = _CONCLUSION.get(run.conclusion or "")
+        if verdict is None:
+            ignored += 1
+            continue
+        if len(rows) >= window:
+            break
+        rows.append(
+            {
+                "run": run.id,
+                "url": run.url,
+                "created_at": run.created_at,
+                "verdict": verdict.value.upper(),
+                "source": f"conclusion {run.conclusion}",
+            }
+        )
+    passes = sum(1 for r in rows if r["verdict"] == "PASS")
+    rate = 100.0 * passes / len(rows) if rows else 0.0
+    must = math.ceil(rate_min / 100 * window - 1e-9)
+    metrics: dict[str, Any] = {
+        "runs": rows,
+        "counted": len(rows),
+        "passes": passes,
+        "rate_percent": round(rate, 2),
+        "ignored": ignored,
+        "passes_needed": must,
+    }
+    plain = f"over {window} runs, {rate_min:g} % means {must} of {window}"
+    if history.error:
+        verdict = Verdict.INCONCLUSIVE
+        return CheckResult(
+            "canary-rate", title, verdict, history.error, len(rows), metrics, thresholds
+        )
+    if len(rows) < needed:
+        return CheckResult(
+            "canary-rate",
+            title,
+            Verdict.INCONCLUSIVE,
+            f"only {len(rows)} runs to count, fewer than {needed} ({plain})",
+            len(rows),
+            metrics,
+            thresholds,
+        )
+    summary = f"{passes} of {len(rows)} runs PASS ({rate:.1f} %)"
+    if rate >= rate_min:
+        return CheckResult(
+            "canary-rate",
+            title,
+            Verdict.PASS,
+            f"{summary} >= {rate_min:g} %",
+            len(rows),
+            metrics,
+            thresholds,
+        )
+    return CheckResult(
+        "canary-rate",
+        title,
+        Verdict.FAIL,
+        f"{summary} < {rate_min:g} %: {plain}",
+        len(rows),
+        metrics,
+        thresholds,
+    )

@@ -26,7 +26,7 @@ _SMOKE_CHECKS = (
 _SMOKE = CriterionSpec("smoke", "Smoke tests PASS", _SMOKE_CHECKS)
 _NO_5XX = CriterionSpec("no-5xx-spike", "No 5xx spike in logs", ("5xx-spike",))
 _UI = CriterionSpec("ui-responsive", "UI responsive", ("ui-responsive",))
-_CANARY = CriterionSpec("canary", "Canary PASS", ("canary",))
+_CANARY = CriterionSpec("canary", "Canary PASS", ("canary", "canary-rate"))
 _WS = CriterionSpec(
     "ws",
     "WS status=OPEN, latency OK",

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from golive_action.config import GateConfig
-from golive_action.model import HttpSample
+from golive_action.model import CanaryHistory, HttpSample
 from golive_action.observe.appmetrics import observe_app_metrics
 from golive_action.observe.canary import read_canary_file, run_canary
 from golive_action.observe.clock import estimate_skew
+from golive_action.observe.history import fetch_history
 from golive_action.observe.http import HttpLimits, fetch, new_session, sample_endpoint
 from golive_action.observe.ws import WsSettings, observe_ws
 from golive_action.text import Redactor
@@ -102,7 +103,37 @@ def plan_probes(
         probes.append(
             Probe("canary", lambda deadline: run_canary(canary_url, body, token, limits, redact))
         )
+    history = _history_probe(config, redact)
+    if history is not None:
+        probes.append(history)
     return probes, missing
+
+
+def _history_probe(config: GateConfig, redact: Redactor) -> Probe | None:
+    """Past runs of the canary workflow, when there is a token, a repository and a workflow."""
+    token, repository = config.github_token, config.github_repository
+    workflow = config.canary_workflow_file
+    if config.mode == "rollback" or token is None or repository is None or workflow is None:
+        return None
+    secret = token.reveal()
+    # This run is counted by its own canary verdict, and so is kept out of the listing.
+    window = config.canary_window - (1 if config.canary_url or config.canary_file else 0)
+
+    def run(deadline: float) -> CanaryHistory:
+        return fetch_history(
+            secret,
+            repository,
+            workflow,
+            max(window, 1),
+            config.github_api_url,
+            redact,
+            config.canary_branch,
+            config.canary_event,
+            config.github_run_id,
+            timeout_s=config.http_timeout,
+        )
+
+    return Probe("canary-history", run)
 
 
 def _ws_probes(

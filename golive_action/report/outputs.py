@@ -46,7 +46,7 @@ def report_outputs(
         "event-latency-p95-ms": _figure(report, "event-latency", "judged_p95_ms"),
         "health-rate": health_rate,
         "canary": canary_word(report),
-        "canary-pass-rate": "",
+        "canary-pass-rate": _judged_figure(report, "canary-rate", "rate_percent"),
         "canary-response": canary_response,
     }
 
@@ -73,3 +73,11 @@ def canary_word(report: GateReport) -> str:
     if check is None or check.verdict is Verdict.SKIPPED:
         return "SKIPPED"
     return {Verdict.PASS: "PASS", Verdict.FAIL: "FAIL"}.get(check.verdict, "ERROR")
+
+
+def _judged_figure(report: GateReport, check_id: str, metric: str) -> str:
+    """A figure only when the check judged it (pass or fail): no 0 for a rate never read."""
+    check = report.check(check_id)
+    if check is None or check.verdict not in (Verdict.PASS, Verdict.FAIL):
+        return ""
+    return _figure(report, check_id, metric)

@@ -1,0 +1,104 @@
+"""The canary workflow's recent runs, through the GitHub API (PyGithub): one listing call for
+the conclusions. Retries 429 and 5xx with backoff; never waits long on a rate limit."""
+
+from __future__ import annotations
+
+from golive_action.model import CanaryHistory, PastRun
+from golive_action.text import Redactor, one_line
+
+COUNTED_OUT = {"cancelled", "skipped"}
+
+
+def fetch_history(
+    token: str,
+    repository: str,
+    workflow: str,
+    window: int,
+    api_url: str,
+    redact: Redactor,
+    branch: str | None = None,
+    event: str | None = None,
+    exclude_run: int | None = None,
+    timeout_s: float = 10.0,
+) -> CanaryHistory:
+    """The newest ``window`` completed runs that count (not cancelled, not skipped)."""
+    from github import Auth, Github, GithubException, GithubRetry
+    from github.GithubObject import NotSet
+
+    retry = GithubRetry(
+        total=3,
+        backoff_factor=0.5,
+        status_forcelist=[429, 500, 502, 503, 504],
+        respect_retry_after_header=True,
+        secondary_rate_wait=5,
+        max_rate_limit_wait=30,  # a gate never sleeps until an hourly reset
+    )
+    client = Github(
+        auth=Auth.Token(token),
+        base_url=api_url.rstrip("/"),
+        timeout=int(timeout_s),
+        retry=retry,
+        per_page=min(100, window * 2 + 2),
+        lazy=True,
+    )
+    runs: list[PastRun] = []
+    try:
+        listing = (
+            client.get_repo(repository)
+            .get_workflow(workflow)
+            .get_runs(
+                status="completed",
+                branch=branch if branch else NotSet,
+                event=event if event else NotSet,
+            )
+        )
+        for run in listing:
+            if run.id == exclude_run or run.conclusion in COUNTED_OUT:
+                continue
+            runs.append(
+                PastRun(
+                    run.id,
+                    run.conclusion,
+                    run.created_at.isoformat(),
+                    run.html_url,
+                    run.event,
+                    run.head_branch,
+                )
+            )
+            if len(runs) >= window:
+                break
+    except GithubException as exc:
+        kind, reason = _describe(exc, repository, workflow)
+        return CanaryHistory(
+            repository, workflow, tuple(runs), error=redact(reason), error_kind=kind
+        )
+    except Exception as exc:  # network faults reach us as requests/urllib3 errors
+        reason = one_line(f"GitHub API unreachable at {api_url}: {type(exc).__name__}", 200)
+        return CanaryHistory(
+            repository, workflow, tuple(runs), error=redact(reason), error_kind="network"
+        )
+    finally:
+        client.close()
+    return CanaryHistory(repository, workflow, tuple(runs))
+
+
+def _describe(exc: Exception, repository: str, workflow: str) -> tuple[str, str]:
+    status = getattr(exc, "status", None)
+    data = getattr(exc, "data", None)
+    message = data.get("message", "") if isinstance(data, dict) else ""
+    if status == 404:
+        return "not-found", (
+            f"workflow {workflow} of {repository} not found; fix: set "
+            "canary-workflow to the workflow's file name"
+        )
+    if status == 403 and "rate limit" in str(message).lower():
+        return "rate-limited", "GitHub API rate limit reached; the pass rate could not be read"
+    if status == 403:
+        return "forbidden", (
+            "the token may not read workflow runs ("
+            + one_line(str(message), 80)
+            + "); fix: permissions: actions: read"
+        )
+    if status == 429:
+        return "rate-limited", "GitHub API answered 429 after retries"
+    return "api", f"GitHub API error {status}: {one_line(str(message), 120)}"

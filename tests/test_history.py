@@ -1,0 +1,245 @@
+"""Canary pass rate over past runs: the GitHub API mocked with `responses` (it cannot be
+reached from here), in the shapes of GitHub's REST documentation."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import responses
+
+from golive_action.judge.canary import judge_canary_rate
+from golive_action.model import Verdict
+from golive_action.observe.history import fetch_history
+from golive_action.text import Redactor
+
+API = "https://ghes.example.com/api/v3"
+# PyGithub spells the port out (https://host:443/...): match with or without it.
+HOST = r"https://ghes\.example\.com(:443)?/api/v3"
+RUNS = re.compile(HOST + r"/repos/octo/app/actions/workflows/receipts-gate\.yml/runs")
+TOKEN = "ghs_DISTINCTIVE_token_123"
+
+
+def run(run_id: int, conclusion: str | None, event: str = "schedule") -> dict:
+    return {
+        "id": run_id,
+        "name": "Receipts Gate",
+        "status": "completed",
+        "conclusion": conclusion,
+        "event": event,
+        "head_branch": "main",
+        "head_sha": "a" * 40,
+        "created_at": f"2026-11-{10 + run_id % 18:02d}T02:17:00Z",
+        "html_url": f"https://github.example.com/octo/app/actions/runs/{run_id}",
+        "url": f"{API}/repos/octo/app/actions/runs/{run_id}",
+        "run_number": run_id,
+    }
+
+
+def listing(*runs: dict) -> dict:
+    return {"total_count": len(runs), "workflow_runs": list(runs)}
+
+
+def fetch(window: int = 7, **kwargs):
+    return fetch_history(
+        TOKEN, "octo/app", "receipts-gate.yml", window, API, Redactor([TOKEN]), **kwargs
+    )
+
+
+@responses.activate
+def test_one_listing_call_for_conclusions_and_cancelled_runs_do_not_count():
+    conclusions = [
+        "success",
+        "cancelled",
+        "failure",
+        "success",
+        "skipped",
+        "success",
+        "success",
+        "timed_out",
+        "success",
+        "success",
+        "success",
+    ]
+    responses.get(RUNS, json=listing(*(run(100 - i, c) for i, c in enumerate(conclusions))))
+    history = fetch(7)
+    assert [r.conclusion for r in history.runs] == [
+        "success",
+        "failure",
+        "success",
+        "success",
+        "success",
+        "timed_out",
+        "success",
+    ]
+    assert len(responses.calls) == 1
+    call = responses.calls[0].request
+    assert "status=completed" in call.url
+    assert (
+        call.headers["Authorization"] == f"token {TOKEN}" or TOKEN in call.headers["Authorization"]
+    )
+
+
+@responses.activate
+def test_pagination_is_followed_when_a_page_is_not_enough():
+    page2 = f"{API}/repositories/1/actions/workflows/9/runs?page=2"
+    responses.get(
+        RUNS,
+        json=listing(*(run(200 - i, "cancelled") for i in range(5))),
+        headers={"Link": f'<{page2}>; rel="next"'},
+    )
+    responses.get(
+        re.compile(r".*/repositories/1/actions/workflows/9/runs.*"),
+        json=listing(*(run(100 - i, "success") for i in range(7))),
+    )
+    history = fetch(7)
+    assert len(history.runs) == 7 and len(responses.calls) == 2
+
+
+@responses.activate
+def test_the_current_run_is_kept_out_of_the_listing():
+    responses.get(RUNS, json=listing(run(500, None), run(499, "success")))
+    history = fetch(7, exclude_run=500)
+    assert [r.id for r in history.runs] == [499]
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "kind", "words"),
+    [
+        (404, {"message": "Not Found"}, "not-found", "canary-workflow"),
+        (
+            403,
+            {"message": "Resource not accessible by integration"},
+            "forbidden",
+            "permissions: actions: read",
+        ),
+    ],
+)
+@responses.activate
+def test_api_refusals_say_how_to_fix_them(status, body, kind, words):
+    responses.get(RUNS, json=body, status=status)
+    history = fetch()
+    assert history.error_kind == kind and words in (history.error or "")
+    result = judge_canary_rate(history, Verdict.PASS, 7, 7, 95)
+    assert result.verdict is Verdict.INCONCLUSIVE
+
+
+@responses.activate
+def test_502_then_success_is_retried():
+    responses.get(RUNS, json={"message": "bad gateway"}, status=502)
+    responses.get(RUNS, json=listing(run(1, "success")))
+    history = fetch()
+    assert history.error is None and len(history.runs) == 1
+    assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_429_is_retried_then_reported():
+    for _ in range(5):
+        responses.get(RUNS, json={"message": "slow down"}, status=429, headers={"Retry-After": "0"})
+    history = fetch()
+    assert history.error is not None
+    assert TOKEN not in history.error
+
+
+def test_the_rate_says_plainly_what_95_percent_of_7_means():
+    from golive_action.model import CanaryHistory, PastRun
+
+    past = tuple(
+        PastRun(i, c, "t", f"u{i}", "schedule", "main")
+        for i, c in enumerate(["success"] * 5 + ["failure"])
+    )
+    result = judge_canary_rate(CanaryHistory("o/r", "w", past), Verdict.PASS, 7, 7, 95)
+    assert result.verdict is Verdict.FAIL
+    assert "6 of 7 runs PASS (85.7 %) < 95 %: over 7 runs, 95 % means 7 of 7" in result.reason
+    assert result.metrics["runs"][0]["source"] == "this gate's canary"
+    assert result.metrics["runs"][1]["source"] == "conclusion success"
+    full = tuple(PastRun(i, "success", "t", "u", "schedule", "main") for i in range(6))
+    assert (
+        judge_canary_rate(CanaryHistory("o/r", "w", full), Verdict.PASS, 7, 7, 95).verdict
+        is Verdict.PASS
+    )
+    few = judge_canary_rate(CanaryHistory("o/r", "w", full[:2]), Verdict.PASS, 7, 7, 95)
+    assert few.verdict is Verdict.INCONCLUSIVE and "only 3 runs" in few.reason
+    assert (
+        judge_canary_rate(CanaryHistory("o/r", "w", full[:2]), Verdict.PASS, 7, 3, 95).verdict
+        is Verdict.PASS
+    )
+    assert judge_canary_rate(None, Verdict.PASS, 7, 7, 95).verdict is Verdict.SKIPPED
+
+
+# ----------------------------------------------------------------------------- a local API
+
+
+def api_handler(conclusions: list[str], seen: list[str]):
+    import json as _json
+
+    from tests.faulty import reply
+
+    def handle(h):
+        seen.append(h.path)
+        if "/actions/workflows/receipts-gate.yml/runs" not in h.path:
+            reply(404, b'{"message": "Not Found"}')(h)
+            return
+        body = listing(*(run(300 - i, c) for i, c in enumerate(conclusions)))
+        reply(200, _json.dumps(body).encode())(h)
+
+    return handle
+
+
+def test_canary_rate_command_against_a_github_api_on_loopback(run_cli):
+    from tests.faulty import http_server
+
+    seen: list[str] = []
+    with http_server(api_handler(["success"] * 6 + ["cancelled", "success"], seen)) as base:
+        env = {
+            "GITHUB_API_URL": base,
+            "GITHUB_TOKEN": TOKEN,
+            "GITHUB_REPOSITORY": "octo/app",
+            "GITHUB_WORKFLOW_REF": "octo/app/.github/workflows/receipts-gate.yml@refs/heads/main",
+        }
+        result = run_cli("canary", "rate", "--runs", "7", env=env)
+        assert result.code == 0, result.out + result.err
+        assert result.out.startswith("PASS: 7 of 7 runs PASS (100.0 %)")
+        assert len(seen) == 1
+        low = http_server(api_handler(["success", "failure"] * 4, seen))
+    with low as base:
+        env["GITHUB_API_URL"] = base
+        result = run_cli("canary", "rate", env=env)
+    assert result.code == 1 and "over 7 runs, 95 % means 7 of 7" in result.out
+    assert TOKEN not in result.out + result.err
+
+
+def test_canary_rate_command_needs_its_inputs(run_cli):
+    result = run_cli("canary", "rate", env={})
+    assert result.code == 2 and "github-token" in result.err and "--repo" in result.err
+
+
+def test_the_gate_counts_this_run_as_the_newest(stack, tmp_path):
+    from golive_action.config import load_config
+    from golive_action.runner import run_gate
+    from tests.conftest import stack_inputs
+    from tests.faulty import http_server
+
+    s = stack("healthy", token="rate-token")
+    seen: list[str] = []
+    with http_server(api_handler(["success"] * 10, seen)) as base:
+        inputs = stack_inputs(
+            s,
+            duration="1",
+            **{
+                "spark-api-url": s.urls["executor_url"],
+                "spark-api-token": "rate-token",
+                "github-token": TOKEN,
+                "github-repository": "octo/app",
+                "canary-workflow": "receipts-gate.yml",
+                "github-api-url": base,
+                "github-run-id": "300",
+            },
+        )
+        report = run_gate(load_config(inputs, {}))
+    rate = report.check("canary-rate")
+    assert rate is not None and rate.verdict is Verdict.PASS, rate.reason
+    assert rate.metrics["runs"][0]["run"] == "this run"
+    assert [r["run"] for r in rate.metrics["runs"][1:]] == [299, 298, 297, 296, 295, 294]
+    assert report.decision.value == "go"
