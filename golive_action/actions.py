@@ -6,10 +6,12 @@ before it reaches stdout or stderr, so that it can never be read as a workflow c
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from golive_action.model import Decision, GateReport, Verdict
@@ -114,3 +116,38 @@ def append_summary(markdown: str, environ: Mapping[str, str] | None = None) -> b
 
 def in_actions(environ: Mapping[str, str] | None = None) -> bool:
     return (environ if environ is not None else os.environ).get("GITHUB_ACTIONS") == "true"
+
+
+@dataclass(frozen=True)
+class CommitTarget:
+    """Which commit a status belongs on, from the workflow's event."""
+
+    sha: str | None
+    fork: bool  # a pull request from a fork: the token is read-only
+    run_url: str | None
+
+
+def commit_target(environ: Mapping[str, str] | None = None) -> CommitTarget:
+    """On pull_request, GITHUB_SHA is the test merge commit: the status goes on the PR's
+    head commit, from the event payload."""
+    env = environ if environ is not None else os.environ
+    sha = env.get("GITHUB_SHA") or None
+    fork = False
+    path = env.get("GITHUB_EVENT_PATH")
+    if path and env.get("GITHUB_EVENT_NAME", "").startswith("pull_request"):
+        try:
+            event = json.loads(Path(path).read_text(encoding="utf-8"))
+            pull = event["pull_request"]
+            sha = str(pull["head"]["sha"])
+            head_repo = (pull["head"].get("repo") or {}).get("full_name")
+            base_repo = (pull["base"].get("repo") or {}).get("full_name")
+            fork = head_repo is not None and head_repo != base_repo
+        except (OSError, ValueError, KeyError, TypeError):
+            sha = None  # never post on the merge commit by mistake
+    server, repo, run = (
+        env.get("GITHUB_SERVER_URL"),
+        env.get("GITHUB_REPOSITORY"),
+        env.get("GITHUB_RUN_ID"),
+    )
+    run_url = f"{server}/{repo}/actions/runs/{run}" if server and repo and run else None
+    return CommitTarget(sha, fork, run_url)

@@ -222,7 +222,9 @@ def _cmd_run(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, 
 
     _mask_secrets(config.secrets(), environ, out)
     report = run_gate(config, _progress(err))
-    return _publish(report, config.report, environ, out, err, config.canary_output)
+    code = _publish(report, config.report, environ, out, err, config.canary_output)
+    _commit_status(report, config, environ, out)
+    return code
 
 
 def _cmd_demo(
@@ -382,6 +384,36 @@ def _cmd_sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 # --------------------------------------------------------------------------- publishing
+
+
+def _commit_status(report: Any, config: Any, environ: Mapping[str, str], out: TextIO) -> None:
+    """With commit-status: true, the decision goes on the PR head commit; a refusal is a
+    warning, never a failure of the gate (summary and outputs are already written)."""
+    if not config.commit_status:
+        return
+    from golive_action import actions
+    from golive_action.status import post_status
+
+    token = config.github_token.reveal() if config.github_token else None
+    outcome = post_status(
+        report,
+        token,
+        config.github_repository,
+        actions.commit_target(environ),
+        config.status_context,
+        config.github_api_url,
+    )
+    if actions.in_actions(environ):
+        print(
+            actions.command(
+                "notice" if outcome.posted else "warning",
+                outcome.note,
+                title="golive: commit status",
+            ),
+            file=out,
+        )
+    else:
+        print(actions.neutralize(outcome.note), file=out)
 
 
 def _progress(err: TextIO) -> Callable[[str], None]:

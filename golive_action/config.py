@@ -148,6 +148,7 @@ class GateConfig:
     github_repository: str | None = None
     github_api_url: str = "https://api.github.com"
     github_run_id: int | None = None
+    status_context: str = "golive/gate"
     # Extra thresholds by metric id, each a list of expressions in the judge's grammar.
     thresholds: dict[str, tuple[str, ...]] | None = None
 
