@@ -336,6 +336,7 @@ def _cmd_canary_rate(
         config.canary_branch,
         config.canary_event,
         timeout_s=config.http_timeout,
+        artifact=config.canary_artifact or None,
     )
     result = judge_canary_rate(
         history, None, config.canary_window, config.canary_runs_needed, config.canary_rate_min

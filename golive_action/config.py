@@ -149,6 +149,7 @@ class GateConfig:
     github_api_url: str = "https://api.github.com"
     github_run_id: int | None = None
     status_context: str = "golive/gate"
+    canary_artifact: str = "golive-evidence"
     # Extra thresholds by metric id, each a list of expressions in the judge's grammar.
     thresholds: dict[str, tuple[str, ...]] | None = None
 

@@ -340,6 +340,11 @@ class PastRun:
     url: str
     event: str
     branch: str | None
+    # From the run's evidence artifact, when there is one: which member was read and its
+    # text (redacted), or why it could not be used.
+    artifact_member: str | None = None
+    artifact_body: str | None = None
+    artifact_note: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ reached from here), in the shapes of GitHub's REST documentation."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -32,6 +33,7 @@ def run(run_id: int, conclusion: str | None, event: str = "schedule") -> dict:
         "created_at": f"2026-11-{10 + run_id % 18:02d}T02:17:00Z",
         "html_url": f"https://github.example.com/octo/app/actions/runs/{run_id}",
         "url": f"{API}/repos/octo/app/actions/runs/{run_id}",
+        "artifacts_url": f"{API}/repos/octo/app/actions/runs/{run_id}/artifacts",
         "run_number": run_id,
     }
 
@@ -243,3 +245,106 @@ def test_the_gate_counts_this_run_as_the_newest(stack, tmp_path):
     assert rate.metrics["runs"][0]["run"] == "this run"
     assert [r["run"] for r in rate.metrics["runs"][1:]] == [299, 298, 297, 296, 295, 294]
     assert report.decision.value == "go"
+
+
+# ----------------------------------------------------------------------------- artifacts
+
+DOWNLOAD = "https://pipelines.example.net/artifact.zip"
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def with_artifact(
+    run_id: int, zip_bytes: bytes | None, expired: bool = False, status: int = 200
+) -> None:
+    """The run's artifact list, and its download: a redirect to another host, as GitHub does."""
+    artifact_id = run_id * 10
+    responses.get(
+        re.compile(HOST + rf"/repos/octo/app/actions/runs/{run_id}/artifacts.*"),
+        json={
+            "total_count": 1,
+            "artifacts": [
+                {
+                    "id": artifact_id,
+                    "name": "golive-evidence",
+                    "expired": expired,
+                    "size_in_bytes": len(zip_bytes or b""),
+                    "archive_download_url": f"{API}/repos/octo/app/actions/artifacts/"
+                    f"{artifact_id}/zip",
+                }
+            ],
+        },
+    )
+    download = f"{DOWNLOAD}?run={run_id}"
+    responses.get(
+        re.compile(HOST + rf"/repos/octo/app/actions/artifacts/{artifact_id}/zip"),
+        status=302,
+        headers={"Location": download},
+    )
+    responses.get(download, body=zip_bytes or b"", status=status)
+
+
+@responses.activate
+def test_the_artifact_verdict_beats_the_conclusion_and_the_token_stays_home():
+    responses.get(RUNS, json=listing(run(7, "success"), run(6, "failure")))
+    with_artifact(7, zipped({"evidence/canary_resp.json": b'{"ok": false, "status": "PASS"}'}))
+    with_artifact(
+        6,
+        zipped(
+            {
+                "golive-report.json": json.dumps(
+                    {"checks": [{"id": "canary", "verdict": "pass"}]}
+                ).encode()
+            }
+        ),
+    )
+    history = fetch(2, artifact="golive-evidence")
+    result = judge_canary_rate(history, None, 2, 2, 95)
+    rows = result.metrics["runs"]
+    assert [(r["verdict"], r["source"]) for r in rows] == [
+        ("FAIL", "artifact canary_resp.json"),
+        ("PASS", "artifact golive-report.json"),
+    ]
+    downloads = [c for c in responses.calls if c.request.url.startswith(DOWNLOAD)]
+    assert downloads and all("Authorization" not in c.request.headers for c in downloads)
+    api_calls = [c for c in responses.calls if not c.request.url.startswith(DOWNLOAD)]
+    assert len(api_calls) <= 1 + 2 * 2
+
+
+@pytest.mark.parametrize(
+    ("zip_bytes", "expired", "status", "note"),
+    [
+        (None, True, 200, "artifact expired"),
+        (b"", False, 410, "artifact expired (410)"),
+        (
+            zipped({"../../etc/canary_resp.json": b'{"ok": true}'}),
+            False,
+            200,
+            "refused unsafe member names: ../../etc/canary_resp.json",
+        ),
+        (zipped({"/abs/canary_resp.json": b'{"ok": true}'}), False, 200, "refused unsafe"),
+        (zipped({"canary_resp.json": b" " * (3 * 1024 * 1024)}), False, 200, "over the cap"),
+        (zipped({"other.txt": b"x"}), False, 200, "no canary_resp.json or golive-report.json"),
+        (b"not a zip", False, 200, "not a zip file"),
+    ],
+)
+@responses.activate
+def test_unusable_artifacts_fall_back_to_the_conclusion_and_say_why(
+    zip_bytes, expired, status, note
+):
+    responses.get(RUNS, json=listing(run(7, "success")))
+    with_artifact(7, zip_bytes, expired=expired, status=status)
+    history = fetch(1, artifact="golive-evidence")
+    result = judge_canary_rate(history, None, 1, 1, 95)
+    row = result.metrics["runs"][0]
+    assert row["verdict"] == "PASS" and row["source"].startswith("conclusion success (")
+    assert note in row["source"]

@@ -10,7 +10,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from golive_action.model import CanaryHistory, CheckResult, HttpSample, Verdict
+from golive_action.model import CanaryHistory, CheckResult, HttpSample, PastRun, Verdict
 from golive_action.text import one_line
 
 TITLE = "Canary PASS (canary_resp.json)"
@@ -200,7 +200,7 @@ def judge_canary_rate(
         )
     ignored = 0
     for run in history.runs:
-        verdict = _CONCLUSION.get(run.conclusion or "")
+        verdict, source = _past_verdict(run)
         if verdict is None:
             ignored += 1
             continue
@@ -212,7 +212,7 @@ def judge_canary_rate(
                 "url": run.url,
                 "created_at": run.created_at,
                 "verdict": verdict.value.upper(),
-                "source": f"conclusion {run.conclusion}",
+                "source": source,
             }
         )
     passes = sum(1 for r in rows if r["verdict"] == "PASS")
@@ -262,3 +262,28 @@ def judge_canary_rate(
         metrics,
         thresholds,
     )
+
+
+def _past_verdict(run: PastRun) -> tuple[Verdict | None, str]:
+    """A past run's canary verdict: from its artifact when one was read, else from the run's
+    conclusion (and the row says which, and why)."""
+    if run.artifact_body is not None and run.artifact_member is not None:
+        try:
+            body = json.loads(run.artifact_body)
+        except ValueError:
+            body = None
+        if run.artifact_member == "canary_resp.json" and body is not None:
+            verdict, _ = judge_body(body)
+            return verdict, "artifact canary_resp.json"
+        if run.artifact_member == "golive-report.json" and isinstance(body, dict):
+            checks = body.get("checks")
+            found = (
+                next((c for c in checks if isinstance(c, dict) and c.get("id") == "canary"), None)
+                if isinstance(checks, list)
+                else None
+            )
+            if found is not None and found.get("verdict") in ("pass", "fail"):
+                return Verdict(found["verdict"]), "artifact golive-report.json"
+    by_conclusion = _CONCLUSION.get(run.conclusion or "")
+    why = f" ({run.artifact_note})" if run.artifact_note else ""
+    return by_conclusion, f"conclusion {run.conclusion}{why}"

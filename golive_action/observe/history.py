@@ -3,7 +3,10 @@ the conclusions. Retries 429 and 5xx with backoff; never waits long on a rate li
 
 from __future__ import annotations
 
+from typing import Any
+
 from golive_action.model import CanaryHistory, PastRun
+from golive_action.observe.artifacts import ArtifactRead, download_zip, read_member
 from golive_action.text import Redactor, one_line
 
 COUNTED_OUT = {"cancelled", "skipped"}
@@ -20,6 +23,7 @@ def fetch_history(
     event: str | None = None,
     exclude_run: int | None = None,
     timeout_s: float = 10.0,
+    artifact: str | None = None,
 ) -> CanaryHistory:
     """The newest ``window`` completed runs that count (not cancelled, not skipped)."""
     from github import Auth, Github, GithubException, GithubRetry
@@ -55,6 +59,7 @@ def fetch_history(
         for run in listing:
             if run.id == exclude_run or run.conclusion in COUNTED_OUT:
                 continue
+            evidence = _evidence(run, artifact, token, timeout_s, redact) if artifact else None
             runs.append(
                 PastRun(
                     run.id,
@@ -63,6 +68,9 @@ def fetch_history(
                     run.html_url,
                     run.event,
                     run.head_branch,
+                    evidence.member if evidence else None,
+                    evidence.text if evidence else None,
+                    evidence.note if evidence else None,
                 )
             )
             if len(runs) >= window:
@@ -102,3 +110,21 @@ def _describe(exc: Exception, repository: str, workflow: str) -> tuple[str, str]
     if status == 429:
         return "rate-limited", "GitHub API answered 429 after retries"
     return "api", f"GitHub API error {status}: {one_line(str(message), 120)}"
+
+
+def _evidence(
+    run: Any, prefix: str, token: str, timeout_s: float, redact: Redactor
+) -> ArtifactRead:
+    """The run's canary verdict from its evidence artifact: one listing request, one download."""
+    try:
+        found = next((a for a in run.get_artifacts() if a.name.startswith(prefix)), None)
+    except Exception as exc:  # a listing refused or unreachable: fall back to the conclusion
+        return ArtifactRead(note=f"artifacts not listed ({type(exc).__name__})")
+    if found is None:
+        return ArtifactRead(note=f"no artifact named {prefix}*")
+    if found.expired:
+        return ArtifactRead(note="artifact expired", expired=True)
+    data, problem, expired = download_zip(found.archive_download_url, token, timeout_s)
+    if data is None:
+        return ArtifactRead(note=problem, expired=expired)
+    return read_member(data, redact)

@@ -131,6 +131,7 @@ def _history_probe(config: GateConfig, redact: Redactor) -> Probe | None:
             config.canary_event,
             config.github_run_id,
             timeout_s=config.http_timeout,
+            artifact=config.canary_artifact or None,
         )
 
     return Probe("canary-history", run)

@@ -1,0 +1,76 @@
+"""Read one member of a run's artifact zip, safely: capped download, capped member, no
+absolute or '..' member names, no trust in the sizes the zip claims."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+
+import requests
+
+from golive_action.text import Redactor
+
+ZIP_CAP = 10 * 1024 * 1024
+MEMBER_CAP = 1024 * 1024
+MEMBERS = ("canary_resp.json", "golive-report.json")
+
+
+@dataclass(frozen=True)
+class ArtifactRead:
+    member: str | None = None
+    text: str | None = None
+    note: str | None = None  # why nothing usable was read
+    expired: bool = False
+
+
+def download_zip(url: str, token: str, timeout_s: float) -> tuple[bytes | None, str | None, bool]:
+    """(zip bytes, problem, expired). The API answers with a redirect to a short-lived URL
+    on another host; requests drops the Authorization header on the way there."""
+    try:
+        with requests.get(
+            url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=(timeout_s, timeout_s),
+            stream=True,
+            allow_redirects=True,
+        ) as response:
+            if response.status_code == 410:
+                return None, "artifact expired (410)", True
+            if response.status_code != 200:
+                return None, f"artifact download answered HTTP {response.status_code}", False
+            data = bytearray()
+            for chunk in response.iter_content(64 * 1024):
+                data += chunk
+                if len(data) > ZIP_CAP:
+                    return None, f"artifact zip over the cap of {ZIP_CAP} bytes", False
+            return bytes(data), None, False
+    except requests.RequestException as exc:
+        return None, f"artifact download failed ({type(exc).__name__})", False
+
+
+def read_member(data: bytes, redact: Redactor) -> ArtifactRead:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        return ArtifactRead(note="the artifact is not a zip file")
+    refused = []
+    with archive:
+        for wanted in MEMBERS:
+            for info in archive.infolist():
+                name = info.filename
+                parts = name.replace("\\", "/").split("/")
+                if name.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+                    refused.append(name)
+                    continue
+                if parts[-1] != wanted or info.is_dir():
+                    continue
+                with archive.open(info) as member:
+                    body = member.read(MEMBER_CAP + 1)  # the header's size may lie
+                if len(body) > MEMBER_CAP:
+                    return ArtifactRead(note=f"{name} is over the cap of {MEMBER_CAP} bytes")
+                return ArtifactRead(wanted, redact(body.decode("utf-8", errors="replace")))
+    note = f"no {' or '.join(MEMBERS)} in the artifact"
+    if refused:
+        note += f"; refused unsafe member names: {', '.join(refused[:3])}"
+    return ArtifactRead(note=note)
