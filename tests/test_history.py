@@ -348,3 +348,17 @@ def test_unusable_artifacts_fall_back_to_the_conclusion_and_say_why(
     row = result.metrics["runs"][0]
     assert row["verdict"] == "PASS" and row["source"].startswith("conclusion success (")
     assert note in row["source"]
+
+
+@responses.activate
+def test_a_403_rate_limit_is_inconclusive_not_a_fail():
+    for _ in range(6):
+        responses.get(
+            RUNS,
+            json={"message": "API rate limit exceeded for installation"},
+            status=403,
+            headers={"Retry-After": "0", "X-RateLimit-Remaining": "0"},
+        )
+    history = fetch()
+    assert history.error_kind == "rate-limited", history.error
+    assert judge_canary_rate(history, Verdict.PASS, 7, 7, 95).verdict is Verdict.INCONCLUSIVE

@@ -180,3 +180,31 @@ def test_terminal_report_colour_only_when_asked_and_monitor_order():
     assert monitor.index("ROLLBACK: triggered") < monitor.index("Go/No-Go matrix")
     hostile = render_terminal(report("\x1b[2J wiped"))
     assert "\x1b" not in hostile
+
+
+def test_the_summary_lists_the_canary_runs_with_links():
+    rows = [
+        {"run": "this run", "verdict": "PASS", "source": "this gate's canary"},
+        {
+            "run": 41,
+            "url": "https://github.com/o/r/actions/runs/41",
+            "verdict": "FAIL",
+            "source": "artifact canary_resp.json",
+        },
+        {"run": 40, "url": "javascript:alert(1)", "verdict": "PASS", "source": "x|y"},
+    ]
+    base = report("r")
+    check = dataclasses.replace(base.checks[0], id="canary-rate", metrics={"runs": rows})
+    markdown = render_summary(dataclasses.replace(base, checks=(check,)))
+    assert (
+        "| [41](https://github.com/o/r/actions/runs/41) | FAIL | artifact canary_resp.json |"
+        in markdown
+    )
+    assert (
+        "javascript:"
+        not in markdown.split("**Canary runs**")[1]
+        .split("|---|---|---|")[1]
+        .split("\n")[3]
+        .split("|")[1]
+    )
+    assert "x\\|y" in markdown

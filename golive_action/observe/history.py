@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import requests
+
 from golive_action.model import CanaryHistory, PastRun
 from golive_action.observe.artifacts import ArtifactRead, download_zip, read_member
 from golive_action.text import Redactor, one_line
@@ -79,6 +81,14 @@ def fetch_history(
         kind, reason = _describe(exc, repository, workflow)
         return CanaryHistory(
             repository, workflow, tuple(runs), error=redact(reason), error_kind=kind
+        )
+    except requests.exceptions.RetryError:
+        reason = (
+            "GitHub API still refusing after retries (rate limit or server errors); the "
+            "pass rate could not be read"
+        )
+        return CanaryHistory(
+            repository, workflow, tuple(runs), error=reason, error_kind="rate-limited"
         )
     except Exception as exc:  # network faults reach us as requests/urllib3 errors
         reason = one_line(f"GitHub API unreachable at {api_url}: {type(exc).__name__}", 200)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 
 from golive_action.model import CheckResult, Decision, GateReport, Verdict
 from golive_action.report.figures import limits, observed
@@ -61,6 +62,33 @@ def _rollback_section(report: GateReport) -> list[str]:
     return lines
 
 
+_SAFE_URL = re.compile(r"^https?://[^\s()<>\[\]|]+$")
+
+
+def _canary_runs(report: GateReport) -> list[str]:
+    """The runs behind the canary pass rate, with links, verdict and where it came from."""
+    check = report.check("canary-rate")
+    rows = check.metrics.get("runs") if check is not None else None
+    if not isinstance(rows, list) or not rows:
+        return []
+    lines = [
+        f"**Canary runs** ({cell(check.reason) if check else ''})",
+        "",
+        "| Run | Verdict | Source |",
+        "|---|---|---|",
+    ]
+    for row in rows[:100]:
+        if not isinstance(row, dict):
+            continue
+        run, url = str(row.get("run", "")), str(row.get("url", ""))
+        shown = f"[{cell(run)}]({url})" if _SAFE_URL.match(url) else cell(run)
+        lines.append(
+            f"| {shown} | {cell(str(row.get('verdict', '')))} | "
+            f"{cell(str(row.get('source', '')))} |"
+        )
+    return [*lines, ""]
+
+
 def _details(check: CheckResult) -> list[str]:
     rows = "".join(
         f"<tr><td><code>{html.escape(str(k))}</code></td>"
@@ -111,6 +139,7 @@ def render_summary(report: GateReport, report_path: str | None = None) -> str:
         ),
         "",
     ]
+    lines += _canary_runs(report)
     if not monitor:
         lines += [*_rollback_section(report), ""]
     for check in report.checks:
