@@ -200,11 +200,5 @@ def test_the_summary_lists_the_canary_runs_with_links():
         "| [41](https://github.com/o/r/actions/runs/41) | FAIL | artifact canary_resp.json |"
         in markdown
     )
-    assert (
-        "javascript:"
-        not in markdown.split("**Canary runs**")[1]
-        .split("|---|---|---|")[1]
-        .split("\n")[3]
-        .split("|")[1]
-    )
+    assert "](javascript:" not in markdown  # an unsafe link is shown as text, not a link
     assert "x\\|y" in markdown
