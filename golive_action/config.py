@@ -87,7 +87,7 @@ class GateConfig:
     ticker_url: str | None = None
     ws_url: str | None = None
     ws_pair: str = "BTCTRY"
-    duration: float = 30.0
+    duration: float | None = None
     samples: int = 5
     sample_interval: float = 1.0
     http_timeout: float = 10.0
@@ -159,6 +159,14 @@ class GateConfig:
         if self.ws_latency_max_ms is not None:
             return self.ws_latency_max_ms
         return WS_LATENCY_DEFAULT_MS[self.profile]
+
+    @property
+    def window_s(self) -> float:
+        """The observation window in force: the input, or 30 s (300 s in mode monitor, whose
+        windows are longer)."""
+        if self.duration is not None:
+            return self.duration
+        return 300.0 if self.mode == "monitor" else 30.0
 
     @property
     def min_samples_required(self) -> int:

@@ -247,3 +247,9 @@ def test_min_samples_defaults_to_three_or_fewer_when_fewer_are_asked():
     assert load_config({}, {}).min_samples_required == 3
     assert load_config({"samples": "1"}, {}).min_samples_required == 1
     assert load_config({"samples": "9", "min-samples": "7"}, {}).min_samples_required == 7
+
+
+def test_monitor_mode_watches_longer_unless_told():
+    assert load_config({}, {}).window_s == 30
+    assert load_config({"mode": "monitor"}, {}).window_s == 300
+    assert load_config({"mode": "monitor", "duration": "45"}, {}).window_s == 45

@@ -241,7 +241,7 @@ def _latency(obs: WsObservation, rtts: list[float], config: GateConfig) -> Check
             thresholds,
         )
     # A short window asks for fewer pings: the minimum follows what the window can hold.
-    planned = max(1, int(config.duration / config.ws_ping_interval_s))
+    planned = max(1, int(config.window_s / config.ws_ping_interval_s))
     needed = min(config.min_samples_required, planned)
     thresholds["samples"] = f"count>={needed}"
     if len(rtts) < needed:
@@ -352,7 +352,6 @@ def _event_latency(
         "event_to_store_ms": f"p(95)<{limit:g}",
         "clock_skew_ms": f"<={config.max_clock_skew_ms:g} (probe's own figure)",
     }
-    title = _TITLES["event-latency"]
     hist = obs.event_latency
     own = hist.percentile(95)
     metrics: dict[str, Any] = {
@@ -368,92 +367,67 @@ def _event_latency(
                 "clock_error": clock.error,
             }
         )
-    app_p95 = None
+
+    def result(verdict: Verdict, reason: str, samples: int) -> CheckResult:
+        return _result(
+            "event-latency", _TITLES["event-latency"], verdict, reason, samples, metrics, thresholds
+        )
+
     if app is not None:
         if app.error:
-            return _result(
-                "event-latency", title, Verdict.ERROR, app.error, hist.count, metrics, thresholds
-            )
+            return result(Verdict.ERROR, app.error, hist.count)
         deltas = _bucket_deltas(app)
         total = deltas[-1][1] if deltas else 0.0
         app_p95 = histogram_quantile(0.95, deltas)
         metrics.update({"app_p95_ms": _r(app_p95), "app_events": total, "source": "metrics-url"})
         if app_p95 is None:
-            return _result(
-                "event-latency",
-                title,
+            return result(
                 Verdict.INCONCLUSIVE,
                 "the executor ingested no event during the window (ingest_latency_ms did not move)",
                 hist.count,
-                metrics,
-                thresholds,
             )
         metrics["judged_p95_ms"] = _r(app_p95)
         if app_p95 >= limit:
-            return _result(
-                "event-latency",
-                title,
+            return result(
                 Verdict.FAIL,
                 f"executor P95 {app_p95:.0f} ms >= {limit:g} ms (ingest_latency_ms)",
                 int(total),
-                metrics,
-                thresholds,
             )
-        return _result(
-            "event-latency",
-            title,
+        return result(
             Verdict.PASS,
-            f"executor P95 {app_p95:.0f} ms < "
-            f"{limit:g} ms over {total:.0f} events" + _own(own, clock),
+            f"executor P95 {app_p95:.0f} ms < {limit:g} ms over "
+            f"{total:.0f} events" + _own(own, clock),
             int(total),
-            metrics,
-            thresholds,
         )
     metrics["source"] = "probe"
     if own is None:
-        return _result(
-            "event-latency",
-            title,
+        return result(
             Verdict.INCONCLUSIVE,
             "no trade arrived to time (trades are the only feed messages with an event time)",
             0,
-            metrics,
-            thresholds,
         )
     if clock is not None and clock.skew_ms is not None and clock.uncertainty_ms is not None:
         bound = abs(clock.skew_ms) + clock.uncertainty_ms
         if bound > config.max_clock_skew_ms:
-            return _result(
-                "event-latency",
-                title,
+            return result(
                 Verdict.INCONCLUSIVE,
-                f"probe P95 {own:.0f} ms"
-                f", but the clocks may differ by {bound:.0f} ms (limit "
-                f"{config.max_clock_skew_ms:g} ms): too uncertain to judge",
+                f"probe P95 {own:.0f} ms, but the clocks may "
+                f"differ by {bound:.0f} ms (limit {config.max_clock_skew_ms:g} ms): "
+                "too uncertain to judge",
                 hist.count,
-                metrics,
-                thresholds,
             )
     metrics["judged_p95_ms"] = _r(own)
     if own >= limit:
-        return _result(
-            "event-latency",
-            title,
+        return result(
             Verdict.FAIL,
-            f"probe P95 {own:.0f} ms >= "
-            f"{limit:g} ms (receive time minus trade time)" + _own(None, clock),
+            f"probe P95 {own:.0f} ms >= {limit:g} ms (receive time "
+            "minus trade time)" + _own(None, clock),
             hist.count,
-            metrics,
-            thresholds,
         )
-    return _result(
-        "event-latency",
-        title,
+    return result(
         Verdict.PASS,
         f"probe P95 {own:.0f} ms < {limit:g} ms over {hist.count} trades" + _own(None, clock),
         hist.count,
-        metrics,
-        thresholds,
     )
 
 

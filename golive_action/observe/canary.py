@@ -40,30 +40,16 @@ def run_canary(
 
 def read_canary_file(path: str, redact: Redactor) -> list[HttpSample]:
     at = time.time()
+
+    def failed(error: str, kind: str) -> list[HttpSample]:
+        return [HttpSample("canary-file", path, at, None, error=error, error_kind=kind)]
+
     try:
         with Path(path).open("rb") as handle:
             data = handle.read(CANARY_BODY_CAP + 1)
     except OSError as exc:
-        return [
-            HttpSample(
-                "canary-file",
-                path,
-                at,
-                None,
-                error=f"cannot read {path}: {exc.strerror or exc}",
-                error_kind="unreadable",
-            )
-        ]
+        return failed(f"cannot read {path}: {exc.strerror or exc}", "unreadable")
     if len(data) > CANARY_BODY_CAP:
-        return [
-            HttpSample(
-                "canary-file",
-                path,
-                at,
-                None,
-                error=f"{path} is over the cap of {CANARY_BODY_CAP} bytes",
-                error_kind="too-large",
-            )
-        ]
+        return failed(f"{path} is over the cap of {CANARY_BODY_CAP} bytes", "too-large")
     text = redact(data.decode("utf-8", errors="replace"))
     return [HttpSample("canary-file", path, at, None, body=text, body_bytes=len(data))]

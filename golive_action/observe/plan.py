@@ -152,7 +152,7 @@ def _ws_probes(
     settings = WsSettings(
         url=config.ws_url,
         pair=config.ws_pair,
-        duration_s=config.duration,
+        duration_s=config.window_s,
         open_timeout_s=config.ws_open_max_s * 2,
         ping_interval_s=config.ws_ping_interval_s,
         ca_bundle=config.ca_bundle,
@@ -167,7 +167,7 @@ def _ws_probes(
             Probe(
                 "metrics",
                 lambda deadline: observe_app_metrics(
-                    metrics, config.duration, limits, redact, deadline
+                    metrics, config.window_s, limits, redact, deadline
                 ),
             )
         )
