@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import json
 import math
+import re
 import socket
 import threading
 import time
@@ -414,7 +415,7 @@ def test_progress_lines_and_the_pill_in_the_summary(run_cli, tmp_path, monkeypat
     assert outputs["ws-state"] == "OPEN"
     assert float(outputs["ws-latency-ms"]) > 0 and float(outputs["event-latency-p95-ms"]) > 0
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
-    assert "**WebSocket pill:** 🟢 `WS` (latency" in summary
+    assert re.search(r"\*\*WebSocket pill:\*\* 🟢 `WS` \(latency \d+ ms\)", summary), summary
 
 
 def test_rollback_mode_reports_the_websocket_disabled(run_cli, tmp_path):

@@ -141,7 +141,7 @@ def judge_ws(
             first.verdict,
             first.reason,
             first.samples,
-            {**first.metrics, "ws_state": state, "latency_p95_ms": _r(p95), "timeline": timeline},
+            {**first.metrics, "ws_state": state, "pill_latency_ms": _r(p95), "timeline": timeline},
             first.thresholds,
         ),
         *checks[1:],
