@@ -63,3 +63,20 @@ def stack_inputs(stack: ReferenceStack, **inputs: str) -> dict[str, str]:
         "ws-ping-interval-s": "0.4",
         **inputs,
     }
+
+
+# Property tests: the default profile for a quick local run, "ci" (set by .ci/run through
+# HYPOTHESIS_PROFILE) for many more examples.
+def _hypothesis_profiles() -> None:
+    import os
+
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile("default", max_examples=100)
+    settings.register_profile(
+        "ci", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+_hypothesis_profiles()

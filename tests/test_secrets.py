@@ -1,0 +1,61 @@
+"""The tokens never appear: every scenario run through the CLI as in Actions, with distinctive
+token values, and every byte the gate printed or wrote is scanned."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from golive_action.sandbox.scenarios import SCENARIOS
+from tests.test_cli import actions_env
+
+SPARK_TOKEN = "spk-7f3a9c-SCAN-ME-4410"
+GITHUB_TOKEN = "ghs_scan_me_91b2c7d4e5"
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_no_token_in_anything_the_gate_prints_or_writes(run_cli, stack, tmp_path, name):
+    s = stack(name, token=SPARK_TOKEN)
+    env = {
+        **actions_env(tmp_path),
+        "GITHUB_ACTIONS": "true",
+        "INPUT_GITHUB_TOKEN": GITHUB_TOKEN,
+        "INPUT_SPARK_API_TOKEN": SPARK_TOKEN,
+    }
+    mode = "rollback" if name == "rollback" else "go-live"
+    result = run_cli(
+        "run",
+        "--mode",
+        mode,
+        "--web-url",
+        s.urls["web_url"],
+        "--executor-url",
+        s.urls["executor_url"],
+        "--ws-url",
+        s.urls["ws_url"],
+        "--spark-api-url",
+        s.urls["executor_url"],
+        "--samples",
+        "2",
+        "--sample-interval",
+        "0",
+        "--duration",
+        "1",
+        "--report",
+        str(tmp_path / "out" / "report.json"),
+        "--canary-output",
+        str(tmp_path / "out" / "canary_resp.json"),
+        env=env,
+    )
+    assert result.code in (0, 1), result.err
+    masks = [line for line in result.out.splitlines() if line.startswith("::add-mask::")]
+    assert masks == [f"::add-mask::{SPARK_TOKEN}", f"::add-mask::{GITHUB_TOKEN}"]
+    rest = "\n".join(line for line in result.out.splitlines() if not line.startswith("::add-mask"))
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert any(p.name == "report.json" for p in written)
+    for token in (SPARK_TOKEN, GITHUB_TOKEN):
+        assert token not in rest and token not in result.err
+        for path in written:
+            assert token not in path.read_text(errors="replace"), path
+    assert Path(tmp_path / "out" / "report.json").exists()
