@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import email.utils
 import hashlib
 import json
 import math
@@ -278,7 +279,11 @@ def raw_ws_server(behaviour) -> contextlib.AbstractContextManager[str]:
                 except OSError:
                     continue
                 held.append(conn)
-                threading.Thread(target=behaviour, args=(conn, stop), daemon=True).start()
+                threading.Thread(target=quietly, args=(conn, stop), daemon=True).start()
+
+        def quietly(conn: socket.socket, stop: threading.Event) -> None:
+            with contextlib.suppress(ClientGone, OSError):
+                behaviour(conn, stop)
 
         thread = threading.Thread(target=loop, daemon=True)
         thread.start()
@@ -294,15 +299,31 @@ def raw_ws_server(behaviour) -> contextlib.AbstractContextManager[str]:
     return serve()
 
 
+class ClientGone(Exception):
+    """The client left, or was not a WebSocket client: this server thread ends quietly."""
+
+
 def handshake(conn: socket.socket) -> None:
+    """Answer an upgrade with 101; a plain HTTP request (the clock probe's) gets a 200 with a
+    Date header instead, and the behaviour stops there."""
     request = b""
     while b"\r\n\r\n" not in request:
-        request += conn.recv(4096)
+        chunk = conn.recv(4096)
+        if not chunk:
+            raise ClientGone
+        request += chunk
     key = next(
-        line.split(b":", 1)[1].strip()
-        for line in request.split(b"\r\n")
-        if line.lower().startswith(b"sec-websocket-key")
+        (
+            line.split(b":", 1)[1].strip()
+            for line in request.split(b"\r\n")
+            if line.lower().startswith(b"sec-websocket-key")
+        ),
+        None,
     )
+    if key is None:
+        date = email.utils.formatdate(usegmt=True).encode()
+        conn.sendall(b"HTTP/1.1 200 OK\r\nDate: " + date + b"\r\nContent-Length: 0\r\n\r\n")
+        raise ClientGone
     accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
     conn.sendall(
         b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
