@@ -11,8 +11,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 @contextlib.contextmanager
-def http_server(handle: Callable[[BaseHTTPRequestHandler], None], port: int = 0) -> Iterator[str]:
-    """Serve every GET with ``handle(handler)``; yields the base URL."""
+def http_server(
+    handle: Callable[[BaseHTTPRequestHandler], None],
+    port: int = 0,
+    tls: tuple[str, str] | None = None,
+) -> Iterator[str]:
+    """Serve every GET and POST with ``handle(handler)``; with ``tls`` (cert, key) over
+    HTTPS. Yields the base URL."""
+    import ssl
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -25,10 +31,15 @@ def http_server(handle: Callable[[BaseHTTPRequestHandler], None], port: int = 0)
 
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
+    if tls is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    scheme = "https" if tls is not None else "http"
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"{scheme}://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
@@ -173,28 +184,7 @@ def make_certificates(
     return str(paths[0]), str(paths[1]), str(paths[2])
 
 
-@contextlib.contextmanager
 def https_server(
     handle: Callable[[BaseHTTPRequestHandler], None], cert: str, key: str
-) -> Iterator[str]:
-    import ssl
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            handle(self)
-
-        def log_message(self, *args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"https://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+) -> contextlib.AbstractContextManager[str]:
+    return http_server(handle, tls=(cert, key))

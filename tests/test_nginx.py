@@ -176,13 +176,22 @@ def wait_for_port(port: int) -> None:
     pytest.fail(f"nginx did not listen on {port}")
 
 
-def test_real_nginx_with_the_upgrade_map_proxies_the_feed(tmp_path, stack):
-    s = stack("healthy")
+@contextlib.contextmanager
+def proxied(
+    tmp_path: Path, stack, template: str, scenario: str = "healthy"
+) -> Iterator[tuple[int, Path]]:
+    """A real nginx on a free loopback port in front of a reference stack: (port, site)."""
+    s = stack(scenario)
     port = free_port()
     web = int(s.urls["web_url"].rsplit(":", 1)[1])
     ws = int(s.urls["ws_url"].rsplit(":", 1)[1])
-    with nginx(tmp_path, site(GOOD_SITE, port, web, ws)) as site_path:
+    with nginx(tmp_path, site(template, port, web, ws)) as site_path:
         wait_for_port(port)
+        yield port, site_path
+
+
+def test_real_nginx_with_the_upgrade_map_proxies_the_feed(tmp_path, stack):
+    with proxied(tmp_path, stack, GOOD_SITE) as (port, site_path):
         conn = websocket.create_connection(f"ws://127.0.0.1:{port}/ws", timeout=5)
         try:
             assert json.loads(conn.recv())[0] == 991
@@ -193,12 +202,7 @@ def test_real_nginx_with_the_upgrade_map_proxies_the_feed(tmp_path, stack):
 
 
 def test_real_nginx_without_the_upgrade_map_refuses_the_upgrade(tmp_path, stack):
-    s = stack("healthy")
-    port = free_port()
-    web = int(s.urls["web_url"].rsplit(":", 1)[1])
-    ws = int(s.urls["ws_url"].rsplit(":", 1)[1])
-    with nginx(tmp_path, site(BAD_SITE, port, web, ws)) as site_path:
-        wait_for_port(port)
+    with proxied(tmp_path, stack, BAD_SITE) as (port, site_path):
         with pytest.raises(websocket.WebSocketBadStatusException) as info:
             websocket.create_connection(f"ws://127.0.0.1:{port}/ws", timeout=5)
         assert info.value.status_code != 101
@@ -212,12 +216,7 @@ def test_a_5xx_spike_in_a_real_nginx_access_log(tmp_path, stack):
     the log and finds the spike."""
     import requests
 
-    s = stack("error-burst")
-    port = free_port()
-    web = int(s.urls["web_url"].rsplit(":", 1)[1])
-    ws = int(s.urls["ws_url"].rsplit(":", 1)[1])
-    with nginx(tmp_path, site(GOOD_SITE, port, web, ws)):
-        wait_for_port(port)
+    with proxied(tmp_path, stack, GOOD_SITE, "error-burst") as (port, _site):
         statuses = [
             requests.get(f"http://127.0.0.1:{port}/api/public/health", timeout=5).status_code
             for _ in range(12)
@@ -235,12 +234,7 @@ def test_a_5xx_spike_in_a_real_nginx_access_log(tmp_path, stack):
     ("template", "verdict"), [(GOOD_SITE, Verdict.PASS), (BAD_SITE, Verdict.FAIL)]
 )
 def test_the_websocket_probe_through_a_real_nginx(tmp_path, stack, template, verdict):
-    s = stack("healthy")
-    port = free_port()
-    web = int(s.urls["web_url"].rsplit(":", 1)[1])
-    ws = int(s.urls["ws_url"].rsplit(":", 1)[1])
-    with nginx(tmp_path, site(template, port, web, ws)):
-        wait_for_port(port)
+    with proxied(tmp_path, stack, template) as (port, _site):
         inputs = {
             "ws-url": f"ws://127.0.0.1:{port}/ws",
             "duration": "2",
