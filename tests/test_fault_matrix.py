@@ -263,7 +263,7 @@ FAULTS = [
         web(reply(302, b"", headers={"Location": "ftp://x/y"})),
         "web-health",
         "error",
-        "not http or https",
+        "the scheme ftp:, which is not http or https",
     ),
     Fault(
         "HTML error page with 200",

@@ -180,7 +180,9 @@ def describe_error(exc: BaseException, limits: HttpLimits) -> tuple[str, str]:
     if isinstance(exc, requests.exceptions.TooManyRedirects):
         return "redirect", f"more than {limits.max_redirects} redirects"
     if isinstance(exc, requests.exceptions.InvalidSchema | requests.exceptions.InvalidURL):
-        return "redirect", "redirected to a URL that is not http or https"
+        scheme = re.search(r"'([A-Za-z][A-Za-z0-9+.-]*):", str(exc))
+        where = f"the scheme {scheme.group(1)}:" if scheme else "a URL"
+        return "redirect", f"redirected to {where}, which is not http or https"
     for link in chain:
         if isinstance(link, ConnectionResetError):
             return "reset", "connection reset by the server"
