@@ -314,6 +314,8 @@ class WsObservation:
     event_latency: LatencyHistogram = field(default_factory=LatencyHistogram)
 
     MAX_PINGS = 20_000
+    # Refused subscriptions kept as text, and channels tracked: a server may send endless ones.
+    MAX_ERRORS = 20
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -43,13 +43,6 @@ def test_read_timeout():
     assert "0.3 s" in (s.error or "")
 
 
-def test_body_over_the_cap():
-    with http_server(reply(200, b"x" * 5000)) as base:
-        s = get(base + "/h", body_cap=1000)
-    assert s.error_kind == "too-large"
-    assert s.status == 200
-
-
 def test_slow_drip_body_is_cut_at_the_timeout():
     with http_server(drip(chunks=40, pause_s=0.05)) as base:
         s = get(base + "/h", timeout_s=0.5)

@@ -112,9 +112,22 @@ class OrderBook:
                         side[price] = amount
         else:
             return False
+        self.bids = self._trimmed(self.bids, highest_first=True)
+        self.asks = self._trimmed(self.asks, highest_first=False)
         if isinstance(sequence, int):
             self.sequence = sequence
         return self.best() != before
+
+    MAX_LEVELS = 5_000  # per side; the spread needs the top of the book only
+
+    @classmethod
+    def _trimmed(cls, side: dict[Decimal, Decimal], highest_first: bool) -> dict[Decimal, Decimal]:
+        """A side kept to its best MAX_LEVELS prices, so a feed that only ever adds levels
+        cannot grow the probe's memory without bound."""
+        if len(side) <= cls.MAX_LEVELS:
+            return side
+        keep = sorted(side, reverse=highest_first)[: cls.MAX_LEVELS]
+        return {price: side[price] for price in keep}
 
     @staticmethod
     def _levels(levels: Any, keep_zero: bool = False) -> dict[Decimal, Decimal]:

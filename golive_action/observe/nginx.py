@@ -118,7 +118,8 @@ def relevant(directives: list[Directive]) -> list[Directive]:
 
 def read_nginx_config(path: str) -> NginxObservation:
     try:
-        data = Path(path).read_bytes()[: MAX_CONFIG_BYTES + 1]
+        with Path(path).open("rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)  # never the whole of a huge file
     except OSError as exc:
         return NginxObservation(path, error=f"cannot read {path}: {exc.strerror or exc}")
     if len(data) > MAX_CONFIG_BYTES:

@@ -17,6 +17,7 @@ import websocket
 
 from golive_action.model import WsConnection, WsObservation
 from golive_action.observe.btcturk import (
+    KNOWN_TYPES,
     MAX_FRAME_CHARS,
     OrderBook,
     parse_frame,
@@ -171,8 +172,10 @@ class _Session:
             message = str(frame.payload.get("message", ""))
             channel = message.split("|", 1)[-1].split(":", 1)[0] if "|" in message else message
             ok = frame.payload.get("ok") is True
-            self.obs.subscriptions[channel] = ok
-            if not ok:
+            room = WsObservation.MAX_ERRORS
+            if channel in self.obs.subscriptions or len(self.obs.subscriptions) < room:
+                self.obs.subscriptions[channel] = ok
+            if not ok and len(self.obs.subscription_errors) < room:
                 self.obs.subscription_errors.append(self.redact(one_line(message, 120)))
         elif frame.kind in (431, 432):
             if self.book.apply(frame):
@@ -187,7 +190,7 @@ class _Session:
         return True
 
     def _count(self, kind: int, received: float) -> None:
-        key = str(kind)
+        key = str(kind) if kind in KNOWN_TYPES else "other"  # a bounded set of keys
         self.obs.messages[key] = self.obs.messages.get(key, 0) + 1
         channel = parse_channel(kind)
         if channel is None:

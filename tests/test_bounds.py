@@ -1,0 +1,242 @@
+"""Every bound the gate keeps, in one place, each with the test that proves it holds.
+
+| What                         | Limit                                   | Where                 |
+|------------------------------|-----------------------------------------|-----------------------|
+| HTTP response body           | 1 MiB read (decoded), 16 KiB kept       | observe/http.py       |
+| canary response              | 1 MiB                                   | observe/canary.py     |
+| WebSocket frame              | 1 MiB counted and dropped, never parsed | observe/btcturk.py    |
+| order book                   | 5,000 price levels a side               | observe/btcturk.py    |
+| feed bookkeeping             | known message types, 20 channels/errors | observe/ws.py         |
+| ping round trips             | 20,000 kept                             | model.WsObservation   |
+| latency histogram            | one counter per ms up to 600 s          | model.LatencyHistogram|
+| samples                      | `samples` per endpoint, at most 100,000 | config schema         |
+| reasons                      | one line, 1,000 characters              | model                 |
+| artifact zip / member        | 10 MiB / 1 MiB                          | observe/artifacts.py  |
+| nginx configuration          | 1 MiB read                              | observe/nginx.py      |
+| access log                   | its last 32 MiB                         | observe/accesslog.py  |
+| job summary                  | under 1 MiB (the runner's limit)        | report/summary.py     |
+| annotations                  | 10 per kind (the runner shows no more)  | actions.py            |
+| the whole gate               | `timeout` seconds                       | runner.py             |
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from decimal import Decimal
+
+import pytest
+
+from golive_action import runner
+from golive_action.actions import annotation_lines
+from golive_action.config import ConfigError, load_config
+from golive_action.model import (
+    REASON_LIMIT,
+    CheckResult,
+    Decision,
+    LatencyHistogram,
+    Verdict,
+    WsObservation,
+)
+from golive_action.observe import accesslog, artifacts, canary, nginx
+from golive_action.observe.btcturk import MAX_FRAME_CHARS, Frame, OrderBook, parse_frame
+from golive_action.observe.http import HttpLimits, fetch, new_session, sample_endpoint
+from golive_action.observe.plan import Probe
+from golive_action.report.summary import SUMMARY_LIMIT, render_summary
+from golive_action.runner import run_gate
+from golive_action.text import Redactor
+from tests.faulty import http_server, reply, silent_server
+from tests.test_summary import HOSTILE, report
+from tests.test_ws import handshake, probe, raw_ws_server, text_frame
+
+
+def get(url: str, limits: HttpLimits):
+    with new_session(limits) as session:
+        return fetch(session, "web-health", url, limits, Redactor())
+
+
+def test_http_body_read_at_most_the_cap_and_kept_at_most_keep_chars():
+    limits = HttpLimits(body_cap=1000, keep_chars=100)
+    with http_server(reply(200, b"x" * 1001)) as base:
+        over = get(base, limits)
+    with http_server(reply(200, b"y" * 1000)) as base:
+        at = get(base, limits)
+    assert over.error_kind == "too-large" and over.body == ""
+    assert at.error is None and at.body_bytes == 1000 and len(at.body) == 100
+    assert at.body_truncated
+
+
+def test_canary_response_over_its_cap_is_refused(tmp_path):
+    big = tmp_path / "canary_resp.json"
+    big.write_bytes(b" " * canary.CANARY_BODY_CAP + b"{}")
+    (sample,) = canary.read_canary_file(str(big), Redactor())
+    assert sample.error_kind == "too-large"
+    assert f"over the cap of {canary.CANARY_BODY_CAP} bytes" in (sample.error or "")
+
+
+def test_a_frame_over_the_cap_is_never_parsed():
+    assert parse_frame("[" + " " * MAX_FRAME_CHARS + "1]").problem == "oversized frame"
+    assert parse_frame('[402, {"PS": "BTCTRY"}]').problem is None
+
+
+def test_the_order_book_keeps_the_best_levels_only():
+    book = OrderBook()
+    start = OrderBook.MAX_LEVELS * 3
+    for i in range(0, start, 500):  # a feed that only ever adds levels
+        levels = [{"P": str(1000 + j), "A": "1"} for j in range(i, i + 500)]
+        asks = [{"P": str(100_000 + j), "A": "1"} for j in range(i, i + 500)]
+        book.apply(Frame(432, {"BO": levels, "AO": asks, "CS": i}))
+    assert len(book.bids) == len(book.asks) == OrderBook.MAX_LEVELS
+    assert book.best() == (Decimal(1000 + start - 1), Decimal(100_000))
+
+
+def test_feed_bookkeeping_stays_bounded_whatever_the_server_sends():
+    def endless(conn, stop):
+        handshake(conn)
+        for kind in range(1000, 1300):  # 300 unknown types, 300 refused channels
+            conn.sendall(text_frame(json.dumps([kind, {}]).encode()))
+            refusal = {"ok": False, "message": f"nope|channel{kind}:x", "type": 100}
+            conn.sendall(text_frame(json.dumps([100, refusal]).encode()))
+        stop.wait(2)
+
+    with raw_ws_server(endless) as url:
+        obs = probe(url, 1.0)
+    assert obs.messages["other"] == 300
+    assert set(obs.messages) <= {"other", "100", "991"}
+    assert len(obs.subscriptions) <= WsObservation.MAX_ERRORS
+    assert len(obs.subscription_errors) == WsObservation.MAX_ERRORS
+
+
+def test_ping_round_trips_are_capped(monkeypatch, stack):
+    monkeypatch.setattr(WsObservation, "MAX_PINGS", 3)
+    obs = probe(stack("healthy").urls["ws_url"], 1.5, ping_interval_s=0.05)
+    assert obs.pings_sent > 3 and len(obs.pings) == 3
+
+
+def test_latency_histogram_memory_does_not_grow_with_the_count():
+    hist = LatencyHistogram()
+    for i in range(200_000):
+        hist.add(float(i % 1000))
+    assert len(hist.counts) == 1000  # one bucket per distinct millisecond
+    hist.add(-5)
+    hist.add(LatencyHistogram.MAX_MS + 1)
+    assert hist.below_zero == 1 and hist.overflow == 1 and len(hist.counts) == 1000
+    assert hist.percentile(95) == pytest.approx(949.5, abs=1)
+
+
+def test_samples_are_capped_by_the_schema_and_honoured_exactly():
+    with pytest.raises(ConfigError, match=r"samples.*above the maximum of 100000"):
+        load_config({"samples": "100001"}, {})
+    with http_server(reply(200, b'{"ok": true}')) as base:
+        samples = sample_endpoint(
+            "web-health", base, 4, 0.0, HttpLimits(), Redactor(), time.monotonic() + 30
+        )
+    assert len(samples) == 4
+
+
+def test_reasons_are_one_line_and_capped():
+    check = CheckResult("x", "X", Verdict.FAIL, "a\nb" + "c" * 5000, 1, {}, {})
+    assert "\n" not in check.reason and len(check.reason) <= REASON_LIMIT
+
+
+def test_artifact_member_and_zip_caps():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("canary_resp.json", b" " * (artifacts.MEMBER_CAP + 1))
+    read = artifacts.read_member(buffer.getvalue(), Redactor())
+    assert read.text is None and "over the cap" in (read.note or "")
+
+    def big(h) -> None:
+        reply(200, b"\0" * (artifacts.ZIP_CAP + 1), "application/zip")(h)
+
+    with http_server(big) as base:
+        data, problem, _ = artifacts.download_zip(base + "/zip", "t", 10)
+    assert data is None and f"over the cap of {artifacts.ZIP_CAP} bytes" in (problem or "")
+
+
+def test_nginx_configuration_read_up_to_its_cap(tmp_path, monkeypatch):
+    monkeypatch.setattr(nginx, "MAX_CONFIG_BYTES", 100)
+    conf = tmp_path / "nginx.conf"
+    conf.write_text("events {}\n" * 11)
+    assert "larger than 100 bytes" in (nginx.read_nginx_config(str(conf)).error or "")
+
+
+def test_access_log_read_from_its_tail_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(accesslog, "MAX_TAIL_BYTES", 4096)
+    now = time.time()
+    stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now - 5))
+    line = f'127.0.0.1 - - [{stamp}] "GET / HTTP/1.1" 500 1 "-" "-"\n'
+    log = tmp_path / "access.log"
+    log.write_text(line * 1000)
+    obs = accesslog.read_access_log(str(log), 5, now)
+    assert obs.error is None and 0 < obs.lines <= 4096 // len(line)
+
+
+def test_the_job_summary_stays_under_the_runners_limit():
+    markdown = render_summary(report(checks=50, metrics={"url": "x" * 100_000}))
+    assert len(markdown.encode()) <= SUMMARY_LIMIT
+    assert markdown.endswith("the JSON report has everything._\n")
+
+
+def test_annotations_are_capped_at_ten_per_kind():
+    failing = report(HOSTILE, checks=25)
+    unsure = [
+        dataclasses.replace(c, id=f"u{i}", verdict=Verdict.INCONCLUSIVE)
+        for i, c in enumerate(failing.checks)
+    ]
+    lines = annotation_lines(dataclasses.replace(failing, checks=failing.checks + tuple(unsure)))
+    assert sum(line.startswith("::error") for line in lines) == 10
+    assert sum(line.startswith("::warning") for line in lines) == 10
+    assert lines[-1] == "31 more failing or inconclusive checks: see the job summary"
+
+
+def test_a_probe_past_the_time_budget_is_an_error_and_the_gate_returns(monkeypatch):
+    release = threading.Event()
+
+    def plan(config, redact, progress=None):
+        def hang(deadline):
+            release.wait(30)
+            return []
+
+        return [Probe("web-health", hang)], {"executor-health": "input executor-url is not set"}
+
+    monkeypatch.setattr(runner, "plan_probes", plan)
+    try:
+        gate = run_gate(load_config({"timeout": "1.5"}, {}))
+    finally:
+        release.set()
+    check = gate.check("web-health")
+    assert check is not None and check.verdict is Verdict.ERROR
+    assert "time budget" in check.reason
+    assert gate.decision is Decision.NO_GO
+
+
+def test_the_cli_returns_at_its_time_budget_with_a_hung_server(tmp_path):
+    """A server that never answers, a request timeout far past the budget: `golive run`
+    still ends (the subprocess timeout is the hang detector), NO-GO, everything written."""
+    out, summary = tmp_path / "out", tmp_path / "summary"
+    env = {"GITHUB_OUTPUT": str(out), "GITHUB_STEP_SUMMARY": str(summary), "PATH": ""}
+    with silent_server() as url:
+        argv = ["run", "--web-url", url, "--executor-url", url, "--http-timeout", "300"]
+        done = subprocess.run(
+            [sys.executable, "-m", "golive_action", *argv, "--timeout", "2", "--samples", "1"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,  # 300 s if the budget did not hold
+        )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    document = json.loads((tmp_path / "golive-report.json").read_text())
+    checks = {c["id"]: c for c in document["checks"]}
+    assert checks["web-health"]["verdict"] == "error"
+    assert "time budget (timeout 2 s)" in checks["web-health"]["reason"]
+    assert "decision=no-go" in out.read_text()
+    assert summary.read_text().startswith("## ")
