@@ -413,7 +413,6 @@ FAULTS = [
 
 def test_the_matrix_has_at_least_thirty_faults():
     assert len(FAULTS) >= 30
-    print(f"\nfault matrix: {len(FAULTS)} faults")
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])

@@ -212,4 +212,3 @@ def test_every_channel_the_issue_names_is_in_the_table():
     named = ("HTTP body", "header", "WebSocket frame", "close reason", "canary", "run titles")
     for channel in (*named, "library error"):
         assert channel in names
-    print(f"\ninjection channels: {len(CHANNELS)}")
