@@ -84,9 +84,11 @@ _hypothesis_profiles()
 
 # Test files whose passing cases are quoted as the hardening figures (issue 7).
 _FIGURES = {
-    "fault matrix: faults passed end to end": "tests/test_fault_matrix.py::test_fault[",
+    "fault matrix: faults passed end to end, each token-scanned": (
+        "tests/test_fault_matrix.py::test_fault["
+    ),
     "injection: untrusted channels passed": "tests/test_injection.py::test_hostile_text",
-    "token scan: runs scanned, token never found": "tests/test_secrets.py::",
+    "token scan: scenario runs scanned, token never found": "tests/test_secrets.py::",
     "bounds: limits proved": "tests/test_bounds.py::",
 }
 

@@ -33,6 +33,9 @@ from tests.test_ws import handshake, raw_ws_server, text_frame
 
 Setup = Callable[[contextlib.ExitStack, Path], dict[str, str]]
 
+# Distinctive values, scanned for in everything each fault makes the gate print or write.
+SPARK_TOKEN = "spk-FAULT-scan-5521"
+
 
 @dataclass(frozen=True)
 class Fault:
@@ -128,13 +131,13 @@ def feed(behaviour) -> Setup:
 
 def scenario(name: str, *keys: str) -> Setup:
     def setup(stack: contextlib.ExitStack, tmp: Path) -> dict[str, str]:
-        s = stack.enter_context(ReferenceStack(name, token="fault-token"))
+        s = stack.enter_context(ReferenceStack(name, token=SPARK_TOKEN))
         urls = {
             "web-url": s.urls["web_url"],
             "executor-url": s.urls["executor_url"],
             "ws-url": s.urls["ws_url"],
             "spark-api-url": s.urls["executor_url"],
-            "spark-api-token": "fault-token",
+            "spark-api-token": SPARK_TOKEN,
         }
         return {k: urls[k] for k in keys}
 
@@ -151,7 +154,7 @@ def canary(handle) -> Setup:
     def setup(stack: contextlib.ExitStack, tmp: Path) -> dict[str, str]:
         return {
             "spark-api-url": stack.enter_context(http_server(drained)),
-            "spark-api-token": "fault-token",
+            "spark-api-token": SPARK_TOKEN,
         }
 
     return setup
@@ -424,6 +427,7 @@ def test_fault(fault: Fault, run_cli, tmp_path):
             "http-timeout": "1",
             "duration": "1",
             "timeout": "60",
+            "spark-api-token": SPARK_TOKEN,  # in every run, used or not
             "ws-ping-interval-s": "0.3",
             **fault.setup(stack, tmp_path),
             **fault.extra,
@@ -441,6 +445,11 @@ def test_fault(fault: Fault, run_cli, tmp_path):
         result = run_cli(*argv, env=env)
     assert result.code in (0, 1), result.err
     assert "Traceback" not in result.out + result.err
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]  # the cwd is tmp_path
+    for token in (SPARK_TOKEN, gh.TOKEN):
+        assert token not in result.out + result.err
+        for path in written:
+            assert token not in path.read_text(errors="replace"), path
     document = json.loads(Path("golive-report.json").read_text())
     checks = {c["id"]: c for c in document["checks"]}
     check = checks[fault.check]
