@@ -84,12 +84,25 @@ class AppServer:
         self._thread.join(timeout=5)
 
 
+def hold(seconds: float) -> None:
+    """Wait exactly ``seconds``: sleep most of it, spin the last 2 ms (a sleeping thread
+    wakes up to a millisecond late, and the benchmarks inject delays to the millisecond)."""
+    until = time.perf_counter() + seconds
+    if seconds > 0.002:
+        time.sleep(seconds - 0.002)
+    while time.perf_counter() < until:
+        pass
+
+
 def _handler_class(
     routes: dict[tuple[str, str], Route], delay_s: float
 ) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "golive-sandbox"
+        # Headers and body leave in two writes: with Nagle on, the second waits for the
+        # client's delayed ACK (40 ms), a latency no real server adds.
+        disable_nagle_algorithm = True
 
         def _dispatch(self) -> None:
             parts = urlsplit(self.path)
@@ -116,7 +129,7 @@ def _handler_class(
             else:
                 reply = route(request)
             if delay_s:
-                time.sleep(delay_s)
+                hold(delay_s)
             self._send(reply)
 
         def _send(self, reply: Reply) -> None:

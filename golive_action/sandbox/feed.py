@@ -82,13 +82,20 @@ class _SlowConnection(ServerConnection):
     def eof_received(self) -> None:
         self._hold(None)
 
+    # The event loop wakes up to a millisecond late (epoll counts whole milliseconds): wake
+    # this much early and sleep the rest, so that the delay injected is exact.
+    EARLY_S = 0.002
+
     def _hold(self, data: bytes | None) -> None:
         due = self.loop.time() + self.inbound_delay_s
         self._pending.append((due, data))
         if len(self._pending) == 1:
-            self.loop.call_at(due, self._release)
+            self.loop.call_at(due - self.EARLY_S, self._release)
 
     def _release(self) -> None:
+        ahead = self._pending[0][0] - self.loop.time() if self._pending else 0.0
+        if 0 < ahead <= self.EARLY_S:
+            time.sleep(ahead)
         now = self.loop.time()
         while self._pending and self._pending[0][0] <= now:
             _, data = self._pending.popleft()
@@ -97,7 +104,7 @@ class _SlowConnection(ServerConnection):
             else:
                 super().data_received(data)
         if self._pending:
-            self.loop.call_at(self._pending[0][0], self._release)
+            self.loop.call_at(self._pending[0][0] - self.EARLY_S, self._release)
 
 
 def _slow_connection_class(delay_s: float) -> type[ServerConnection]:
