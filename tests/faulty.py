@@ -188,3 +188,22 @@ def https_server(
     handle: Callable[[BaseHTTPRequestHandler], None], cert: str, key: str
 ) -> contextlib.AbstractContextManager[str]:
     return http_server(handle, tls=(cert, key))
+
+
+def mock_github(stack: contextlib.ExitStack, register: Callable[[], None]) -> None:
+    """The GitHub API answered by `responses` (``register`` adds the answers) until ``stack``
+    closes; requests to 127.0.0.1 still reach the real servers of the test."""
+    import re
+
+    import responses
+
+    responses.start()
+    stack.callback(responses.reset)
+    stack.callback(responses.stop)
+    responses.add_passthru(re.compile(r"https?://(127\.0\.0\.1|localhost)[:/].*"))
+    register()
+
+
+def flags(inputs: dict[str, str]) -> list[str]:
+    """`golive run` flags for a mapping of inputs."""
+    return [part for name, value in inputs.items() for part in (f"--{name}", value)]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
-import re
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,9 +21,11 @@ from tests import test_history as gh
 from tests.faulty import (
     closed_port,
     drip,
+    flags,
     http_server,
     https_server,
     make_certificates,
+    mock_github,
     reply,
     silent_server,
 )
@@ -433,16 +434,9 @@ def test_fault(fault: Fault, run_cli, tmp_path):
             **fault.extra,
         }
         if fault.github is not None:
-            responses.start()
-            stack.callback(responses.reset)
-            stack.callback(responses.stop)
-            responses.add_passthru(re.compile(r"https?://(127\.0\.0\.1|localhost)[:/].*"))
-            fault.github()
+            mock_github(stack, fault.github)
             inputs.update(GITHUB)  # no canary of this run: only past runs are counted
-        argv = ["run"]
-        for name, value in inputs.items():
-            argv += [f"--{name}", value]
-        result = run_cli(*argv, env=env)
+        result = run_cli("run", *flags(inputs), env=env)
     assert result.code in (0, 1), result.err
     assert "Traceback" not in result.out + result.err
     written = [p for p in tmp_path.rglob("*") if p.is_file()]  # the cwd is tmp_path

@@ -18,8 +18,9 @@ import responses
 
 from golive_action.report.outputs import OUTPUT_NAMES
 from tests import test_history as gh
-from tests.faulty import closed_port, http_server, reply
+from tests.faulty import closed_port, flags, http_server, mock_github, reply
 from tests.test_cli import actions_env
+from tests.test_fault_matrix import GITHUB
 from tests.test_ws import handshake, raw_ws_server, text_frame
 
 MARK = "INJECTED7"
@@ -95,15 +96,7 @@ def canary(stack: contextlib.ExitStack) -> dict[str, str]:
 
 
 def github_only(stack: contextlib.ExitStack) -> dict[str, str]:
-    return {
-        "web-url": f"http://127.0.0.1:{closed_port()}",
-        "github-token": gh.TOKEN,
-        "github-repository": "octo/app",
-        "canary-workflow": "receipts-gate.yml",
-        "github-api-url": gh.API,
-        "canary-window": "2",
-        "canary-min-runs": "1",
-    }
+    return {"web-url": f"http://127.0.0.1:{closed_port()}", **GITHUB}
 
 
 def hostile_runs() -> None:
@@ -177,15 +170,8 @@ def test_hostile_text_never_becomes_a_command_or_an_output(channel: Channel, run
             **channel.setup(stack),
         }
         if channel.github is not None:
-            responses.start()
-            stack.callback(responses.reset)
-            stack.callback(responses.stop)
-            responses.add_passthru(re.compile(r"https?://(127\.0\.0\.1|localhost)[:/].*"))
-            channel.github()
-        argv = ["run"]
-        for name, value in inputs.items():
-            argv += [f"--{name}", value]
-        result = run_cli(*argv, env=env)
+            mock_github(stack, channel.github)
+        result = run_cli("run", *flags(inputs), env=env)
 
     assert result.code == 1, result.err
     assert "Traceback" not in result.out + result.err
