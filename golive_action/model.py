@@ -358,7 +358,7 @@ class CanaryHistory:
     runs: tuple[PastRun, ...] = ()
     requests: int = 0
     error: str | None = None
-    error_kind: str | None = None  # forbidden, not-found, rate-limited, network, ...
+    error_kind: str | None = None  # forbidden, not-found, rate-limited, network, malformed, api
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "runs": [asdict(r) for r in self.runs]}

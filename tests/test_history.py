@@ -362,3 +362,11 @@ def test_a_403_rate_limit_is_inconclusive_not_a_fail():
     history = fetch()
     assert history.error_kind == "rate-limited", history.error
     assert judge_canary_rate(history, Verdict.PASS, 7, 7, 95).verdict is Verdict.INCONCLUSIVE
+
+
+@responses.activate
+def test_a_listing_of_another_shape_is_named_as_such_not_as_unreachable():
+    responses.get(RUNS, json={"workflow_runs": 5})
+    history = fetch()
+    assert history.error_kind == "malformed"
+    assert "answered the runs listing in a shape the gate does not know" in (history.error or "")

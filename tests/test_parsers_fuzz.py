@@ -1,11 +1,12 @@
 """Property tests for the parsers of untrusted input not covered elsewhere: BTCTurk frames,
-the order book, nginx access log lines, nginx configurations."""
+the order book, nginx access log lines, nginx configurations, GitHub run listings and
+artifact zips."""
 
 from __future__ import annotations
 
 import json
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from golive_action.observe.accesslog import read_access_log
@@ -57,3 +58,81 @@ def test_any_nginx_text_parses_or_fails_with_a_line(text):
     else:
         return
     assert message and "\n" not in message
+
+
+# ----------------------------------------------------------------------------- GitHub payloads
+
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+# A run as GitHub lists it, with any field missing or of any type.
+run_fields = {
+    "id": st.integers(min_value=1, max_value=10**6) | json_values,
+    "conclusion": st.sampled_from(["success", "failure", "cancelled", "timed_out"]) | json_values,
+    "created_at": st.just("2026-11-28T02:17:00Z") | json_values,
+    "html_url": st.just("https://github.com/octo/app/actions/runs/1") | json_values,
+    "event": st.just("schedule") | json_values,
+    "head_branch": st.just("main") | json_values,
+    "display_title": json_values,
+}
+runs_listing = st.fixed_dictionaries(
+    {},
+    optional={
+        "total_count": json_values,
+        "workflow_runs": st.lists(st.fixed_dictionaries({}, optional=run_fields), max_size=4)
+        | json_values,
+    },
+)
+
+
+@settings(deadline=None)
+@given(runs_listing | json_values, st.sampled_from([200, 403, 404, 422]))
+def test_any_runs_listing_gets_a_verdict_never_a_traceback(payload, status):
+    import responses
+
+    from golive_action.judge.canary import judge_canary_rate
+    from golive_action.observe.history import fetch_history
+    from golive_action.text import Redactor
+    from tests import test_history as gh
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.get(gh.RUNS, json=payload, status=status)
+        history = fetch_history(
+            gh.TOKEN,
+            "octo/app",
+            "receipts-gate.yml",
+            3,
+            gh.API,
+            Redactor([gh.TOKEN]),
+            timeout_s=1,
+        )
+    assert history.error is None or "\n" not in history.error
+    result = judge_canary_rate(history, None, 3, 1, 95)
+    assert result.verdict.value in ("pass", "fail", "inconclusive", "error")
+    assert gh.TOKEN not in result.reason
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["canary_resp.json", "../canary_resp.json", "/abs", "a/golive-report.json"])
+        | st.text(min_size=1, max_size=12).filter(
+            lambda n: "\x00" not in n
+        ),  # zipfile needs a name
+        st.binary(max_size=200),
+        max_size=3,
+    )
+    | st.binary(max_size=300).map(lambda data: {"": data})
+)
+def test_any_artifact_zip_is_read_or_refused_with_a_note(members):
+    from golive_action.observe.artifacts import read_member
+    from golive_action.text import Redactor
+    from tests.test_history import zipped
+
+    data = members[""] if set(members) == {""} else zipped(members)
+    read = read_member(data, Redactor())
+    assert (read.text is None) == (read.note is not None)

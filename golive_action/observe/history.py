@@ -90,10 +90,19 @@ def fetch_history(
         return CanaryHistory(
             repository, workflow, tuple(runs), error=reason, error_kind="rate-limited"
         )
-    except Exception as exc:  # network faults reach us as requests/urllib3 errors
+    except (requests.exceptions.RequestException, OSError) as exc:
         reason = one_line(f"GitHub API unreachable at {api_url}: {type(exc).__name__}", 200)
         return CanaryHistory(
             repository, workflow, tuple(runs), error=redact(reason), error_kind="network"
+        )
+    except Exception as exc:  # PyGithub meeting a payload of another shape
+        reason = one_line(
+            f"GitHub API at {api_url} answered the runs listing in a shape the gate does not "
+            f"know ({type(exc).__name__}); the pass rate could not be read",
+            200,
+        )
+        return CanaryHistory(
+            repository, workflow, tuple(runs), error=redact(reason), error_kind="malformed"
         )
     finally:
         client.close()
@@ -119,7 +128,8 @@ def _describe(exc: Exception, repository: str, workflow: str) -> tuple[str, str]
         )
     if status == 429:
         return "rate-limited", "GitHub API answered 429 after retries"
-    return "api", f"GitHub API error {status}: {one_line(str(message), 120)}"
+    detail = one_line(str(message), 120)
+    return "api", f"GitHub API error {status}" + (f": {detail}" if detail else "")
 
 
 def _evidence(
