@@ -152,6 +152,9 @@ def main(
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list == ["--version"]:  # answered before the parser of ~80 inputs is built
+        print(f"golive {__version__}", file=out)
+        return 0
     parser = build_parser()
     try:
         args, extras = parser.parse_known_args(args_list)

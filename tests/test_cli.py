@@ -50,8 +50,11 @@ def actions_env(tmp_path: Path) -> dict[str, str]:
 
 
 def test_version(run_cli):
+    from golive_action import __version__
+
     result = run_cli("--version")
     assert result.code == 0
+    assert result.out == f"golive {__version__}\n"
 
 
 def test_demo_healthy_is_go(run_cli, tmp_path):
