@@ -188,11 +188,15 @@ def test_reconnect_storm_and_burst():
             open_ms=10,
             closed_at=t0 + i + 0.5,
             close_code=1011,
+            close_reason="feed restarting",
         )
         for i in range(15)
     ]
     judgement = judge_ws(recorded(connections=storm), None, None, None, CONFIG)
     assert verdicts(judgement)["ws-stability"] is Verdict.FAIL
+    stability = next(c for c in judgement.checks if c.id == "ws-stability")
+    assert "(close codes 1011 'feed restarting')" in stability.reason
+    assert stability.metrics["close_reasons"] == ["feed restarting"]
     fired = {t.id for t in judgement.triggers if t.fired}
     assert "ws-reconnects" in fired
     assert judgement.state == "CLOSED"

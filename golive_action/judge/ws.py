@@ -23,6 +23,7 @@ from golive_action.model import (
     Verdict,
     WsObservation,
 )
+from golive_action.text import one_line
 
 WS_CHECKS = ("ws-open", "ws-latency", "ws-feed", "event-latency", "ws-stability")
 CHANNELS = ("ticker", "orderbook", "trade")
@@ -456,18 +457,24 @@ def _stability(obs: WsObservation, config: GateConfig) -> CheckResult:
     burst, _ = most_in_any_span([d for d in drops if d is not None], config.burst_window_s)
     most, _ = most_in_any_span(reconnects, config.reconnect_window_s)
     codes = sorted({str(c.close_code) for c in obs.connections if c.close_code})
+    # The server's own words for why it closed, when it gave any: often the quickest clue.
+    closes = sorted({(c.close_code, c.close_reason or "") for c in obs.connections if c.close_code})
+    described = ", ".join(
+        f"{code} '{one_line(why, 60)}'" if why else str(code) for code, why in closes[:3]
+    )
     metrics: dict[str, Any] = {
         "disconnects": len(drops),
         "reconnects": len(reconnects),
         "most_disconnects_in_window": burst,
         "most_reconnects_in_window": most,
         "close_codes": codes,
+        "close_reasons": sorted({why for _, why in closes if why})[:5],
     }
     problems = []
     if burst >= config.burst_disconnects:
         problems.append(
             f"disconnection burst: {burst} disconnects within "
-            f"{config.burst_window_s:g} s (close codes {', '.join(codes) or 'none'})"
+            f"{config.burst_window_s:g} s (close codes {described or 'none'})"
         )
     if most > config.ws_reconnects_max_per_min:
         problems.append(
