@@ -66,8 +66,9 @@ class _TimedAdapter(requests.adapters.HTTPAdapter):
 
 def new_session(limits: HttpLimits) -> requests.Session:
     session = requests.Session()
+    timed = _TimedAdapter()  # one for both schemes: a redirect may change the scheme
     for prefix in ("http://", "https://"):
-        session.mount(prefix, _TimedAdapter())
+        session.mount(prefix, timed)
     session.max_redirects = limits.max_redirects
     session.headers["User-Agent"] = USER_AGENT
     # Proxies come from HTTPS_PROXY/NO_PROXY as usual; a .netrc must not add credentials.
@@ -93,9 +94,9 @@ def fetch(
     start = time.perf_counter()
     status: int | None = None
     content_type: str | None = None
-    adapters = [a for a in session.adapters.values() if isinstance(a, _TimedAdapter)]
-    for adapter in adapters:
-        adapter.first_send = None
+    timed = session.adapters.get("https://")
+    if isinstance(timed, _TimedAdapter):
+        timed.first_send = None
     try:
         with session.request(
             method,
@@ -111,8 +112,8 @@ def fetch(
             status = response.status_code
             content_type = response.headers.get("Content-Type")
             raw = _read_capped(response, limits, start)
-            sent = min((a.first_send for a in adapters if a.first_send is not None), default=start)
-            elapsed_ms = (time.perf_counter() - sent) * 1000.0
+            sent = timed.first_send if isinstance(timed, _TimedAdapter) else None
+            elapsed_ms = (time.perf_counter() - (sent or start)) * 1000.0
             text = raw.decode(response.encoding or "utf-8", errors="replace")
             kept = redact(text[: limits.keep_chars])
             found = {
