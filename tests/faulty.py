@@ -46,31 +46,42 @@ def http_server(
 
 
 @contextlib.contextmanager
-def silent_server() -> Iterator[str]:
-    """Accepts connections and never answers."""
+def socket_server(
+    behaviour: Callable[[socket.socket, threading.Event], None], scheme: str = "http"
+) -> Iterator[str]:
+    """A bare TCP server on 127.0.0.1: each connection is held and given to
+    ``behaviour(conn, stop)`` in a thread of its own; all are closed at the end."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
+    listener.settimeout(0.1)
     held: list[socket.socket] = []
     stop = threading.Event()
 
     def accept() -> None:
-        listener.settimeout(0.1)
         while not stop.is_set():
-            with contextlib.suppress(OSError):
+            try:
                 conn, _ = listener.accept()
-                held.append(conn)
+            except OSError:
+                continue
+            held.append(conn)
+            threading.Thread(target=behaviour, args=(conn, stop), daemon=True).start()
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+        yield f"{scheme}://127.0.0.1:{listener.getsockname()[1]}"
     finally:
         stop.set()
         thread.join()
         for conn in held:
             conn.close()
         listener.close()
+
+
+def silent_server() -> contextlib.AbstractContextManager[str]:
+    """Accepts connections and never answers."""
+    return socket_server(lambda conn, stop: None)
 
 
 def closed_port() -> int:

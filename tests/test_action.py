@@ -29,6 +29,13 @@ def tool(name: str) -> str:
     return str(found) if found.exists() else name
 
 
+def run_tool(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """One of the dev tools (check-jsonschema, zizmor) in the repository root."""
+    return subprocess.run(
+        [tool(name), *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+
 def test_action_yml_is_generated_from_the_schema():
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "gen_action.py"), "--check"], cwd=ROOT, check=False
@@ -71,40 +78,19 @@ def test_no_expression_inside_a_run_script(path):
 
 
 def test_action_yml_is_a_valid_action():
-    result = subprocess.run(
-        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", "action.yml"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_tool("check-jsonschema", "--builtin-schema", "vendor.github-actions", "action.yml")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_examples_are_valid_workflows():
-    result = subprocess.run(
-        [
-            tool("check-jsonschema"),
-            "--builtin-schema",
-            "vendor.github-workflows",
-            *map(str, EXAMPLES),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
+    result = run_tool(
+        "check-jsonschema", "--builtin-schema", "vendor.github-workflows", *map(str, EXAMPLES)
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_zizmor_finds_nothing():
-    result = subprocess.run(
-        [tool("zizmor"), "--offline", "action.yml", *map(str, EXAMPLES)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_tool("zizmor", "--offline", "action.yml", *map(str, EXAMPLES))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings" in result.stdout + result.stderr
 

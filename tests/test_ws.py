@@ -13,7 +13,6 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,6 +33,7 @@ from golive_action.sandbox.scenarios import Scenario
 from golive_action.sandbox.stack import ReferenceStack
 from golive_action.text import Redactor
 from tests.conftest import stack_inputs
+from tests.faulty import socket_server
 
 # ----------------------------------------------------------------------------- protocol
 
@@ -255,40 +255,11 @@ def raw_ws_server(behaviour) -> contextlib.AbstractContextManager[str]:
     """A hand-rolled WebSocket server: completes the upgrade, then runs ``behaviour(conn)``.
     Needed for faults a well-behaved library will not commit (no pongs, say)."""
 
-    @contextlib.contextmanager
-    def serve() -> Iterator[str]:
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(8)
-        listener.settimeout(0.2)
-        stop = threading.Event()
-        held: list[socket.socket] = []
+    def quietly(conn: socket.socket, stop: threading.Event) -> None:
+        with contextlib.suppress(ClientGone, OSError):
+            behaviour(conn, stop)
 
-        def loop() -> None:
-            while not stop.is_set():
-                try:
-                    conn, _ = listener.accept()
-                except OSError:
-                    continue
-                held.append(conn)
-                threading.Thread(target=quietly, args=(conn, stop), daemon=True).start()
-
-        def quietly(conn: socket.socket, stop: threading.Event) -> None:
-            with contextlib.suppress(ClientGone, OSError):
-                behaviour(conn, stop)
-
-        thread = threading.Thread(target=loop, daemon=True)
-        thread.start()
-        try:
-            yield f"ws://127.0.0.1:{listener.getsockname()[1]}"
-        finally:
-            stop.set()
-            thread.join()
-            for conn in held:
-                conn.close()
-            listener.close()
-
-    return serve()
+    return socket_server(quietly, "ws")
 
 
 class ClientGone(Exception):
