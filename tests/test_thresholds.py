@@ -109,6 +109,28 @@ _aggs = st.sampled_from(["avg", "min", "med", "max", "count", "rate"]) | st.floa
     st.floats(-1e9, 1e9, allow_nan=False),
 )
 def test_rendered_thresholds_round_trip(agg, op, limit):
+    if agg == "rate":
+        limit = abs(limit) % 1.0  # a share; outside 0..1 is refused (below)
     threshold = parse_threshold(f"{agg}{op}{limit!r}")
     assert threshold.operator == op and threshold.limit == limit
     assert parse_threshold(str(threshold)) == threshold
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("rate>=99.5", "did you mean rate>=0.995?"),
+        ("rate<5", "did you mean rate<0.05?"),
+        ("rate>=-0.1", "did you mean rate>=0.995?"),
+        ("rate>1e6", "did you mean rate>=0.995?"),
+    ],
+)
+def test_a_rate_outside_0_to_1_is_refused_with_the_share_meant(text, hint):
+    with pytest.raises(ThresholdError, match="rate is a share from 0 to 1") as caught:
+        parse_threshold(text)
+    assert hint in str(caught.value)
+
+
+@given(st.floats(0, 1))
+def test_every_share_from_0_to_1_is_a_rate_limit(limit):
+    assert parse_threshold(f"rate>={limit!r}").limit == limit

@@ -10,6 +10,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from golive_action import jsondoc
 from golive_action.model import CanaryHistory, CheckResult, HttpSample, PastRun, Verdict
 from golive_action.text import one_line
 
@@ -139,9 +140,10 @@ def judge_canary(
     if sample.error:
         return result(Verdict.ERROR, f"canary: {sample.error} ({sample.url})")
     try:
-        body = json.loads(sample.body) if sample.body.strip() else None
-    except ValueError:
-        return result(Verdict.ERROR, f"canary response is not JSON ({sample.body_bytes} bytes)")
+        body = jsondoc.loads(sample.body) if sample.body.strip() else None
+    except ValueError as exc:
+        problem = jsondoc.problem(exc)
+        return result(Verdict.ERROR, f"canary response is {problem} ({sample.body_bytes} bytes)")
     if body is None:
         return result(Verdict.ERROR, "canary response is empty")
     figures = latency_figures(body)
@@ -269,7 +271,7 @@ def _past_verdict(run: PastRun) -> tuple[Verdict | None, str]:
     conclusion (and the row says which, and why)."""
     if run.artifact_body is not None and run.artifact_member is not None:
         try:
-            body = json.loads(run.artifact_body)
+            body = jsondoc.loads(run.artifact_body)
         except ValueError:
             body = None
         if run.artifact_member == "canary_resp.json" and body is not None:

@@ -102,6 +102,10 @@ def parse_threshold(text: str) -> Threshold:
     limit = float(number)
     if not math.isfinite(limit):
         raise fail("the limit must be a finite number")
+    if aggregation == "rate" and not 0 <= limit <= 1:
+        # A percent where a share is meant would make the rule impossible (or void).
+        guess = f"rate{op.group(1)}{_num(limit / 100)}" if 0 < limit <= 100 else "rate>=0.995"
+        raise fail(f"rate is a share from 0 to 1: did you mean {guess}?")
     return Threshold(aggregation, q, op.group(1), limit)
 
 

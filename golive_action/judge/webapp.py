@@ -9,6 +9,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from golive_action import jsondoc
 from golive_action.judge.pointer import PointerError, resolve
 from golive_action.judge.stats import latency_summary, percentile
 from golive_action.model import CheckResult, HttpSample, Verdict
@@ -54,7 +55,7 @@ def _http_problem(sample: HttpSample, what: str) -> tuple[Verdict, str] | None:
 
 def _detail(sample: HttpSample) -> str:
     try:
-        body = json.loads(sample.body)
+        body = jsondoc.loads(sample.body)
     except ValueError:
         return ""
     if isinstance(body, dict) and isinstance(body.get("error"), str):
@@ -92,7 +93,7 @@ def judge_ticker(
     if problem is not None:
         return result(*problem, metrics)
     try:
-        body = json.loads(sample.body)
+        body = jsondoc.loads(sample.body)
     except ValueError:
         kind = (sample.content_type or "unknown type").split(";")[0]
         return result(Verdict.FAIL, f"ticker: HTTP 200 but the body is not JSON ({kind})", metrics)
@@ -154,7 +155,7 @@ def _judge_orderbook(samples: list[HttpSample]) -> tuple[Verdict, str] | None:
     if problem is not None:
         return problem
     try:
-        body = json.loads(samples[-1].body)
+        body = jsondoc.loads(samples[-1].body)
         levels = body["data"]["bids"], body["data"]["asks"]
     except (ValueError, KeyError, TypeError):
         return Verdict.FAIL, "orderbook: the body is not a BTCTurk order book"
@@ -212,7 +213,7 @@ def judge_ws_flag(
             )
         return decide(found.lower() == "true", f"page {sample.url}")
     try:
-        value = resolve(json.loads(sample.body), pointer)
+        value = resolve(jsondoc.loads(sample.body), pointer)
     except (ValueError, PointerError) as exc:
         return result(
             Verdict.FAIL,

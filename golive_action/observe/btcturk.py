@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from golive_action import jsondoc
+
 # orderbook gives the full book about once a second; obdiff its changes in between, which
 # is what keeps a spread card live.
 CHANNELS = ("ticker", "orderbook", "trade", "obdiff")
@@ -49,7 +51,7 @@ def parse_frame(data: str | bytes) -> Frame:
     if len(data) > MAX_FRAME_CHARS:
         return Frame(-1, {}, "oversized frame")
     try:
-        message = json.loads(data)
+        message = jsondoc.loads(data)
     except ValueError:
         return Frame(-1, {}, "not JSON")
     if (

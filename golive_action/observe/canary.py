@@ -3,10 +3,10 @@ raw answer, redacted; the judge decides."""
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 
+from golive_action import jsondoc
+from golive_action.files import FileProblem, read_regular
 from golive_action.model import HttpSample
 from golive_action.observe.http import HttpLimits, fetch, new_session
 from golive_action.text import Redactor
@@ -32,7 +32,7 @@ def run_canary(
                 kept,
                 redact,
                 method="POST",
-                json_body=json.loads(body),
+                json_body=jsondoc.loads(body),
                 headers=headers,
             )
         ]
@@ -45,10 +45,9 @@ def read_canary_file(path: str, redact: Redactor) -> list[HttpSample]:
         return [HttpSample("canary-file", path, at, None, error=error, error_kind=kind)]
 
     try:
-        with Path(path).open("rb") as handle:
-            data = handle.read(CANARY_BODY_CAP + 1)
-    except OSError as exc:
-        return failed(f"cannot read {path}: {exc.strerror or exc}", "unreadable")
+        data = read_regular(path, CANARY_BODY_CAP)
+    except FileProblem as exc:
+        return failed(str(exc.strerror), "unreadable")
     if len(data) > CANARY_BODY_CAP:
         return failed(f"{path} is over the cap of {CANARY_BODY_CAP} bytes", "too-large")
     text = redact(data.decode("utf-8", errors="replace"))

@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from golive_action import jsondoc
 from golive_action.sandbox.market import Market
 from golive_action.sandbox.scenarios import Scenario
 
@@ -324,7 +325,7 @@ def executor_routes(
         if down:
             return unavailable()
         try:
-            body = json.loads(request.body or b"{}")
+            body = jsondoc.loads(request.body or b"{}")
         except ValueError:
             return json_reply(400, {"error": "ValidationError", "message": "body is not JSON"})
         if not isinstance(body, dict) or not body.get("name"):

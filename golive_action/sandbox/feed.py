@@ -24,6 +24,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from golive_action import jsondoc
 from golive_action.sandbox.market import Market, Step
 from golive_action.sandbox.scenarios import Scenario
 
@@ -299,7 +300,7 @@ class FeedServer:
         self, connection: ServerConnection, client: _Client, message: str | bytes
     ) -> None:
         try:
-            kind, payload = json.loads(message)
+            kind, payload = jsondoc.loads(message)
             assert isinstance(payload, dict)
         except (ValueError, TypeError, AssertionError):
             await connection.send(frame(100, {"ok": False, "message": "invalid message"}))
