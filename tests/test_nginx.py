@@ -118,7 +118,7 @@ def test_a_location_header_stops_inheritance(tmp_path):
 def test_no_config_is_skipped_and_a_missing_file_is_an_error(tmp_path):
     assert judge_nginx_ws(None, "ws").verdict is Verdict.SKIPPED
     missing = judge_nginx_ws(read_nginx_config(str(tmp_path / "nope.conf")), "ws")
-    assert missing.verdict is Verdict.ERROR and "cannot read" in missing.reason
+    assert missing.verdict is Verdict.ERROR and "cannot be read" in missing.reason
 
 
 # ----------------------------------------------------------------------------- a real nginx

@@ -110,4 +110,4 @@ def test_unreadable_access_log_is_an_error(tmp_path):
     from golive_action.observe.accesslog import read_access_log
 
     result = judge_5xx_spike([], 60, 5, 5, read_access_log(str(tmp_path / "no.log"), 15, 0))
-    assert result.verdict is Verdict.ERROR and "cannot read" in result.reason
+    assert result.verdict is Verdict.ERROR and "cannot be read" in result.reason

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from pathlib import Path
 
+from golive_action.files import open_regular
 from golive_action.model import AccessLogObservation
 
 MAX_TAIL_BYTES = 32 * 1024 * 1024  # a busy log: read its end only
@@ -23,13 +23,13 @@ def parse_time(text: str) -> float | None:
 
 def read_access_log(path: str, minutes: float, now: float) -> AccessLogObservation:
     try:
-        with Path(path).open("rb") as handle:
+        with open_regular(path) as handle:
             handle.seek(0, 2)
             size = handle.tell()
             handle.seek(max(0, size - MAX_TAIL_BYTES))
             data = handle.read()
     except OSError as exc:
-        return AccessLogObservation(path, error=f"cannot read {path}: {exc.strerror or exc}")
+        return AccessLogObservation(path, error=str(exc.strerror or exc))
     lines = data.decode("utf-8", errors="replace").splitlines()
     if size > MAX_TAIL_BYTES and lines:
         lines = lines[1:]  # the first line read is likely cut
@@ -47,5 +47,13 @@ def read_access_log(path: str, minutes: float, now: float) -> AccessLogObservati
         counts = buckets.setdefault(int(at), [0, 0])
         counts[0] += 1
         counts[1] += 1 if match.group(2).startswith("5") else 0
+    written = sum(1 for line in lines if line.strip())
+    if written and unparsed == written:
+        # Not an access log at all: judging it would be a PASS on nothing.
+        return AccessLogObservation(
+            path,
+            error=f"none of the {written} lines of {path} reads as an access log line "
+            "(nginx combined format); fix: give access-log the path of the proxy's access log",
+        )
     rows = tuple((second, total, bad) for second, (total, bad) in sorted(buckets.items()))
     return AccessLogObservation(path, rows, len(lines), unparsed, since, now)

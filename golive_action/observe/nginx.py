@@ -7,8 +7,7 @@ headers, and the report must not carry them.
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from golive_action.files import FileProblem, read_regular
 from golive_action.model import Directive, NginxObservation
 
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -118,10 +117,9 @@ def relevant(directives: list[Directive]) -> list[Directive]:
 
 def read_nginx_config(path: str) -> NginxObservation:
     try:
-        with Path(path).open("rb") as handle:
-            data = handle.read(MAX_CONFIG_BYTES + 1)  # never the whole of a huge file
-    except OSError as exc:
-        return NginxObservation(path, error=f"cannot read {path}: {exc.strerror or exc}")
+        data = read_regular(path, MAX_CONFIG_BYTES)  # never the whole of a huge file
+    except FileProblem as exc:
+        return NginxObservation(path, error=str(exc.strerror))
     if len(data) > MAX_CONFIG_BYTES:
         return NginxObservation(path, error=f"{path} is larger than {MAX_CONFIG_BYTES} bytes")
     try:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from golive_action.files import write_output
 from golive_action.model import GateReport
 
 
@@ -30,17 +29,8 @@ def report_problems(document: dict[str, Any]) -> list[str]:
 
 
 def write_report(report: GateReport, path: str) -> Path:
-    """Write the report atomically (a reader never sees half a file); returns the path."""
-    document = report.to_dict()
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".golive-", suffix=".json", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=2, ensure_ascii=False)
-            handle.write("\n")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    """Write the report: in place over an existing regular file, atomically to a new path
+    (a reader never sees half a file), never over a device, a FIFO or a directory."""
+    text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    write_output(path, text.encode("utf-8"))
+    return Path(path)
