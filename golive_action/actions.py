@@ -104,6 +104,28 @@ def write_outputs(outputs: Mapping[str, str], environ: Mapping[str, str] | None 
     return True
 
 
+def unwritable_files(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The runner's files (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY) that are set but cannot be
+    appended to, each with why: known before anything is written, so that the gate can
+    close first and leave no file that says GO."""
+    env = environ if environ is not None else os.environ
+    problems = {}
+    for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        path = env.get(name)
+        if not path:
+            continue
+        # Non-blocking: a FIFO with no reader is refused here instead of hanging the gate.
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0)
+        try:
+            os.close(os.open(path, flags, 0o644))
+        except OSError as exc:
+            problems[name] = (
+                f"{name} '{path}' cannot be written ({exc.strerror or exc}); fix: point it at "
+                "a writable file (the runner sets it in Actions), or unset it outside Actions"
+            )
+    return problems
+
+
 def append_summary(markdown: str, environ: Mapping[str, str] | None = None) -> bool:
     """Append to $GITHUB_STEP_SUMMARY when it is set."""
     path = (environ if environ is not None else os.environ).get("GITHUB_STEP_SUMMARY")

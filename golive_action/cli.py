@@ -13,7 +13,6 @@ import textwrap
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from golive_action._version import __version__
@@ -47,7 +46,7 @@ def _add_input_flags(parser: argparse.ArgumentParser, skip: frozenset[str] = fro
         if spec.name in skip:
             continue
         metavar = "URL" if spec.schema.get("format") else _METAVAR[spec.type]
-        default = "" if spec.default is None else f" (default: {spec.default})"
+        default = "" if spec.default is None else f" (default: {_shown_default(spec.default)})"
         group.add_argument(
             spec.flag,
             dest=spec.name,
@@ -55,6 +54,11 @@ def _add_input_flags(parser: argparse.ArgumentParser, skip: frozenset[str] = fro
             default=None,
             help=(spec.description + default).replace("%", "%%"),
         )
+
+
+def _shown_default(value: Any) -> str:
+    """A default as the flag would accept it: true, not True."""
+    return json.dumps(value) if isinstance(value, bool) else str(value)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,11 +115,40 @@ def build_parser() -> argparse.ArgumentParser:
         "canary-rate-min, 1 below or inconclusive, 2 usage)",
         allow_abbrev=False,
     )
-    rate.add_argument("--repo", help="owner/repo (default: GITHUB_REPOSITORY)")
-    rate.add_argument("--workflow", help="workflow file (default: from GITHUB_WORKFLOW_REF)")
-    rate.add_argument("--runs", help="how many runs (default: canary-window, 7)")
+    for short, name, text in _CANARY_RATE_ALIASES:
+        rate.add_argument(short, f"--{name}", dest=name, default=None, help=text)
     rate.add_argument("--config", metavar="FILE", help="JSON or YAML file of inputs")
+    _add_input_flags(rate, skip=frozenset(name for _, name, _ in _CANARY_RATE_ALIASES))
+    for command in (run, demo, sandbox, parse, rate):
+        # What "did you mean" may suggest: only flags this command takes.
+        flags = [option for action in command._actions for option in action.option_strings]
+        command.set_defaults(known_flags=tuple(f for f in flags if f.startswith("--")))
     return parser
+
+
+# golive canary rate's own short names for three inputs (both spellings are accepted).
+_CANARY_RATE_ALIASES = (
+    ("--repo", "github-repository", "owner/repo (default: GITHUB_REPOSITORY)"),
+    ("--workflow", "canary-workflow", "workflow file (default: from GITHUB_WORKFLOW_REF)"),
+    ("--runs", "canary-window", "how many past runs (default: canary-window, 7)"),
+)
+
+
+def _typed_flags(args_list: Sequence[str], names: Sequence[str]) -> dict[str, str]:
+    """Input name -> the flag the user typed for it (--repo or --github-repository), so that
+    an error names what is on the command line."""
+    typed: dict[str, str] = {}
+    for word in args_list:
+        flag = word.split("=", 1)[0]
+        for name in names:
+            if flag.startswith("--") and flag in _flag_spellings(name):
+                typed[name] = flag
+    return typed
+
+
+def _flag_spellings(name: str) -> tuple[str, ...]:
+    shorts = tuple(short for short, alias, _ in _CANARY_RATE_ALIASES if alias == name)
+    return (*shorts, f"--{name}")
 
 
 def _add_scenario_flag(parser: argparse.ArgumentParser) -> None:
@@ -161,10 +194,10 @@ def main(
         if extras:
             raise UsageError(_unknown_argument(extras, args))
     except UsageError as exc:
-        print(f"golive: error: {exc}", file=err)
-        return EXIT_USAGE
+        return _usage_error(str(exc), environ, out, err)
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)
+    args.typed_flags = _typed_flags(args_list, [name for _, name, _ in _CANARY_RATE_ALIASES])
     if args.command == "run":
         return _cmd_run(args, environ, out, err)
     if args.command == "demo":
@@ -176,14 +209,16 @@ def main(
     if args.command == "canary" and args.canary_command == "rate":
         return _cmd_canary_rate(args, environ, out, err)
     if args.command == "canary":
-        print(
-            "golive: error: golive canary needs a command; fix: use golive canary parse FILE "
-            "or golive canary rate",
-            file=err,
+        return _usage_error(
+            "golive canary needs a command; fix: use golive canary parse FILE or golive "
+            "canary rate",
+            environ,
+            out,
+            err,
         )
-        return EXIT_USAGE
-    print("golive: error: a command is required; fix: use golive run, demo or sandbox", file=err)
-    return EXIT_USAGE
+    return _usage_error(
+        "a command is required; fix: use golive run, demo, sandbox or canary", environ, out, err
+    )
 
 
 def _unknown_argument(extras: list[str], args: argparse.Namespace) -> str:
@@ -192,10 +227,12 @@ def _unknown_argument(extras: list[str], args: argparse.Namespace) -> str:
     from golive_action.config import input_specs
 
     first = extras[0]
-    command = f"golive {args.command}" if args.command else "golive"
+    command = " ".join(
+        ["golive", *[w for w in (args.command, getattr(args, "canary_command", None)) if w]]
+    )
     flag = first.split("=", 1)[0]
     if flag.startswith("--"):
-        known = [s.flag for s in input_specs().values()] + ["--config", "--scenario"]
+        known = list(getattr(args, "known_flags", ())) or [s.flag for s in input_specs().values()]
         close = difflib.get_close_matches(flag, known, n=1)
         hint = f"did you mean '{close[0]}'?" if close else f"see '{command} --help'"
         return f"unknown input '{flag[2:]}' (command line); fix: {hint}"
@@ -220,7 +257,7 @@ def _cmd_run(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, 
     try:
         config = load_config(flags, environ, args.config)
     except ConfigError as exc:
-        return _config_failure(str(exc), flags, environ, out, err)
+        return _config_failure(str(exc), flags, environ, out, err, args.config)
     from golive_action.runner import run_gate
 
     _mask_secrets(config.secrets(), environ, out)
@@ -255,7 +292,7 @@ def _cmd_demo(
     try:
         load_config(flags, environ, args.config)  # bad input is refused before the stack starts
     except ConfigError as exc:
-        return _config_failure(str(exc), flags, environ, out, err)
+        return _config_failure(str(exc), flags, environ, out, err, args.config)
     with ReferenceStack(scenario, token=token) as stack:
         urls = stack.urls
         flags.update(
@@ -301,16 +338,10 @@ def _cmd_canary_rate(
     from golive_action.observe.history import fetch_history
     from golive_action.text import Redactor
 
-    flags = {
-        "github-repository": args.repo,
-        "canary-workflow": args.workflow,
-        "canary-window": args.runs,
-    }
     try:
-        config = load_config({k: v for k, v in flags.items() if v}, environ, args.config)
+        config = load_config(_input_flags(args), environ, args.config, args.typed_flags)
     except ConfigError as exc:
-        print(f"golive: error: {exc}", file=err)
-        return EXIT_USAGE
+        return _usage_error(str(exc), environ, out, err)
     missing = [
         name
         for name, value in (
@@ -321,12 +352,12 @@ def _cmd_canary_rate(
         if value is None
     ]
     if missing:
-        print(
-            f"golive: error: missing {', '.join(missing)}; fix: give them as flags or in the "
-            "environment",
-            file=err,
+        return _usage_error(
+            f"missing {', '.join(missing)}; fix: give them as flags or in the environment",
+            environ,
+            out,
+            err,
         )
-        return EXIT_USAGE
     assert config.github_token and config.github_repository and config.canary_workflow_file
     _mask_secrets(config.secrets(), environ, out)
     history = fetch_history(
@@ -366,6 +397,10 @@ def _cmd_sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except UnknownScenario as exc:
         print(f"golive: error: {exc}", file=err)
         return EXIT_USAGE
+    problem = _sandbox_input_problem(args)
+    if problem is not None:
+        print(f"golive: error: {problem}", file=err)
+        return EXIT_USAGE
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -385,6 +420,30 @@ def _cmd_sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     finally:
         stack.stop()
     return EXIT_GO
+
+
+# The stack takes four ports from --port on: web, executor, BTCTurk REST, feed.
+_SANDBOX_PORTS = 4
+
+
+def _sandbox_input_problem(args: argparse.Namespace) -> str | None:
+    """golive sandbox's inputs, checked as run's are: one line that names the flag."""
+    highest = 65535 - (_SANDBOX_PORTS - 1)
+    if not 0 <= args.port <= highest:
+        return (
+            f"flag --port: {args.port} is not a port the stack can start from (it takes "
+            f"{_SANDBOX_PORTS} ports from there); fix: give 0 (ephemeral) or 1 to {highest}"
+        )
+    if not args.host.strip() or any(c.isspace() or ord(c) < 32 for c in args.host):
+        return f"flag --host: {args.host!r} is not an address; fix: give one, such as 127.0.0.1"
+    if args.token is not None and (
+        not args.token or any(ord(c) < 32 or ord(c) == 127 for c in args.token)
+    ):
+        return (
+            "flag --token: the token is empty or holds a control character; fix: give a "
+            "printable token"
+        )
+    return None
 
 
 # --------------------------------------------------------------------------- publishing
@@ -446,34 +505,55 @@ def _publish(
     err: TextIO,
     canary_output: str | None = None,
 ) -> int:
-    """Write the JSON report, the outputs and the summary, then print the terminal report."""
+    """Write the canary response, the JSON report, the outputs and the summary, then print
+    the terminal report.
+
+    Whatever cannot be written turns the run into a NO-GO before the rest is written, so
+    that no exit other than 0 leaves ``decision=go`` in an output, the summary or the report.
+    """
     from golive_action import actions
     from golive_action.model import Decision
     from golive_action.report.jsonreport import write_report
     from golive_action.report.outputs import report_outputs
     from golive_action.report.summary import render_summary
     from golive_action.report.terminal import render_terminal
+    from golive_action.runner import close_report
 
-    code = EXIT_GO if report.decision is Decision.GO else EXIT_NO_GO
+    failures: list[str] = []
+
+    def failed(message: str) -> None:
+        print(f"golive: error: {message}", file=err)
+        failures.append(message.split("; fix:", 1)[0])
+
+    saved = _save_canary_response(report, canary_output, failed)
+    unwritable = actions.unwritable_files(environ)
+    for problem in unwritable.values():
+        failed(problem)
+    if failures:
+        report = close_report(report, f"evidence not published: {'; '.join(failures)}")
+    written = ""
     try:
-        write_report(report, report_path)
-        written = report_path
+        if report_path:
+            write_report(report, report_path)
+            written = report_path
     except OSError as exc:
-        print(
-            f"golive: error: report '{report_path}' cannot be written ({exc.strerror or exc}); "
-            "fix: give a writable path with --report",
-            file=err,
+        failed(
+            f"report {_file_problem(report_path, exc)}; fix: give --report a writable path of "
+            "a regular file"
         )
-        written, code = "", EXIT_USAGE
-    saved = _save_canary_response(report, canary_output, err)
-    if saved is None and canary_output is not None:
-        code = EXIT_USAGE if _canary_body(report) is not None else code
+        report = close_report(report, f"evidence not published: {failures[-1]}")
     try:
-        actions.write_outputs(report_outputs(report, written, saved or ""), environ)
-        actions.append_summary(render_summary(report, written or None), environ)
+        if "GITHUB_OUTPUT" not in unwritable:
+            actions.write_outputs(report_outputs(report, written, saved or ""), environ)
     except OSError as exc:
-        print(f"golive: error: cannot write GITHUB_OUTPUT or GITHUB_STEP_SUMMARY ({exc})", file=err)
-        code = EXIT_USAGE
+        failed(f"GITHUB_OUTPUT cannot be written ({exc.strerror or exc}); fix: {_ENV_FILE_FIX}")
+    try:
+        if "GITHUB_STEP_SUMMARY" not in unwritable:
+            actions.append_summary(render_summary(report, written or None), environ)
+    except OSError as exc:
+        failed(
+            f"GITHUB_STEP_SUMMARY cannot be written ({exc.strerror or exc}); fix: {_ENV_FILE_FIX}"
+        )
     colour = out.isatty() and "NO_COLOR" not in environ
     text = render_terminal(report, colour=colour, report_path=written or None)
     canary = report.check("canary")
@@ -491,7 +571,22 @@ def _publish(
         out.flush()
     else:
         print(actions.neutralize(text), end="", file=out, flush=True)
-    return code
+    if failures:
+        return EXIT_USAGE
+    return EXIT_GO if report.decision is Decision.GO else EXIT_NO_GO
+
+
+_ENV_FILE_FIX = (
+    "point it at a writable file (the runner sets it in Actions), or unset it outside Actions"
+)
+
+
+def _file_problem(path: str, exc: OSError) -> str:
+    from golive_action.files import FileProblem
+
+    if isinstance(exc, FileProblem):
+        return str(exc.strerror)
+    return f"'{path}' cannot be written ({exc.strerror or exc})"
 
 
 def _canary_body(report: Any) -> str | None:
@@ -503,21 +598,22 @@ def _canary_body(report: Any) -> str | None:
     return body
 
 
-def _save_canary_response(report: Any, path: str | None, err: TextIO) -> str | None:
+def _save_canary_response(
+    report: Any, path: str | None, failed: Callable[[str], None]
+) -> str | None:
     """canary_resp.json: the raw answer of the canary (tokens already redacted), for the
     artifact. Nothing is written when the canary was not called."""
     body = _canary_body(report)
     if path is None or body is None:
         return None
+    from golive_action.files import write_output
+
     try:
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(body, encoding="utf-8")
+        write_output(path, body.encode("utf-8"))
     except OSError as exc:
-        print(
-            f"golive: error: canary response '{path}' cannot be written "
-            f"({exc.strerror or exc}); fix: give a writable path with --canary-output",
-            file=err,
+        failed(
+            f"canary response {_file_problem(path, exc)}; fix: give --canary-output a writable "
+            "path of a regular file"
         )
         return None
     return path
@@ -529,22 +625,49 @@ def _config_failure(
     environ: Mapping[str, str],
     out: TextIO,
     err: TextIO,
+    config_file: str | None = None,
 ) -> int:
     """Bad input: one line on stderr, exit 2, and the gate still fails closed (NO-GO report,
     outputs and summary), so that a later job never reads a missing output as a pass."""
     from golive_action.config import GateConfig
+    from golive_action.files import output_problem
     from golive_action.runner import failed_report
 
-    print(f"golive: error: {message}", file=err)
+    _usage_error(message, environ, out, err)
     fallback = GateConfig()
     report = failed_report(fallback, f"bad input: {message}", time.time(), 0.0)
-    path = _best_effort_report_path(flags, environ, fallback.report)
+    path = _best_effort_report_path(flags, environ, config_file, fallback.report)
+    if output_problem(path) is not None:  # the bad input may be the report's path itself
+        path = fallback.report if output_problem(fallback.report) is None else ""
     _publish(report, path, environ, io.StringIO(), err)
     return EXIT_USAGE
 
 
+def _usage_error(message: str, environ: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    """One line on stderr; in Actions, an error annotation too, so that it shows on the run."""
+    from golive_action import actions
+
+    print(f"golive: error: {actions.neutralize(message)}", file=err)
+    if actions.in_actions(environ):
+        print(actions.command("error", message, title="golive: bad input"), file=out)
+    return EXIT_USAGE
+
+
 def _best_effort_report_path(
-    flags: Mapping[str, str | None], environ: Mapping[str, str], default: str
+    flags: Mapping[str, str | None],
+    environ: Mapping[str, str],
+    config_file: str | None,
+    default: str,
 ) -> str:
+    """Where the user asked for the report, even when another input is bad: the flag, the
+    environment, then the config file's ``report``, as the sources rank."""
     candidates = [flags.get("report"), environ.get("INPUT_REPORT"), environ.get("GOLIVE_REPORT")]
+    if config_file:
+        from golive_action.config import ConfigError, read_config_file
+
+        try:
+            configured = read_config_file(config_file).get("report")
+        except ConfigError:
+            configured = None
+        candidates.append(configured if isinstance(configured, str) else None)
     return next((c.strip() for c in candidates if c and c.strip()), default)

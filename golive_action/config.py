@@ -10,13 +10,16 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import math
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from golive_action import jsondoc
 
 MODES = ("go-live", "rollback", "monitor")
 PROFILES = ("local", "prod")
@@ -188,7 +191,7 @@ class GateConfig:
         """(JSON pointer, expected value) when the user set them, else None (ok rule)."""
         if self.health_pointer is None or self.health_expect is None:
             return None
-        return self.health_pointer, json.loads(self.health_expect)
+        return self.health_pointer, jsondoc.loads(self.health_expect)
 
     @property
     def clock_source(self) -> str | None:
@@ -324,27 +327,62 @@ def _coerce_text(spec: InputSpec, given: _Given) -> Any:
     if spec.type == "integer":
         if _INT_RE.match(text):
             return int(text)
+        if _NUMBER_RE.match(text):  # 3.0 or 1e3: a whole number written as a decimal
+            return _typed_number(spec, given, float(text))
         raise _error(spec, given, f"{value_text} is not a whole number")
     if spec.type == "number":
         if _NUMBER_RE.match(text):
-            number = float(text)
-            return int(number) if number.is_integer() and "." not in text else number
+            return _typed_number(spec, given, float(text))
         raise _error(spec, given, f"{value_text} is not a number")
     return text.strip() if spec.secret else text
 
 
-def _read_config_file(path: str) -> dict[str, Any]:
+def _typed_number(spec: InputSpec, given: _Given, value: Any) -> Any:
+    """A number from any source, made finite and of the input's kind, or refused.
+
+    NaN compares false with every limit, so a NaN limit would pass anything (fail open);
+    infinity (also 1e309, which float() rounds to it) is no limit either. A whole number
+    written 3.0 is 3 for a whole-number input; 3.5 is refused there, never truncated.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value  # the schema names the wrong type
+    if isinstance(value, float) and not math.isfinite(value):
+        if isinstance(given.value, str):
+            shown = _describe_value(spec, given.value.strip())
+        else:
+            shown = "NaN" if math.isnan(value) else ("-" if value < 0 else "") + "infinity"
+        raise _error(spec, given, f"{shown} is not a finite number")
+    if spec.type == "integer" and isinstance(value, float):
+        if not value.is_integer():
+            raise _error(spec, given, f"{value:g} is not a whole number")
+        return int(value)
+    return value
+
+
+CONFIG_FILE_CAP = 1024 * 1024
+
+
+def read_config_file(path: str) -> dict[str, Any]:
     where = f"config file '{path}'"
     fix = "give the path of a readable JSON or YAML file that maps input names to values"
+    from golive_action.files import FileProblem, read_regular
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-        raise ConfigError(f"{where}: cannot be read ({reason}); fix: {fix}") from None
-    data: Any
+        raw = read_regular(path, CONFIG_FILE_CAP)
+        text = raw.decode("utf-8")
+    except FileProblem as exc:
+        raise ConfigError(f"config file {exc.strerror}; fix: {fix}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{where}: not UTF-8 text; fix: {fix}") from None
+    if len(raw) > CONFIG_FILE_CAP:
+        raise ConfigError(f"{where}: larger than {CONFIG_FILE_CAP} bytes; fix: {fix}")
+    data: Any = None
+    too_deep = False
     if path.endswith(".json"):
         try:
             data = json.loads(text)
+        except RecursionError:
+            too_deep = True
         except json.JSONDecodeError as exc:
             raise ConfigError(
                 f"{where}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
@@ -355,6 +393,8 @@ def _read_config_file(path: str) -> dict[str, Any]:
 
         try:
             data = yaml.safe_load(text)
+        except RecursionError:
+            too_deep = True
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -362,6 +402,10 @@ def _read_config_file(path: str) -> dict[str, Any]:
             raise ConfigError(
                 f"{where}: not valid YAML ({at}{problem}); fix: correct the YAML syntax"
             ) from None
+    if too_deep or jsondoc.depth_exceeds(data, jsondoc.MAX_JSON_DEPTH):
+        raise ConfigError(
+            f"{where}: nested deeper than {jsondoc.MAX_JSON_DEPTH} levels; fix: {fix}"
+        )
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -377,6 +421,7 @@ def gather(
     environ: Mapping[str, str] | None = None,
     config_file: str | None = None,
     schema: Mapping[str, Any] | None = None,
+    flag_labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Merge the sources (flags, then environment, then config file, then defaults).
 
@@ -386,7 +431,7 @@ def gather(
     chosen: dict[str, _Given] = {}
 
     if config_file:
-        for key, value in _read_config_file(config_file).items():
+        for key, value in read_config_file(config_file).items():
             key_text = str(key)
             if key_text not in specs:
                 raise _unknown_input(key_text, f"config file '{config_file}'", specs)
@@ -403,14 +448,17 @@ def gather(
         if name not in specs:
             raise _unknown_input(name, "command line", specs)
         if text is not None and text.strip() != "":
-            chosen[name] = _Given(text, f"flag --{name}")
+            chosen[name] = _Given(text, f"flag {(flag_labels or {}).get(name, '--' + name)}")
 
     merged: dict[str, Any] = {name: spec.default for name, spec in specs.items()}
     sources: dict[str, str] = {}
     for name, given in chosen.items():
         spec = specs[name]
         is_text = isinstance(given.value, str)
-        merged[name] = _coerce_text(spec, given) if is_text else given.value
+        value = _coerce_text(spec, given) if is_text else given.value
+        if spec.type in ("number", "integer"):
+            value = _typed_number(spec, given, value)
+        merged[name] = value
         sources[name] = given.source
     validate(merged, sources, schema)
     return merged
@@ -525,6 +573,8 @@ def _check_relations(
             f"{merged['consistently-k']} is more than consistently-n "
             f"({merged['consistently-n']}), so the trigger could never fire",
         )
+    _check_time_budget(merged, sources, specs)
+    _check_files(merged, sources, specs)
     if (merged["health-pointer"] is None) != (merged["health-expect"] is None):
         name = "health-expect" if merged["health-pointer"] else "health-pointer"
         other = "health-pointer" if name == "health-expect" else "health-expect"
@@ -534,19 +584,21 @@ def _check_relations(
         )
     if merged["health-expect"] is not None:
         try:
-            json.loads(merged["health-expect"])
-        except ValueError:
+            jsondoc.loads(merged["health-expect"])
+        except ValueError as exc:
             spec = specs["health-expect"]
             given = _Given(merged["health-expect"], sources.get("health-expect", "default"))
-            raise _error(spec, given, "is not a JSON value") from None
+            raise _error(spec, given, f"is {jsondoc.problem(exc)}") from None
     try:
-        body = json.loads(merged["canary-body"])
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
+        body = jsondoc.loads(merged["canary-body"])
+        problem = None if isinstance(body, dict) else "is not a JSON object"
+    except ValueError as exc:
+        problem = f"is {jsondoc.problem(exc)}" if isinstance(exc, jsondoc.JsonTooDeep) else None
+        problem = problem or "is not a JSON object"
+    if problem is not None:
         spec = specs["canary-body"]
         given = _Given(merged["canary-body"], sources.get("canary-body", "default"))
-        raise _error(spec, given, "is not a JSON object")
+        raise _error(spec, given, problem)
     try:
         re.compile(merged["nginx-ws-location"])
     except re.error as exc:
@@ -556,6 +608,78 @@ def _check_relations(
     if merged.get("thresholds") is not None:
         source = sources.get("thresholds", "default")
         parse_threshold_input(merged["thresholds"], _Given(merged["thresholds"], source))
+
+
+# File inputs the gate reads, and the outputs it writes; checked before anything runs.
+_INPUT_FILES = ("canary-file", "nginx-config", "access-log")
+_OUTPUT_FILES = ("report", "canary-output")
+
+
+def _check_files(
+    merged: Mapping[str, Any], sources: Mapping[str, str], specs: Mapping[str, InputSpec]
+) -> None:
+    """Missing inputs and forbidden outputs are refused at start, not found at run time as
+    a string of probe errors (or as a report written over a device)."""
+    from golive_action.files import input_file_problem, output_problem, pem_bundle_problem
+
+    def refuse(name: str, problem: str, fix: str) -> ConfigError:
+        return ConfigError(
+            f"input '{name}' ({sources.get(name, 'default')}): {problem}; fix: {fix}"
+        )
+
+    for name in _INPUT_FILES:
+        if merged[name] is not None:
+            problem = input_file_problem(merged[name])
+            if problem is not None:
+                raise refuse(name, problem, "give the path of a readable regular file")
+    if merged["ca-bundle"] is not None:
+        problem = pem_bundle_problem(merged["ca-bundle"])
+        if problem is not None:
+            raise refuse("ca-bundle", problem, "give a PEM file of CA certificates")
+    for name in _OUTPUT_FILES:
+        problem = output_problem(merged[name])
+        if problem is not None:
+            raise refuse(name, problem, f"give --{name} a writable path of a regular file")
+    same = os.path.realpath(merged["report"]) == os.path.realpath(merged["canary-output"])
+    if same:
+        raise refuse(
+            "canary-output",
+            f"'{merged['canary-output']}' is also the report's path, so one would overwrite "
+            "the other",
+            "give the report and the canary response different paths",
+        )
+
+
+# Seconds the gate keeps for judging and publishing after its observations (runner.py).
+REPORT_RESERVE_S = 1.0
+
+
+def _check_time_budget(
+    merged: Mapping[str, Any], sources: Mapping[str, str], specs: Mapping[str, InputSpec]
+) -> None:
+    """An observation longer than the whole run's timeout can never finish: the gate would
+    cut every run short and never judge a full window, so it is refused at start."""
+    timeout = merged["timeout"]
+    needs: list[tuple[str, float, str]] = []
+    if merged["duration"] is not None or merged["ws-url"] is not None:
+        window = merged["duration"]
+        if window is None:
+            window = 300.0 if merged["mode"] == "monitor" else 30.0
+        needs.append(("duration", window, f"an observation window of {window:g} s"))
+    if merged["web-url"] is not None or merged["executor-url"] is not None:
+        sampling = (merged["samples"] - 1) * merged["sample-interval"]
+        what = f"{merged['samples']} samples every {merged['sample-interval']:g} s"
+        needs.append(("samples", sampling, f"{what} ({sampling:g} s)"))
+    for name, seconds, what in needs:
+        if seconds + REPORT_RESERVE_S < timeout:
+            continue
+        # Name the input the user gave: the one to change.
+        blamed = name if name in sources or "timeout" not in sources else "timeout"
+        raise ConfigError(
+            f"input '{blamed}' ({sources.get(blamed, 'default')}): {what} does not fit in "
+            f"timeout ({timeout:g} s), so the gate could never finish a run; fix: raise "
+            f"timeout above {seconds + REPORT_RESERVE_S:g} s or observe for less"
+        )
 
 
 def parse_threshold_input(value: Any, given: _Given | None = None) -> dict[str, tuple[str, ...]]:
@@ -616,9 +740,11 @@ def load_config(
     flags: Mapping[str, str | None] | None = None,
     environ: Mapping[str, str] | None = None,
     config_file: str | None = None,
+    flag_labels: Mapping[str, str] | None = None,
 ) -> GateConfig:
-    """The one entry point: merge, coerce, validate and build. Raises ConfigError."""
-    return config_from_mapping(gather(flags, environ, config_file))
+    """The one entry point: merge, coerce, validate and build. Raises ConfigError.
+    ``flag_labels`` names the flag the user typed for an input, where it has another."""
+    return config_from_mapping(gather(flags, environ, config_file, flag_labels=flag_labels))
 
 
 def config_fields() -> tuple[str, ...]:

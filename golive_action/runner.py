@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -135,6 +136,20 @@ def failed_report(
         triggers=(),
         observations=observations or Observations(started_at, started_at),
         version=__version__,
+    )
+
+
+def close_report(report: GateReport, reason: str) -> GateReport:
+    """The same run, NO-GO, with a ``gate`` check in error that says why: for a fault after
+    judging (evidence that cannot be published). The evidence and the checks stay."""
+    check = CheckResult("gate", "The gate itself", Verdict.ERROR, reason)
+    criterion = Criterion("gate", "The gate ran", Verdict.ERROR, reason, ("gate",))
+    return dataclasses.replace(
+        report,
+        decision=Decision.NO_GO,
+        reason=f"gate error: {reason}",
+        criteria=(*[c for c in report.criteria if c.id != "gate"], criterion),
+        checks=(*[c for c in report.checks if c.id != "gate"], check),
     )
 
 
