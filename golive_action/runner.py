@@ -19,6 +19,7 @@ from golive_action.model import (
     Verdict,
 )
 from golive_action.observe.accesslog import read_access_log
+from golive_action.observe.budget import Budget
 from golive_action.observe.nginx import read_nginx_config
 from golive_action.observe.plan import Probe, plan_probes
 from golive_action.text import Redactor, one_line
@@ -32,14 +33,14 @@ def observe(
 ) -> Observations:
     """Run every probe in its own thread; the gate takes about as long as its slowest probe."""
     started_at = time.time()
-    deadline = time.monotonic() + max(config.timeout - _REPORT_RESERVE_S, 0.1)
+    budget = Budget.lasting(max(config.timeout - _REPORT_RESERVE_S, 0.1))
     probes, probe_errors = plan_probes(config, redact, progress)
     results: dict[str, Any] = {}
     lock = threading.Lock()
 
     def work(probe: Probe) -> None:
         try:
-            result = probe.run(deadline)
+            result = probe.run(budget)
         except Exception as exc:  # a probe bug is an error verdict, never a crash
             with lock:
                 probe_errors[probe.id] = redact(
@@ -54,7 +55,7 @@ def observe(
     for thread in threads:
         thread.start()
     for probe, thread in zip(probes, threads, strict=True):
-        thread.join(max(deadline - time.monotonic(), 0.0))
+        thread.join(budget.remaining())
         if thread.is_alive():
             with lock:
                 probe_errors[probe.id] = (
