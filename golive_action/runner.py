@@ -10,14 +10,8 @@ from typing import Any
 
 from golive_action._version import __version__
 from golive_action.config import GateConfig
-from golive_action.model import (
-    CheckResult,
-    Criterion,
-    Decision,
-    GateReport,
-    Observations,
-    Verdict,
-)
+from golive_action.judge.gate import gate_error
+from golive_action.model import Decision, GateReport, Observations
 from golive_action.observe.accesslog import read_access_log
 from golive_action.observe.budget import Budget
 from golive_action.observe.nginx import read_nginx_config
@@ -122,8 +116,7 @@ def failed_report(
     observations: Observations | None = None,
 ) -> GateReport:
     """A closed gate: NO-GO with one ``gate`` check in error, for faults outside any probe."""
-    check = CheckResult("gate", "The gate itself", Verdict.ERROR, reason)
-    criterion = Criterion("gate", "The gate ran", Verdict.ERROR, reason, ("gate",))
+    check, criterion = gate_error(reason)
     return GateReport(
         decision=Decision.NO_GO,
         reason=f"gate error: {reason}",
