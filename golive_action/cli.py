@@ -155,6 +155,37 @@ def main(
     if args_list == ["--version"]:  # answered before the parser of ~80 inputs is built
         print(f"golive {__version__}", file=out)
         return 0
+    if _command_word(args_list) not in _GATE_COMMANDS:
+        return _dispatch(args_list, environ, out, err, None)
+    from golive_action.interrupt import Cancellation, catch_signals
+
+    # Caught before anything else (parser, config, stack): a SIGINT or SIGTERM at any moment
+    # of a gate run ends in a published NO-GO, never in a traceback or a silent death.
+    cancellation = Cancellation()
+    with catch_signals(cancellation):
+        code = _dispatch(args_list, environ, out, err, cancellation)
+    # The first signal decides the exit code, whatever came after it or was published.
+    signalled = cancellation.exit_code()
+    return code if signalled is None else signalled
+
+
+# The commands that run the gate, and so catch SIGINT and SIGTERM to publish what they saw.
+_GATE_COMMANDS = frozenset({"run", "demo"})
+
+
+def _command_word(args: Sequence[str]) -> str | None:
+    """The command, as the parser will find it: the first word that is not an option (the
+    top level has none that take a value)."""
+    return next((a for a in args if not a.startswith("-")), None)
+
+
+def _dispatch(
+    args_list: list[str],
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    cancel: threading.Event | None,
+) -> int:
     parser = build_parser()
     try:
         args, extras = parser.parse_known_args(args_list)
@@ -166,9 +197,9 @@ def main(
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)
     if args.command == "run":
-        return _cmd_run(args, environ, out, err)
+        return _cmd_run(args, environ, out, err, cancel)
     if args.command == "demo":
-        return _cmd_demo(args, environ, out, err)
+        return _cmd_demo(args, environ, out, err, cancel)
     if args.command == "sandbox":
         return _cmd_sandbox(args, out, err)
     if args.command == "canary" and args.canary_command == "parse":
@@ -213,7 +244,13 @@ def _input_flags(args: argparse.Namespace) -> dict[str, str | None]:
     return {name: given[name] for name in input_specs() if given.get(name) is not None}
 
 
-def _cmd_run(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+def _cmd_run(
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    cancel: threading.Event | None = None,
+) -> int:
     from golive_action.config import ConfigError, load_config
 
     flags = _input_flags(args)
@@ -224,14 +261,18 @@ def _cmd_run(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, 
     from golive_action.runner import run_gate
 
     _mask_secrets(config.secrets(), environ, out)
-    report = run_gate(config, _progress(err))
+    report = run_gate(config, _progress(err), cancel)
     code = _publish(report, config.report, environ, out, err, config.canary_output)
     _commit_status(report, config, environ, out)
     return code
 
 
 def _cmd_demo(
-    args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: TextIO
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    cancel: threading.Event | None = None,
 ) -> int:
     from golive_action.config import ConfigError, load_config
 
@@ -272,7 +313,7 @@ def _cmd_demo(
         print(textwrap.fill(intro, 80, subsequent_indent="  "), file=out)
         from golive_action.runner import run_gate
 
-        report = run_gate(config, _progress(err))
+        report = run_gate(config, _progress(err), cancel)
     return _publish(report, config.report, environ, out, err, config.canary_output)
 
 
