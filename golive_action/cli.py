@@ -7,7 +7,6 @@ import io
 import json
 import os
 import secrets
-import signal
 import sys
 import textwrap
 import threading
@@ -392,6 +391,10 @@ def _cmd_canary_rate(
     return EXIT_GO if result.verdict is Verdict.PASS else EXIT_NO_GO
 
 
+# How often the sandbox looks for its stop signal: it must be gone within 1 s of SIGTERM.
+_SANDBOX_POLL_S = 0.1
+
+
 def _cmd_sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         from golive_action.sandbox.stack import ReferenceStack, UnknownScenario, get_scenario
@@ -407,24 +410,28 @@ def _cmd_sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except UnknownScenario as exc:
         print(f"golive: error: {exc}", file=err)
         return EXIT_USAGE
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    try:
-        stack = ReferenceStack(scenario, host=args.host, port=args.port, token=args.token).start()
-    except OSError as exc:
-        print(
-            f"golive: error: cannot listen on {args.host} port {args.port or 'ephemeral'} "
-            f"({exc.strerror or exc}); fix: choose another --host or --port",
-            file=err,
-        )
-        return EXIT_USAGE
-    try:
-        print(json.dumps({**stack.urls, "scenario": scenario.name}), file=out, flush=True)
-        while not stop.wait(0.5):
-            pass
-    finally:
-        stack.stop()
+    from golive_action.interrupt import Cancellation, catch_signals
+
+    stop = Cancellation()
+    with catch_signals(stop):
+        try:
+            stack = ReferenceStack(
+                scenario, host=args.host, port=args.port, token=args.token
+            ).start()
+        except OSError as exc:
+            print(
+                f"golive: error: cannot listen on {args.host} port {args.port or 'ephemeral'} "
+                f"({exc.strerror or exc}); fix: choose another --host or --port",
+                file=err,
+            )
+            return EXIT_USAGE
+        try:
+            print(json.dumps({**stack.urls, "scenario": scenario.name}), file=out, flush=True)
+            # Polled, never waited on: the signal handler sets the event from this thread.
+            while not stop.is_set():
+                time.sleep(_SANDBOX_POLL_S)
+        finally:
+            stack.stop()
     return EXIT_GO
 
 
