@@ -13,6 +13,7 @@ import sys
 import time
 
 from golive_action.config import load_config
+from golive_action.observe.budget import Budget as TimeBudget
 from golive_action.observe.plan import plan_probes
 from golive_action.runner import run_gate
 from golive_action.text import Redactor
@@ -44,7 +45,7 @@ def main() -> int:
         for _ in range(ROUNDS):  # the best of each: the first run also imports its libraries
             for probe in probes:
                 start = time.perf_counter()
-                probe.run(time.monotonic() + 60)
+                probe.run(TimeBudget.lasting(60))
                 took = time.perf_counter() - start
                 alone[probe.id] = min(took, alone.get(probe.id, took))
         walls = []

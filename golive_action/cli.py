@@ -7,7 +7,6 @@ import io
 import json
 import os
 import secrets
-import signal
 import sys
 import textwrap
 import threading
@@ -188,6 +187,38 @@ def main(
     if args_list == ["--version"]:  # answered before the parser of ~80 inputs is built
         print(f"golive {__version__}", file=out)
         return 0
+    if _command_word(args_list) not in _GATE_COMMANDS:
+        return _dispatch(args_list, environ, out, err, None)
+    from golive_action.interrupt import Cancellation, catch_signals
+
+    # Caught before anything else (parser, config, stack): a SIGINT or SIGTERM at any moment
+    # of a gate run ends in a published NO-GO, never in a traceback or a silent death.
+    cancellation = Cancellation()
+    with catch_signals(cancellation):
+        code = _dispatch(args_list, environ, out, err, cancellation)
+    # The first signal decides the exit code, unless it came so late that a GO was already
+    # published: an exit other than 0 always goes with a published NO-GO.
+    signalled = cancellation.exit_code()
+    return code if signalled is None or code == EXIT_GO else signalled
+
+
+# The commands that run the gate, and so catch SIGINT and SIGTERM to publish what they saw.
+_GATE_COMMANDS = frozenset({"run", "demo"})
+
+
+def _command_word(args: Sequence[str]) -> str | None:
+    """The command, as the parser will find it: the first word that is not an option (the
+    top level has none that take a value)."""
+    return next((a for a in args if not a.startswith("-")), None)
+
+
+def _dispatch(
+    args_list: list[str],
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    cancel: threading.Event | None,
+) -> int:
     parser = build_parser()
     try:
         args, extras = parser.parse_known_args(args_list)
@@ -199,9 +230,9 @@ def main(
         return int(exc.code or 0)
     args.typed_flags = _typed_flags(args_list, [name for _, name, _ in _CANARY_RATE_ALIASES])
     if args.command == "run":
-        return _cmd_run(args, environ, out, err)
+        return _cmd_run(args, environ, out, err, cancel)
     if args.command == "demo":
-        return _cmd_demo(args, environ, out, err)
+        return _cmd_demo(args, environ, out, err, cancel)
     if args.command == "sandbox":
         return _cmd_sandbox(args, out, err)
     if args.command == "canary" and args.canary_command == "parse":
@@ -250,7 +281,13 @@ def _input_flags(args: argparse.Namespace) -> dict[str, str | None]:
     return {name: given[name] for name in input_specs() if given.get(name) is not None}
 
 
-def _cmd_run(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+def _cmd_run(
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    cancel: threading.Event | None = None,
+) -> int:
     from golive_action.config import ConfigError, load_config
 
     flags = _input_flags(args)
@@ -261,14 +298,18 @@ def _cmd_run(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, 
     from golive_action.runner import run_gate
 
     _mask_secrets(config.secrets(), environ, out)
-    report = run_gate(config, _progress(err))
+    report = _closed_if_cancelled(run_gate(config, _progress(err), cancel), cancel)
     code = _publish(report, config.report, environ, out, err, config.canary_output)
     _commit_status(report, config, environ, out)
     return code
 
 
 def _cmd_demo(
-    args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: TextIO
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    cancel: threading.Event | None = None,
 ) -> int:
     from golive_action.config import ConfigError, load_config
 
@@ -309,8 +350,21 @@ def _cmd_demo(
         print(textwrap.fill(intro, 80, subsequent_indent="  "), file=out)
         from golive_action.runner import run_gate
 
-        report = run_gate(config, _progress(err))
+        report = run_gate(config, _progress(err), cancel)
+    report = _closed_if_cancelled(report, cancel)
     return _publish(report, config.report, environ, out, err, config.canary_output)
+
+
+def _closed_if_cancelled(report: Any, cancel: threading.Event | None) -> Any:
+    """A signal that came after the judging still closes the gate: no GO is published by a
+    run that was told to stop (the exit code will say it was signalled)."""
+    from golive_action.interrupt import Cancellation
+    from golive_action.runner import close_report
+
+    if cancel is None or not cancel.is_set() or report.observations.interrupted is not None:
+        return report
+    name = cancel.signal_name if isinstance(cancel, Cancellation) else None
+    return close_report(report, f"interrupted by {name or 'its caller'} after the judging")
 
 
 def _cmd_canary_parse(path: str, out: TextIO) -> int:
@@ -382,6 +436,10 @@ def _cmd_canary_rate(
     return EXIT_GO if result.verdict is Verdict.PASS else EXIT_NO_GO
 
 
+# How often the sandbox looks for its stop signal: it must be gone within 1 s of SIGTERM.
+_SANDBOX_POLL_S = 0.1
+
+
 def _cmd_sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         from golive_action.sandbox.stack import ReferenceStack, UnknownScenario, get_scenario
@@ -401,24 +459,28 @@ def _cmd_sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if problem is not None:
         print(f"golive: error: {problem}", file=err)
         return EXIT_USAGE
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    try:
-        stack = ReferenceStack(scenario, host=args.host, port=args.port, token=args.token).start()
-    except OSError as exc:
-        print(
-            f"golive: error: cannot listen on {args.host} port {args.port or 'ephemeral'} "
-            f"({exc.strerror or exc}); fix: choose another --host or --port",
-            file=err,
-        )
-        return EXIT_USAGE
-    try:
-        print(json.dumps({**stack.urls, "scenario": scenario.name}), file=out, flush=True)
-        while not stop.wait(0.5):
-            pass
-    finally:
-        stack.stop()
+    from golive_action.interrupt import Cancellation, catch_signals
+
+    stop = Cancellation()
+    with catch_signals(stop):
+        try:
+            stack = ReferenceStack(
+                scenario, host=args.host, port=args.port, token=args.token
+            ).start()
+        except OSError as exc:
+            print(
+                f"golive: error: cannot listen on {args.host} port {args.port or 'ephemeral'} "
+                f"({exc.strerror or exc}); fix: choose another --host or --port",
+                file=err,
+            )
+            return EXIT_USAGE
+        try:
+            print(json.dumps({**stack.urls, "scenario": scenario.name}), file=out, flush=True)
+            # Polled, never waited on: the signal handler sets the event from this thread.
+            while not stop.is_set():
+                time.sleep(_SANDBOX_POLL_S)
+        finally:
+            stack.stop()
     return EXIT_GO
 
 

@@ -368,6 +368,22 @@ class CanaryHistory:
         return cls(**{**data, "runs": tuple(PastRun(**r) for r in data["runs"])})
 
 
+@dataclass(frozen=True)
+class Interruption:
+    """The run was cancelled before its observation ended: the observations hold what was
+    recorded up to then. An interrupted run is never a GO."""
+
+    signal: str | None  # SIGINT or SIGTERM; None when the library caller cancelled it
+    after_s: float  # from the start of the run to the cancellation
+
+    def describe(self) -> str:
+        by = self.signal or "its caller"
+        return (
+            f"interrupted by {by} after {self.after_s:.1f} s: "
+            "the evidence up to then is in the report"
+        )
+
+
 @dataclass
 class Observations:
     """Everything the probes recorded. The judge needs nothing else but the thresholds."""
@@ -383,6 +399,7 @@ class Observations:
     clock: ClockSkew | None = None
     app_metrics: AppMetrics | None = None
     canary_history: CanaryHistory | None = None
+    interrupted: Interruption | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -396,6 +413,7 @@ class Observations:
             "clock": asdict(self.clock) if self.clock else None,
             "app_metrics": self.app_metrics.to_dict() if self.app_metrics else None,
             "canary_history": self.canary_history.to_dict() if self.canary_history else None,
+            "interrupted": asdict(self.interrupted) if self.interrupted else None,
         }
 
     @classmethod
@@ -417,6 +435,7 @@ class Observations:
             canary_history=CanaryHistory.from_dict(data["canary_history"])
             if data.get("canary_history")
             else None,
+            interrupted=Interruption(**data["interrupted"]) if data.get("interrupted") else None,
         )
 
 

@@ -10,37 +10,44 @@ from datetime import datetime, timezone
 from typing import Any
 
 from golive_action._version import __version__
-from golive_action.config import GateConfig
-from golive_action.model import (
-    CheckResult,
-    Criterion,
-    Decision,
-    GateReport,
-    Observations,
-    Verdict,
-)
+from golive_action.config import REPORT_RESERVE_S, GateConfig
+from golive_action.interrupt import Cancellation
+from golive_action.judge.gate import GATE_ID, gate_error
+from golive_action.model import Decision, GateReport, Interruption, Observations
 from golive_action.observe.accesslog import read_access_log
+from golive_action.observe.budget import Budget
 from golive_action.observe.nginx import read_nginx_config
 from golive_action.observe.plan import Probe, plan_probes
 from golive_action.text import Redactor, one_line
 
-# Seconds kept back from the time budget for judging and writing the report.
-_REPORT_RESERVE_S = 1.0
+# After a cancellation, how long the probes get to hand in what they recorded: GitHub kills a
+# cancelled job a few seconds after its SIGTERM, and the report must be written before then.
+CANCEL_GRACE_S = 1.5
+# How often the main thread looks at the probes and the cancellation while it waits.
+_POLL_S = 0.05
 
 
 def observe(
-    config: GateConfig, redact: Redactor, progress: Callable[[str], None] | None = None
+    config: GateConfig,
+    redact: Redactor,
+    progress: Callable[[str], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> Observations:
-    """Run every probe in its own thread; the gate takes about as long as its slowest probe."""
+    """Run every probe in its own thread; the gate takes about as long as its slowest probe.
+    Cancelled, it returns soon after with what the probes recorded until then."""
     started_at = time.time()
-    deadline = time.monotonic() + max(config.timeout - _REPORT_RESERVE_S, 0.1)
+    started = time.monotonic()
+    budget = Budget(
+        started + max(config.timeout - REPORT_RESERVE_S, 0.1),
+        cancel if cancel is not None else threading.Event(),
+    )
     probes, probe_errors = plan_probes(config, redact, progress)
     results: dict[str, Any] = {}
     lock = threading.Lock()
 
     def work(probe: Probe) -> None:
         try:
-            result = probe.run(deadline)
+            result = probe.run(budget)
         except Exception as exc:  # a probe bug is an error verdict, never a crash
             with lock:
                 probe_errors[probe.id] = redact(
@@ -54,12 +61,15 @@ def observe(
     threads = [threading.Thread(target=work, args=(p,), daemon=True) for p in probes]
     for thread in threads:
         thread.start()
+    noticed = _await_probes(threads, budget)
     for probe, thread in zip(probes, threads, strict=True):
-        thread.join(max(deadline - time.monotonic(), 0.0))
         if thread.is_alive():
             with lock:
                 probe_errors[probe.id] = (
-                    "probe did not finish within the gate's time budget "
+                    f"probe still running {CANCEL_GRACE_S:g} s after the run was interrupted; "
+                    "what it recorded is lost"
+                    if noticed is not None
+                    else "probe did not finish within the gate's time budget "
                     f"(timeout {config.timeout:g} s)"
                 )
     # Local files, read in a blink: no thread needed.
@@ -82,11 +92,52 @@ def observe(
             clock=done.get("clock"),
             app_metrics=done.get("metrics"),
             canary_history=done.get("canary-history"),
+            interrupted=_interruption(budget.cancel, noticed, started),
         )
 
 
-def run_gate(config: GateConfig, progress: Callable[[str], None] | None = None) -> GateReport:
-    """Observe, judge, report. Any internal fault ends as NO-GO with an ``error`` verdict."""
+def _await_probes(threads: list[threading.Thread], budget: Budget) -> float | None:
+    """Wait for the probes until they end, the budget runs out, or CANCEL_GRACE_S after a
+    cancellation. Returns when the cancellation was noticed (time.monotonic()), if it was."""
+    noticed: float | None = None
+    until = budget.deadline
+    for thread in threads:
+        while thread.is_alive():
+            now = time.monotonic()
+            if noticed is None and budget.cancelled():
+                noticed = now
+                until = min(until, now + CANCEL_GRACE_S)
+            if now >= until:
+                return noticed
+            # Joined in short slices and the event polled, never waited on: a signal handler
+            # sets it from this very thread, and would deadlock on the event's lock.
+            thread.join(min(_POLL_S, until - now))
+    if noticed is None and budget.cancelled():
+        noticed = time.monotonic()
+    return noticed
+
+
+def _interruption(
+    cancel: threading.Event, noticed: float | None, started: float
+) -> Interruption | None:
+    if noticed is None:
+        return None
+    signal_name, at = None, noticed
+    if isinstance(cancel, Cancellation) and cancel.cancelled_at is not None:
+        # The signal's own time: the probes took a moment to stop after it.
+        signal_name, at = cancel.signal_name, cancel.cancelled_at
+    return Interruption(signal_name, round(max(at - started, 0.0), 3))
+
+
+def run_gate(
+    config: GateConfig,
+    progress: Callable[[str], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> GateReport:
+    """Observe, judge, report. Any internal fault ends as NO-GO with an ``error`` verdict.
+
+    Setting ``cancel`` (from any thread) stops the observation early: the report is a NO-GO
+    that keeps the evidence recorded until then. A ``Cancellation`` also names its signal."""
     from golive_action.judge import judge
 
     redact = Redactor(config.secrets())
@@ -94,7 +145,7 @@ def run_gate(config: GateConfig, progress: Callable[[str], None] | None = None) 
     started_at = time.time()
     observations = Observations(started_at=started_at, finished_at=started_at)
     try:
-        observations = observe(config, redact, progress)
+        observations = observe(config, redact, progress, cancel)
         judgement = judge(observations, config)
         return GateReport(
             decision=judgement.decision,
@@ -122,8 +173,7 @@ def failed_report(
     observations: Observations | None = None,
 ) -> GateReport:
     """A closed gate: NO-GO with one ``gate`` check in error, for faults outside any probe."""
-    check = CheckResult("gate", "The gate itself", Verdict.ERROR, reason)
-    criterion = Criterion("gate", "The gate ran", Verdict.ERROR, reason, ("gate",))
+    check, criterion = gate_error(reason)
     return GateReport(
         decision=Decision.NO_GO,
         reason=f"gate error: {reason}",
@@ -142,14 +192,16 @@ def failed_report(
 def close_report(report: GateReport, reason: str) -> GateReport:
     """The same run, NO-GO, with a ``gate`` check in error that says why: for a fault after
     judging (evidence that cannot be published). The evidence and the checks stay."""
-    check = CheckResult("gate", "The gate itself", Verdict.ERROR, reason)
-    criterion = Criterion("gate", "The gate ran", Verdict.ERROR, reason, ("gate",))
+    earlier = report.check(GATE_ID)
+    if earlier is not None:  # an interruption, say: both causes stay in the reason
+        reason = f"{earlier.reason}; {reason}"
+    check, criterion = gate_error(reason)
     return dataclasses.replace(
         report,
         decision=Decision.NO_GO,
         reason=f"gate error: {reason}",
-        criteria=(*[c for c in report.criteria if c.id != "gate"], criterion),
-        checks=(*[c for c in report.checks if c.id != "gate"], check),
+        criteria=(*[c for c in report.criteria if c.id != GATE_ID], criterion),
+        checks=(*[c for c in report.checks if c.id != GATE_ID], check),
     )
 
 

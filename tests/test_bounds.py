@@ -46,6 +46,7 @@ from golive_action.model import (
 )
 from golive_action.observe import accesslog, artifacts, canary, nginx
 from golive_action.observe.btcturk import MAX_FRAME_CHARS, Frame, OrderBook, parse_frame
+from golive_action.observe.budget import Budget
 from golive_action.observe.http import HttpLimits, fetch, new_session, sample_endpoint
 from golive_action.observe.plan import Probe
 from golive_action.report.summary import SUMMARY_LIMIT, render_summary
@@ -135,7 +136,7 @@ def test_samples_are_capped_by_the_schema_and_honoured_exactly():
         load_config({"samples": "100001"}, {})
     with http_server(reply(200, b'{"ok": true}')) as base:
         samples = sample_endpoint(
-            "web-health", base, 4, 0.0, HttpLimits(), Redactor(), time.monotonic() + 30
+            "web-health", base, 4, 0.0, HttpLimits(), Redactor(), Budget.lasting(30)
         )
     assert len(samples) == 4
 

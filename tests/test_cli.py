@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import websocket
 
 from golive_action.report.jsonreport import report_problems
 from golive_action.report.outputs import OUTPUT_NAMES
@@ -231,8 +232,12 @@ def test_sandbox_prints_its_urls_and_stops_on_sigterm(tmp_path):
         assert {"web_url", "executor_url", "btcturk_url", "ws_url"} <= set(first)
         assert first["ws_url"].startswith("ws://127.0.0.1:")
         assert requests.get(first["executor_url"] + "/health", timeout=5).status_code == 503
+        # A client that holds its connection and never reads (so never answers the close
+        # frame) must not keep the servers up after the signal.
+        silent_client = websocket.create_connection(first["ws_url"], timeout=5)
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=20) == 0
+        assert proc.wait(timeout=20) == 0  # a liveness bound: it exits on its own
+        silent_client.shutdown()
         assert "Traceback" not in proc.stderr.read() if proc.stderr else True
     finally:
         if proc.poll() is None:

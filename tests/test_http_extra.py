@@ -12,6 +12,7 @@ from golive_action.config import GateConfig, Secret, load_config
 from golive_action.judge.health import judge_health, sample_problem
 from golive_action.judge.preflight import judge_preflight
 from golive_action.model import HttpSample, Verdict
+from golive_action.observe.budget import Budget
 from golive_action.observe.http import HttpLimits, fetch, new_session, sample_endpoint
 from golive_action.text import Redactor
 from tests.faulty import closed_port, http_server, https_server, make_certificates, reply
@@ -76,17 +77,25 @@ def test_a_refusal_is_confirmed_but_the_threshold_holds_on_the_raw_rate():
     port = closed_port()
     url = f"http://127.0.0.1:{port}/h"
     started = threading.Event()
-
-    def sleep(seconds: float) -> None:
-        if not started.is_set():
-            started.set()
-            holder.append(http_server(reply(200, b'{"ok": true}'), port=port))
-            holder[-1].__enter__()
-
     holder: list = []
+
+    class ServerUpDuringThePause(Budget):
+        def wait(self, seconds: float) -> bool:
+            if not started.is_set():
+                started.set()
+                holder.append(http_server(reply(200, b'{"ok": true}'), port=port))
+                holder[-1].__enter__()
+            return False
+
     try:
         samples = sample_endpoint(
-            "web-health", url, 1, 0, HttpLimits(timeout_s=2), Redactor(), deadline=1e12, sleep=sleep
+            "web-health",
+            url,
+            1,
+            0,
+            HttpLimits(timeout_s=2),
+            Redactor(),
+            ServerUpDuringThePause(1e12),
         )
     finally:
         for server in holder:

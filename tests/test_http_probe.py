@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
+from golive_action.observe.budget import Budget
 from golive_action.observe.http import HttpLimits, fetch, new_session, sample_endpoint
 from golive_action.text import Redactor
 from tests.faulty import closed_port, drip, http_server, reply, silent_server
@@ -72,7 +71,7 @@ def test_secret_echoed_by_a_server_is_redacted():
 def test_sampling_keeps_a_fixed_schedule_and_stops_at_the_deadline():
     with http_server(reply(200, b'{"ok": true}')) as base:
         samples = sample_endpoint(
-            "web-health", base, 3, 0.05, HttpLimits(timeout_s=2), Redactor(), time.monotonic() + 60
+            "web-health", base, 3, 0.05, HttpLimits(timeout_s=2), Redactor(), Budget.lasting(60)
         )
         assert len(samples) == 3
         assert samples[0].at <= samples[1].at <= samples[2].at
@@ -83,7 +82,7 @@ def test_sampling_keeps_a_fixed_schedule_and_stops_at_the_deadline():
             1.0,
             HttpLimits(timeout_s=2),
             Redactor(),
-            time.monotonic() + 0.5,
+            Budget.lasting(0.5),
         )
     assert 1 <= len(stopped) < 100
 

@@ -12,7 +12,6 @@ import math
 import re
 import socket
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -27,6 +26,7 @@ from golive_action.model import (
     WsObservation,
 )
 from golive_action.observe.btcturk import OrderBook, parse_frame, subscribe_messages
+from golive_action.observe.budget import Budget
 from golive_action.observe.ws import WsSettings, observe_ws
 from golive_action.runner import run_gate
 from golive_action.sandbox.scenarios import Scenario
@@ -227,7 +227,7 @@ def test_recorded_observation_round_trips():
 def probe(url: str, seconds: float = 2.0, **settings) -> WsObservation:
     options = {"ping_interval_s": 0.3, **settings}
     return observe_ws(
-        WsSettings(url, "BTCTRY", seconds, 5, **options), time.monotonic() + 30, Redactor()
+        WsSettings(url, "BTCTRY", seconds, 5, **options), Budget.lasting(30), Redactor()
     )
 
 

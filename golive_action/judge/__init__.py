@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from golive_action.config import GateConfig
 from golive_action.judge.canary import judge_canary, judge_canary_rate
+from golive_action.judge.gate import gate_error
 from golive_action.judge.health import judge_health
 from golive_action.judge.matrix import MATRIX, decide, judge_criterion
 from golive_action.judge.nginx import judge_nginx_ws
@@ -129,4 +130,12 @@ def judge(observations: Observations, config: GateConfig) -> Judgement:
     )
     triggers = tuple(t for t in fired if t is not None)
     decision, reason = decide(criteria)
+    if observations.interrupted is not None:
+        # The checks above stay, judged on the evidence recorded before the interruption, but
+        # a run cut short is never a GO, however well it went until then.
+        reason = observations.interrupted.describe()
+        gate_check, gate_criterion = gate_error(reason)
+        checks.insert(0, gate_check)
+        criteria = (gate_criterion, *criteria)
+        decision = Decision.NO_GO
     return Judgement(decision, reason, criteria, tuple(checks), triggers)

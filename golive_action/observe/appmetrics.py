@@ -3,9 +3,8 @@ the ingest_latency_ms histogram and the ws_msgs_total counter."""
 
 from __future__ import annotations
 
-import time
-
 from golive_action.model import AppMetrics
+from golive_action.observe.budget import Budget
 from golive_action.observe.http import HttpLimits, fetch, new_session
 from golive_action.text import Redactor
 
@@ -45,13 +44,13 @@ def _scrape(
 
 
 def observe_app_metrics(
-    url: str, window_s: float, limits: HttpLimits, redact: Redactor, deadline: float
+    url: str, window_s: float, limits: HttpLimits, redact: Redactor, budget: Budget
 ) -> AppMetrics:
     start, messages_start, error = _scrape(url, limits, redact)
     if error:
         return AppMetrics(url, error=error)
-    wake = min(time.monotonic() + window_s, deadline - limits.timeout_s)
-    while time.monotonic() < wake:
-        time.sleep(min(0.2, wake - time.monotonic()))
+    # Cut short by a cancellation, the window still ends with a scrape: the counters over the
+    # part of the window that was observed are the evidence.
+    budget.wait(min(window_s, budget.remaining() - limits.timeout_s))
     end, messages_end, error = _scrape(url, limits, redact)
     return AppMetrics(url, start, end, messages_start, messages_end, error)

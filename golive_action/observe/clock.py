@@ -9,17 +9,18 @@ import time
 import requests
 
 from golive_action.model import ClockSkew
+from golive_action.observe.budget import Budget
 from golive_action.observe.http import HttpLimits, describe_error, new_session
 
 SPACING_S = 0.04
 MAX_TRIES = 40  # a tick-over comes within a second: 40 x 40 ms and more
 
 
-def estimate_skew(url: str, limits: HttpLimits, deadline: float) -> ClockSkew:
+def estimate_skew(url: str, limits: HttpLimits, budget: Budget) -> ClockSkew:
     previous: tuple[float, float, int] | None = None
     with new_session(limits) as session:
         for _ in range(MAX_TRIES):
-            if time.monotonic() + limits.timeout_s > deadline:
+            if budget.remaining() < limits.timeout_s:
                 break
             before = time.time()
             try:
@@ -46,7 +47,9 @@ def estimate_skew(url: str, limits: HttpLimits, deadline: float) -> ClockSkew:
                     url, skew_ms=(tick - stamp) * 1000.0, uncertainty_ms=(latest - earliest) * 500.0
                 )
             previous = (before, after, stamp)
-            time.sleep(SPACING_S)
+            if budget.wait(SPACING_S):
+                interrupted = f"interrupted before the Date header of {url} ticked over"
+                return ClockSkew(url, error=interrupted)
     return ClockSkew(url, error=f"the Date header of {url} did not tick over in time")
 
 

@@ -13,13 +13,14 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
 from golive_action.model import HttpSample
+from golive_action.observe.budget import Budget
 from golive_action.text import Redactor, one_line
 
 USER_AGENT = "golive-action"
@@ -248,31 +249,32 @@ def sample_endpoint(
     interval_s: float,
     limits: HttpLimits,
     redact: Redactor,
-    deadline: float,
+    budget: Budget,
     *,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
     find: Mapping[str, re.Pattern[str]] | None = None,
 ) -> list[HttpSample]:
     """``count`` GETs of ``url``, one every ``interval_s`` (on a fixed schedule, so slow answers
-    do not stretch the run); stops early at ``deadline`` (a ``clock`` value)."""
+    do not stretch the run); stops early at the budget's deadline, and at once when the gate
+    is cancelled, with the samples taken until then."""
     samples: list[HttpSample] = []
-    start = clock()
+    start = time.monotonic()
     with new_session(limits) as session:
         for index in range(count):
-            slot = start + index * interval_s
-            if slot + limits.timeout_s > deadline and samples:
+            if budget.cancelled():
                 break
-            wait = slot - clock()
-            if wait > 0:
-                sleep(wait)
+            slot = start + index * interval_s
+            if slot + limits.timeout_s > budget.deadline and samples:
+                break
+            wait = slot - time.monotonic()
+            if wait > 0 and budget.wait(wait):
+                break
             sample = fetch(session, probe, url, limits, redact, find=find)
             samples.append(sample)
-            if (
-                sample.error_kind == "refused"
-                and clock() + CONFIRM_PAUSE_S + limits.timeout_s < deadline
+            if sample.error_kind == "refused" and budget.remaining() > (
+                CONFIRM_PAUSE_S + limits.timeout_s
             ):
-                sleep(CONFIRM_PAUSE_S)
+                if budget.wait(CONFIRM_PAUSE_S):
+                    break
                 again = fetch(session, probe, url, limits, redact, find=find)
                 samples.append(dataclasses.replace(again, confirmation=True))
     return samples

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from golive_action.config import GateConfig
 from golive_action.model import CanaryHistory, HttpSample
 from golive_action.observe.appmetrics import observe_app_metrics
+from golive_action.observe.budget import Budget
 from golive_action.observe.canary import read_canary_file, run_canary
 from golive_action.observe.clock import estimate_skew
 from golive_action.observe.history import fetch_history
@@ -31,11 +31,12 @@ RETRY_AFTER_CAP_S = 30.0
 
 @dataclass(frozen=True)
 class Probe:
-    """``run(deadline)`` returns what the probe recorded: a list of HttpSample for the HTTP
-    probes, a WsObservation, a ClockSkew or an AppMetrics for the others."""
+    """``run(budget)`` returns what the probe recorded: a list of HttpSample for the HTTP
+    probes, a WsObservation, a ClockSkew or an AppMetrics for the others. A probe stops at
+    the budget's deadline, and soon after the budget is cancelled, with what it has."""
 
     id: str
-    run: Callable[[float], Any]  # argument: deadline on time.monotonic()
+    run: Callable[[Budget], Any]
 
 
 def plan_probes(
@@ -54,7 +55,7 @@ def plan_probes(
         return url is not None
 
     def sampled(probe_id: str, url: str, find: dict[str, re.Pattern[str]] | None = None) -> Probe:
-        def run(deadline: float) -> list[HttpSample]:
+        def run(budget: Budget) -> list[HttpSample]:
             return sample_endpoint(
                 probe_id,
                 url,
@@ -62,15 +63,15 @@ def plan_probes(
                 config.sample_interval,
                 limits,
                 redact,
-                deadline,
+                budget,
                 find=find,
             )
 
         return Probe(probe_id, run)
 
     def once(probe_id: str, url: str, find: dict[str, re.Pattern[str]] | None = None) -> Probe:
-        def run(deadline: float) -> list[HttpSample]:
-            return fetch_honouring_retry_after(probe_id, url, limits, redact, deadline, find)
+        def run(budget: Budget) -> list[HttpSample]:
+            return fetch_honouring_retry_after(probe_id, url, limits, redact, budget, find)
 
         return Probe(probe_id, run)
 
@@ -97,11 +98,11 @@ def plan_probes(
     canary_file, canary_url = config.canary_file, config.canary_url
     token = config.spark_api_token.reveal() if config.spark_api_token else None
     if canary_file is not None:
-        probes.append(Probe("canary", lambda deadline: read_canary_file(canary_file, redact)))
+        probes.append(Probe("canary", lambda budget: read_canary_file(canary_file, redact)))
     elif canary_url is not None and config.mode != "rollback":
         body = config.canary_body
         probes.append(
-            Probe("canary", lambda deadline: run_canary(canary_url, body, token, limits, redact))
+            Probe("canary", lambda budget: run_canary(canary_url, body, token, limits, redact))
         )
     history = _history_probe(config, redact)
     if history is not None:
@@ -119,7 +120,7 @@ def _history_probe(config: GateConfig, redact: Redactor) -> Probe | None:
     # This run is counted by its own canary verdict, and so is kept out of the listing.
     window = config.canary_window - (1 if config.canary_url or config.canary_file else 0)
 
-    def run(deadline: float) -> CanaryHistory:
+    def run(budget: Budget) -> CanaryHistory:
         return fetch_history(
             secret,
             repository,
@@ -157,17 +158,17 @@ def _ws_probes(
         ping_interval_s=config.ws_ping_interval_s,
         ca_bundle=config.ca_bundle,
     )
-    probes = [Probe("ws", lambda deadline: observe_ws(settings, deadline, redact, progress))]
+    probes = [Probe("ws", lambda budget: observe_ws(settings, budget, redact, progress))]
     clock = config.clock_source
     if clock is not None:
-        probes.append(Probe("clock", lambda deadline: estimate_skew(clock, limits, deadline)))
+        probes.append(Probe("clock", lambda budget: estimate_skew(clock, limits, budget)))
     metrics = config.metrics_url
     if metrics is not None:
         probes.append(
             Probe(
                 "metrics",
-                lambda deadline: observe_app_metrics(
-                    metrics, config.window_s, limits, redact, deadline
+                lambda budget: observe_app_metrics(
+                    metrics, config.window_s, limits, redact, budget
                 ),
             )
         )
@@ -179,7 +180,7 @@ def fetch_honouring_retry_after(
     url: str,
     limits: HttpLimits,
     redact: Redactor,
-    deadline: float,
+    budget: Budget,
     find: dict[str, re.Pattern[str]] | None = None,
 ) -> list[HttpSample]:
     """One GET; on 429 (or 503) with a Retry-After that fits in the time budget, wait and try
@@ -189,7 +190,6 @@ def fetch_honouring_retry_after(
         wait = first.retry_after_s
         if first.status not in (429, 503) or wait is None or wait > RETRY_AFTER_CAP_S:
             return [first]
-        if time.monotonic() + wait + limits.timeout_s > deadline:
+        if wait + limits.timeout_s > budget.remaining() or budget.wait(wait):
             return [first]
-        time.sleep(wait)
         return [first, fetch(session, probe_id, url, limits, redact, find=find)]

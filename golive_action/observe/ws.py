@@ -24,12 +24,15 @@ from golive_action.observe.btcturk import (
     subscribe_messages,
     trade_time_ms,
 )
+from golive_action.observe.budget import Budget
 from golive_action.text import Redactor, one_line
 
 PROGRESS_EVERY_S = 10.0
 CONNECT_LIMIT = 15  # BTCTurk refuses a client for 60 s past 15 connection attempts a minute
 CONNECT_LIMIT_WINDOW_S = 60.0
-RECV_SLICE_S = 0.1  # how long one receive waits, so pings and the window end stay on time
+# How long one receive waits, so that pings, the window's end and a cancellation are noticed
+# on time.
+RECV_SLICE_S = 0.1
 NGINX_HINT = (
     "behind nginx, add map $http_upgrade $connection_upgrade and "
     "proxy_set_header Connection $connection_upgrade"
@@ -92,15 +95,16 @@ class _Session:
         self.pending: dict[bytes, float] = {}
         self.sequence = 0
 
-    def run(self, end: float, progress: Callable[[], None]) -> bool:
-        """Returns True when the window ended with the connection still open."""
+    def run(self, end: float, budget: Budget, progress: Callable[[], None]) -> bool:
+        """Returns True when the window ended (or the gate was cancelled) with the connection
+        still open."""
         for message in subscribe_messages(self.settings.pair):
             self.ws.send(message)
         self.ws.settimeout(RECV_SLICE_S)
         next_ping = time.monotonic()
         while True:
             now = time.monotonic()
-            if now >= end:
+            if now >= end or budget.cancelled():
                 return True
             if now >= next_ping:
                 self._ping()
@@ -223,14 +227,15 @@ def parse_channel(kind: int) -> str | None:
 
 def observe_ws(
     settings: WsSettings,
-    deadline: float,
+    budget: Budget,
     redact: Redactor,
     progress: Callable[[str], None] | None = None,
 ) -> WsObservation:
-    """Hold a connection to the feed for ``duration_s`` (or to ``deadline``), reconnecting
-    with exponential backoff and jitter, never past BTCTurk's 15 attempts a minute."""
+    """Hold a connection to the feed for ``duration_s`` (or to the budget's deadline),
+    reconnecting with exponential backoff and jitter, never past BTCTurk's 15 attempts a
+    minute. Cancelled, it returns within a receive slice with what it has recorded."""
     obs = WsObservation(settings.url, settings.pair, time.time())
-    end = min(time.monotonic() + settings.duration_s, deadline)
+    end = min(time.monotonic() + settings.duration_s, budget.deadline)
     attempts: deque[float] = deque()
     backoff = settings.backoff_initial_s
     book = OrderBook()
@@ -251,16 +256,15 @@ def observe_ws(
             f"{len(obs.connections) - 1} reconnects"
         )
 
-    while time.monotonic() < end:
+    while time.monotonic() < end and not budget.cancelled():
         while (
             len(attempts) >= CONNECT_LIMIT
             and time.monotonic() - attempts[0] < CONNECT_LIMIT_WINDOW_S
         ):
             wait = attempts[0] + CONNECT_LIMIT_WINDOW_S - time.monotonic()
-            if time.monotonic() + wait >= end:
+            if time.monotonic() + wait >= end or budget.wait(min(wait, 0.5)):
                 obs.ended_at = time.time()
                 return obs
-            time.sleep(min(wait, 0.5))
             report_progress()
         while attempts and time.monotonic() - attempts[0] >= CONNECT_LIMIT_WINDOW_S:
             attempts.popleft()
@@ -292,7 +296,8 @@ def observe_ws(
             backoff = min(backoff * 2, settings.backoff_max_s)
             sleep_until = min(time.monotonic() + pause, end)
             while time.monotonic() < sleep_until:
-                time.sleep(min(0.1, sleep_until - time.monotonic()))
+                if budget.wait(min(0.1, sleep_until - time.monotonic())):
+                    break
                 report_progress()
             continue
         record.open_ms = (time.perf_counter() - start) * 1000.0
@@ -300,13 +305,15 @@ def observe_ws(
         backoff = settings.backoff_initial_s  # an OPEN resets the backoff
         session = _Session(ws, obs, record, settings, book, redact)
         try:
-            still_open = session.run(end, report_progress)
+            still_open = session.run(end, budget, report_progress)
         except Exception as exc:  # a send on a dying socket, say
             session._closed(None, redact(one_line(f"connection lost: {exc}", 160)))
             still_open = False
         finally:
             with contextlib.suppress(Exception):  # the socket may already be gone
-                ws.close(timeout=1)
+                # Cancelled, the gate waits little for its probes: a server slow to answer
+                # the close frame must not hold the evidence back.
+                ws.close(timeout=0.3 if budget.cancelled() else 1)
         session.record_in_flight()
         if still_open:
             break

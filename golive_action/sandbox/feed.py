@@ -29,6 +29,7 @@ from golive_action.sandbox.market import Market, Step
 from golive_action.sandbox.scenarios import Scenario
 
 TICK_S = 0.1
+STOP_GRACE_S = 0.25  # for the clients' close handshakes when the feed stops
 CHANNELS = ("ticker", "orderbook", "obdiff", "trade")
 WELCOME = {"type": 991, "current": "6.0.0", "min": "2.3.0"}
 
@@ -129,6 +130,7 @@ class FeedServer:
         self.port = port
         self._rng = random.Random(seed)
         self._clients: set[_Client] = set()
+        self._connections: set[ServerConnection] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._ready = threading.Event()
@@ -190,8 +192,14 @@ class FeedServer:
         finally:
             ticker.cancel()
             server.close()
+            # A client that never answers the close frame would hold the stop for the whole
+            # close_timeout; `golive sandbox` must be gone within a second of SIGTERM.
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(server.wait_closed(), 5)
+                await asyncio.wait_for(server.wait_closed(), STOP_GRACE_S)
+            for connection in list(self._connections):
+                connection.transport.abort()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(server.wait_closed(), 1)
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         status = self.scenario.ws_upgrade_status
@@ -279,6 +287,7 @@ class FeedServer:
                 lambda: asyncio.ensure_future(connection.close(1011, "feed restarting")),
             )
         writer = asyncio.create_task(self._write(connection, client))
+        self._connections.add(connection)
         try:
             await connection.send(frame(991, WELCOME))
             async for message in connection:
@@ -286,6 +295,7 @@ class FeedServer:
         except ConnectionClosed:
             pass
         finally:
+            self._connections.discard(connection)
             self._clients.discard(client)
             writer.cancel()
             if closer is not None:
