@@ -19,7 +19,6 @@ import zipfile
 import responses
 
 from golive_action.observe.history import fetch_history
-from golive_action.text import Redactor
 
 from common import Budget, finish
 
@@ -98,7 +97,6 @@ def count(artifact: str | None) -> tuple[int, int, int]:
             "receipts-gate.yml",
             WINDOW,
             API,
-            Redactor([TOKEN]),
             artifact=artifact,
         )
         urls = [call.request.url or "" for call in mock.calls]

@@ -16,7 +16,6 @@ from golive_action.config import load_config
 from golive_action.observe.budget import Budget as TimeBudget
 from golive_action.observe.plan import plan_probes
 from golive_action.runner import run_gate
-from golive_action.text import Redactor
 
 from common import Budget, finish, stack_process
 
@@ -40,7 +39,7 @@ def main() -> int:
             },
             {},
         )
-        probes, _ = plan_probes(config, Redactor())
+        probes, _ = plan_probes(config)
         alone: dict[str, float] = {}
         for _ in range(ROUNDS):  # the best of each: the first run also imports its libraries
             for probe in probes:

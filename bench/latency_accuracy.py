@@ -23,7 +23,6 @@ import time
 from golive_action.observe.budget import Budget as TimeBudget
 from golive_action.observe.http import HttpLimits, sample_endpoint
 from golive_action.observe.ws import WsSettings, observe_ws
-from golive_action.text import Redactor
 
 from common import Budget, finish, p95, stack_process
 
@@ -40,7 +39,6 @@ def http_errors(delay_ms: int) -> list[float]:
             HTTP_SAMPLES + 1,
             0.0,
             HttpLimits(timeout_s=5),
-            Redactor(),
             TimeBudget.lasting(60),
         )
     # The first request also opens the connection; a probe keeps one open, so do we.
@@ -51,7 +49,7 @@ def ws_errors(delay_ms: int) -> tuple[list[float], list[float]]:
     """(pong errors, event-time errors) of one probe window."""
     with stack_process(ws_inbound_delay_s=delay_ms / 1000, trade_time_lag_ms=delay_ms) as urls:
         settings = WsSettings(urls["ws_url"], "BTCTRY", WS_WINDOW_S, 5, ping_interval_s=0.1)
-        obs = observe_ws(settings, TimeBudget.lasting(60), Redactor())
+        obs = observe_ws(settings, TimeBudget.lasting(60))
     pongs = [abs(rtt - delay_ms) for _, rtt in obs.pings]
     events: list[float] = []
     for bucket, count in obs.event_latency.counts.items():

@@ -23,7 +23,6 @@ import websocket
 
 from golive_action.observe.budget import Budget as TimeBudget
 from golive_action.observe.ws import WsSettings, observe_ws
-from golive_action.text import Redactor
 
 from common import Budget, finish, flood_server, p95
 
@@ -49,7 +48,7 @@ class Trial:
 def probe_trial(url: str, rate: int) -> Trial:
     """The gate's own probe, as the gate runs it (pings every 2 s, every frame judged)."""
     settings = WsSettings(url, "BTCTRY", SECONDS + 0.5, 5)
-    obs = observe_ws(settings, TimeBudget.lasting(30), Redactor())
+    obs = observe_ws(settings, TimeBudget.lasting(30))
     latency = obs.event_latency.percentile(95)
     sent = int(rate * SECONDS)
     return Trial(rate, sent, obs.messages.get("422", 0), latency if latency else 1e9)

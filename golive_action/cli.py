@@ -7,6 +7,7 @@ import io
 import json
 import os
 import secrets
+import signal
 import sys
 import textwrap
 import threading
@@ -271,7 +272,12 @@ def _unknown_argument(extras: list[str], args: argparse.Namespace) -> str:
 
 
 def main_entry() -> None:
-    sys.exit(main())
+    code = main()
+    # The process is ending with its decided code: a signal now (GitHub's SIGTERM a moment
+    # after its SIGINT) must not turn a published, exited run into a killed one.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+    sys.exit(code)
 
 
 def _input_flags(args: argparse.Namespace) -> dict[str, str | None]:
@@ -298,7 +304,8 @@ def _cmd_run(
     from golive_action.runner import run_gate
 
     _mask_secrets(config.secrets(), environ, out)
-    report = _closed_if_cancelled(run_gate(config, _progress(err), cancel), cancel)
+    report = run_gate(config, _progress(err, config.secrets()), cancel)
+    report = _closed_if_cancelled(report, cancel)
     code = _publish(report, config.report, environ, out, err, config.canary_output)
     _commit_status(report, config, environ, out)
     return code
@@ -350,7 +357,7 @@ def _cmd_demo(
         print(textwrap.fill(intro, 80, subsequent_indent="  "), file=out)
         from golive_action.runner import run_gate
 
-        report = run_gate(config, _progress(err), cancel)
+        report = run_gate(config, _progress(err, config.secrets()), cancel)
     report = _closed_if_cancelled(report, cancel)
     return _publish(report, config.report, environ, out, err, config.canary_output)
 
@@ -372,9 +379,8 @@ def _cmd_canary_parse(path: str, out: TextIO) -> int:
     from golive_action.judge.canary import judge_canary
     from golive_action.model import Verdict
     from golive_action.observe.canary import read_canary_file
-    from golive_action.text import Redactor
 
-    result = judge_canary(read_canary_file(path, Redactor()), None, configured=True)
+    result = judge_canary(read_canary_file(path), None, configured=True)
     word = {Verdict.PASS: "PASS", Verdict.FAIL: "FAIL"}.get(result.verdict, "ERROR")
     print(actions.neutralize(f"{word}: {result.reason}"), file=out)
     if result.verdict is Verdict.PASS and result.metrics.get("latency_figures"):
@@ -420,14 +426,15 @@ def _cmd_canary_rate(
         config.canary_workflow_file,
         config.canary_window,
         config.github_api_url,
-        Redactor(config.secrets()),
         config.canary_branch,
         config.canary_event,
         timeout_s=config.http_timeout,
         artifact=config.canary_artifact or None,
     )
-    result = judge_canary_rate(
-        history, None, config.canary_window, config.canary_runs_needed, config.canary_rate_min
+    result = Redactor(config.secrets()).tree(
+        judge_canary_rate(
+            history, None, config.canary_window, config.canary_runs_needed, config.canary_rate_min
+        )
     )
     print(actions.neutralize(f"{result.verdict.value.upper()}: {result.reason}"), file=out)
     for row in result.metrics.get("runs", []):
@@ -541,12 +548,16 @@ def _commit_status(report: Any, config: Any, environ: Mapping[str, str], out: Te
         print(actions.neutralize(outcome.note), file=out)
 
 
-def _progress(err: TextIO) -> Callable[[str], None]:
-    """Progress lines of long probes (every 10 s), on stderr: stdout keeps the report."""
+def _progress(err: TextIO, secrets: Sequence[str]) -> Callable[[str], None]:
+    """Progress lines of long probes (every 10 s), on stderr: stdout keeps the report. They
+    carry what a server sent (a close reason, say), so they are redacted as the report is."""
     from golive_action import actions
+    from golive_action.text import Redactor
+
+    redact = Redactor(secrets)
 
     def show(line: str) -> None:
-        print(actions.neutralize(line), file=err, flush=True)
+        print(actions.neutralize(redact(line)), file=err, flush=True)
 
     return show
 

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from golive_action import jsondoc
+from golive_action.text import url_password, url_without_userinfo
 
 MODES = ("go-live", "rollback", "monitor")
 PROFILES = ("local", "prod")
@@ -241,8 +242,25 @@ class GateConfig:
         return _join(self.web_url, f"/api/public/btcturk/ticker?symbol={self.ws_pair}")
 
     def secrets(self) -> tuple[str, ...]:
-        """The secret values, for redaction of anything the gate stores or prints."""
-        return tuple(s.reveal() for s in (self.spark_api_token, self.github_token) if s)
+        """The secret values, for redaction of anything the gate stores or prints: the tokens
+        and the password of any URL given with one (``https://user:password@host``)."""
+        tokens = [s.reveal() for s in (self.spark_api_token, self.github_token) if s]
+        passwords = [url_password(url) for url in self._given_urls()]
+        return tuple(dict.fromkeys([*tokens, *(p for p in passwords if p)]))
+
+    def _given_urls(self) -> tuple[str, ...]:
+        urls = (
+            self.web_url,
+            self.executor_url,
+            self.ticker_url,
+            self.ws_url,
+            self.spark_api_url,
+            self.ws_flag_url,
+            self.metrics_url,
+            self.clock_url,
+            self.github_api_url,
+        )
+        return tuple(u for u in urls if u)
 
 
 def _join(base: str | None, path: str) -> str | None:
@@ -301,6 +319,8 @@ class _Given:
 def _describe_value(spec: InputSpec | None, value: Any) -> str:
     if spec is not None and spec.secret:
         return "the given value"
+    if isinstance(value, str):
+        value = url_without_userinfo(value) if "@" in value else value
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -309,6 +329,7 @@ def _error(spec: InputSpec, given: _Given, problem: str) -> ConfigError:
     return ConfigError(f"input '{spec.name}' ({given.source}): {problem}; fix: {spec.fix}")
 
 
+_CONTROL_CHARACTER_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _INT_RE = re.compile(r"^[+-]?\d+$")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
@@ -574,6 +595,16 @@ def _check_relations(
             f"({merged['consistently-n']}), so the trigger could never fire",
         )
     _check_time_budget(merged, sources, specs)
+    for spec in specs.values():
+        value = merged[spec.name]
+        if spec.secret and isinstance(value, str) and _CONTROL_CHARACTER_RE.search(value):
+            # A line break in a token would reach a header or a log line as two lines, and
+            # its escaped form would slip past a plain search for it.
+            raise ConfigError(
+                f"input '{spec.name}' ({sources.get(spec.name, 'default')}): the token holds a "
+                "control character (a line break or tab, say); fix: give the token on one line, "
+                "as the service issued it"
+            )
     _check_files(merged, sources, specs)
     if (merged["health-pointer"] is None) != (merged["health-expect"] is None):
         name = "health-expect" if merged["health-pointer"] else "health-pointer"
@@ -588,7 +619,8 @@ def _check_relations(
         except ValueError as exc:
             spec = specs["health-expect"]
             given = _Given(merged["health-expect"], sources.get("health-expect", "default"))
-            raise _error(spec, given, f"is {jsondoc.problem(exc)}") from None
+            shown = str(exc) if isinstance(exc, jsondoc.JsonTooDeep) else "not a JSON value"
+            raise _error(spec, given, f"is {shown}") from None
     try:
         body = jsondoc.loads(merged["canary-body"])
         problem = None if isinstance(body, dict) else "is not a JSON object"

@@ -29,19 +29,21 @@ _POLL_S = 0.05
 
 def observe(
     config: GateConfig,
-    redact: Redactor,
     progress: Callable[[str], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> Observations:
     """Run every probe in its own thread; the gate takes about as long as its slowest probe.
-    Cancelled, it returns soon after with what the probes recorded until then."""
+    Cancelled, it returns soon after with what the probes recorded until then.
+
+    The observations are what was seen, raw (secrets included): the judge reads them as they
+    are, and :func:`run_gate` redacts the report it returns."""
     started_at = time.time()
     started = time.monotonic()
     budget = Budget(
         started + max(config.timeout - REPORT_RESERVE_S, 0.1),
         cancel if cancel is not None else threading.Event(),
     )
-    probes, probe_errors = plan_probes(config, redact, progress)
+    probes, probe_errors = plan_probes(config, progress)
     results: dict[str, Any] = {}
     lock = threading.Lock()
 
@@ -50,9 +52,7 @@ def observe(
             result = probe.run(budget)
         except Exception as exc:  # a probe bug is an error verdict, never a crash
             with lock:
-                probe_errors[probe.id] = redact(
-                    one_line(f"probe failed: {type(exc).__name__}: {exc}")
-                )
+                probe_errors[probe.id] = one_line(f"probe failed: {type(exc).__name__}: {exc}")
             return
         with lock:
             results[probe.id] = result
@@ -145,9 +145,9 @@ def run_gate(
     started_at = time.time()
     observations = Observations(started_at=started_at, finished_at=started_at)
     try:
-        observations = observe(config, redact, progress, cancel)
+        observations = observe(config, progress, cancel)
         judgement = judge(observations, config)
-        return GateReport(
+        report = GateReport(
             decision=judgement.decision,
             reason=judgement.reason,
             mode=config.mode,
@@ -161,8 +161,11 @@ def run_gate(
             version=__version__,
         )
     except Exception as exc:
-        reason = redact(one_line(f"internal error: {type(exc).__name__}: {exc}"))
-        return failed_report(config, reason, started_at, time.monotonic() - started, observations)
+        reason = one_line(f"internal error: {type(exc).__name__}: {exc}")
+        report = failed_report(config, reason, started_at, time.monotonic() - started, observations)
+    # Judged on the raw text, stored and shown redacted: a short token never rewrites a body
+    # before the judge reads it, and no secret, in any escaped form, leaves in the report.
+    return redact.tree(report)
 
 
 def failed_report(

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import html
+import json
 import re
 from collections.abc import Iterable
+from enum import Enum
+from typing import Any, TypeVar
+from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
+
+_T = TypeVar("_T")
 
 REDACTED = "***"
 _SPACE_RE = re.compile(r"\s+")
@@ -16,16 +24,115 @@ def one_line(text: str, limit: int = 300) -> str:
 
 
 class Redactor:
-    """Replaces every secret value in a text with ***, longest first (one may contain another)."""
+    """Replaces every secret with ***, in each form a text may carry it: as it is, escaped
+    for JSON or by ``repr`` (a library's error message quotes a token with a newline as
+    ``\\n``), URL-encoded and HTML-escaped. The longest form wins where one holds another.
+
+    Applied to what the gate shows or stores, never to what the judge reads: a two-letter
+    token must not turn ``{"ok": true}`` into ``{"***": true}`` before it is judged.
+    """
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        forms = {form for secret in secrets if secret for form in _escaped_forms(secret)}
+        ordered = sorted((f for f in forms if f), key=len, reverse=True)
+        self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
     def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        return text
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(REDACTED, text)
+
+    def tree(self, value: _T) -> _T:
+        """The same value with every string in it redacted: dataclasses (rebuilt, frozen or
+        not), dicts (values; keys are the gate's own names), lists and tuples. Enums and the
+        fields that hold the gate's own vocabulary (ids, verdicts, kinds) are left as they
+        are, so that a report stays a valid report whatever the token."""
+        if self._pattern is None:
+            return value
+        return self._tree(value)  # type: ignore[no-any-return]
+
+    def _tree(self, value: Any) -> Any:
+        if isinstance(value, Enum):
+            return value
+        if isinstance(value, str):
+            return self(value)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            changes = {
+                f.name: self._tree(getattr(value, f.name))
+                for f in dataclasses.fields(value)
+                if f.init and not _own_words(f.name, getattr(value, f.name))
+            }
+            return dataclasses.replace(value, **changes)
+        if isinstance(value, dict):
+            return {key: self._tree(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            items = [self._tree(item) for item in value]
+            return items if isinstance(value, list) else tuple(items)
+        return value
+
+
+# Fields whose text the gate writes itself (ids, titles, verdict words, error kinds): never
+# a secret, and read back by the renderers and the schema, so never rewritten.
+OWN_VOCABULARY = frozenset(
+    {
+        "id",
+        "title",
+        "probe",
+        "checks",
+        "error_kind",
+        "mode",
+        "profile",
+        "version",
+        "signal",
+        "started_at",
+    }
+)
+
+
+def _own_words(name: str, value: Any) -> bool:
+    """A field of the gate's vocabulary holding words (a report's ``checks`` holds results,
+    a criterion's ``checks`` holds ids: only the ids are words)."""
+    if name not in OWN_VOCABULARY:
+        return False
+    items = value if isinstance(value, list | tuple) else [value]
+    return all(item is None or isinstance(item, str) for item in items)
+
+
+def _escaped_forms(secret: str) -> set[str]:
+    return {
+        secret,
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        repr(secret)[1:-1],
+        quote(secret, safe=""),
+        quote(secret),
+        quote_plus(secret),
+        html.escape(secret),
+    }
+
+
+def url_without_userinfo(url: str) -> str:
+    """The URL as it may be shown or stored: ``user:password@`` removed (the request itself
+    may still use it)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return _USERINFO_RE.sub("//", url)
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=host))
+
+
+def url_password(url: str) -> str | None:
+    """The password in a URL's userinfo, if any: a secret to redact like a token."""
+    try:
+        return urlsplit(url).password or None
+    except ValueError:
+        return None
+
+
+_USERINFO_RE = re.compile(r"//[^/?#@\s]*@")
 
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

@@ -72,7 +72,9 @@ runs:
       shell: bash
       env:
 {env}
-      run: '"$RUNNER_TEMP/golive-venv/bin/python" -m golive_action run'
+      # exec: on cancellation the runner signals the step's entry process (SIGINT, then
+      # SIGTERM): the gate itself must receive them to publish its NO-GO, not a bash above it.
+      run: 'exec "$RUNNER_TEMP/golive-venv/bin/python" -m golive_action run'
 """
 
 

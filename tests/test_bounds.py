@@ -51,7 +51,6 @@ from golive_action.observe.http import HttpLimits, fetch, new_session, sample_en
 from golive_action.observe.plan import Probe
 from golive_action.report.summary import SUMMARY_LIMIT, render_summary
 from golive_action.runner import run_gate
-from golive_action.text import Redactor
 from tests.faulty import http_server, reply, silent_server
 from tests.test_summary import HOSTILE, report
 from tests.test_ws import handshake, probe, raw_ws_server, text_frame
@@ -59,7 +58,7 @@ from tests.test_ws import handshake, probe, raw_ws_server, text_frame
 
 def get(url: str, limits: HttpLimits):
     with new_session(limits) as session:
-        return fetch(session, "web-health", url, limits, Redactor())
+        return fetch(session, "web-health", url, limits)
 
 
 def test_http_body_read_at_most_the_cap_and_kept_at_most_keep_chars():
@@ -76,7 +75,7 @@ def test_http_body_read_at_most_the_cap_and_kept_at_most_keep_chars():
 def test_canary_response_over_its_cap_is_refused(tmp_path):
     big = tmp_path / "canary_resp.json"
     big.write_bytes(b" " * canary.CANARY_BODY_CAP + b"{}")
-    (sample,) = canary.read_canary_file(str(big), Redactor())
+    (sample,) = canary.read_canary_file(str(big))
     assert sample.error_kind == "too-large"
     assert f"over the cap of {canary.CANARY_BODY_CAP} bytes" in (sample.error or "")
 
@@ -135,9 +134,7 @@ def test_samples_are_capped_by_the_schema_and_honoured_exactly():
     with pytest.raises(ConfigError, match=r"samples.*above the maximum of 100000"):
         load_config({"samples": "100001"}, {})
     with http_server(reply(200, b'{"ok": true}')) as base:
-        samples = sample_endpoint(
-            "web-health", base, 4, 0.0, HttpLimits(), Redactor(), Budget.lasting(30)
-        )
+        samples = sample_endpoint("web-health", base, 4, 0.0, HttpLimits(), Budget.lasting(30))
     assert len(samples) == 4
 
 
@@ -150,7 +147,7 @@ def test_artifact_member_and_zip_caps():
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("canary_resp.json", b" " * (artifacts.MEMBER_CAP + 1))
-    read = artifacts.read_member(buffer.getvalue(), Redactor())
+    read = artifacts.read_member(buffer.getvalue())
     assert read.text is None and "over the cap" in (read.note or "")
 
     def big(h) -> None:
@@ -200,7 +197,7 @@ def test_annotations_are_capped_at_ten_per_kind():
 def test_a_probe_past_the_time_budget_is_an_error_and_the_gate_returns(monkeypatch):
     release = threading.Event()
 
-    def plan(config, redact, progress=None):
+    def plan(config, progress=None):
         def hang(deadline):
             release.wait(30)
             return []

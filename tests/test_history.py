@@ -12,7 +12,6 @@ import responses
 from golive_action.judge.canary import judge_canary_rate
 from golive_action.model import Verdict
 from golive_action.observe.history import fetch_history
-from golive_action.text import Redactor
 
 API = "https://ghes.example.com/api/v3"
 # PyGithub spells the port out (https://host:443/...): match with or without it.
@@ -43,9 +42,7 @@ def listing(*runs: dict) -> dict:
 
 
 def fetch(window: int = 7, **kwargs):
-    return fetch_history(
-        TOKEN, "octo/app", "receipts-gate.yml", window, API, Redactor([TOKEN]), **kwargs
-    )
+    return fetch_history(TOKEN, "octo/app", "receipts-gate.yml", window, API, **kwargs)
 
 
 @responses.activate

@@ -14,14 +14,13 @@ from golive_action.judge.preflight import judge_preflight
 from golive_action.model import HttpSample, Verdict
 from golive_action.observe.budget import Budget
 from golive_action.observe.http import HttpLimits, fetch, new_session, sample_endpoint
-from golive_action.text import Redactor
 from tests.faulty import closed_port, http_server, https_server, make_certificates, reply
 
 
 def get(url: str, ca: str | None = None) -> HttpSample:
     limits = HttpLimits(timeout_s=5, ca_bundle=ca)
     with new_session(limits) as session:
-        return fetch(session, "web-health", url, limits, Redactor())
+        return fetch(session, "web-health", url, limits)
 
 
 def test_tls_with_an_unknown_ca_is_refused_and_a_ca_bundle_fixes_it(tmp_path):
@@ -94,7 +93,6 @@ def test_a_refusal_is_confirmed_but_the_threshold_holds_on_the_raw_rate():
             1,
             0,
             HttpLimits(timeout_s=2),
-            Redactor(),
             ServerUpDuringThePause(1e12),
         )
     finally:

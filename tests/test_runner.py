@@ -14,8 +14,8 @@ def test_a_probe_that_raises_becomes_an_error_verdict(monkeypatch, stack):
     s = stack("healthy")
     original = runner.plan_probes
 
-    def plan(config, redact, progress=None):
-        probes, missing = original(config, redact, progress)
+    def plan(config, progress=None):
+        probes, missing = original(config, progress)
 
         def boom(deadline):
             raise RuntimeError("probe exploded with secret-token-123")

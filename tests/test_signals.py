@@ -25,7 +25,6 @@ from golive_action.observe.budget import Budget
 from golive_action.observe.http import HttpLimits, sample_endpoint
 from golive_action.report.jsonreport import report_problems
 from golive_action.runner import run_gate
-from golive_action.text import Redactor
 from tests.conftest import stack_inputs
 from tests.faulty import http_server, reply
 from tests.test_cli import read_outputs
@@ -125,14 +124,11 @@ def test_sampling_cancelled_midway_returns_the_samples_taken():
             1000,
             0.2,
             HttpLimits(timeout_s=2),
-            Redactor(),
             Budget.lasting(300, cancel),
         )
         assert 1 <= len(samples) < 1000 and all(s.status == 200 for s in samples)
         assert (
-            sample_endpoint(
-                "web-health", base, 5, 0, HttpLimits(), Redactor(), Budget.lasting(30, cancel)
-            )
+            sample_endpoint("web-health", base, 5, 0, HttpLimits(), Budget.lasting(30, cancel))
             == []
         )
 

@@ -31,7 +31,6 @@ from golive_action.observe.ws import WsSettings, observe_ws
 from golive_action.runner import run_gate
 from golive_action.sandbox.scenarios import Scenario
 from golive_action.sandbox.stack import ReferenceStack
-from golive_action.text import Redactor
 from tests.conftest import stack_inputs
 from tests.faulty import socket_server
 
@@ -226,9 +225,7 @@ def test_recorded_observation_round_trips():
 
 def probe(url: str, seconds: float = 2.0, **settings) -> WsObservation:
     options = {"ping_interval_s": 0.3, **settings}
-    return observe_ws(
-        WsSettings(url, "BTCTRY", seconds, 5, **options), Budget.lasting(30), Redactor()
-    )
+    return observe_ws(WsSettings(url, "BTCTRY", seconds, 5, **options), Budget.lasting(30))
 
 
 def test_probe_against_the_healthy_feed(stack):

@@ -6,19 +6,19 @@ from __future__ import annotations
 from golive_action.model import AppMetrics
 from golive_action.observe.budget import Budget
 from golive_action.observe.http import HttpLimits, fetch, new_session
-from golive_action.text import Redactor
+from golive_action.text import url_without_userinfo
 
 HISTOGRAM = "ingest_latency_ms"
 COUNTER = "ws_msgs"
 
 
 def _scrape(
-    url: str, limits: HttpLimits, redact: Redactor
+    url: str, limits: HttpLimits
 ) -> tuple[tuple[tuple[str, float], ...], float | None, str | None]:
     from prometheus_client.parser import text_string_to_metric_families
 
     with new_session(limits) as session:
-        sample = fetch(session, "metrics", url, limits, redact)
+        sample = fetch(session, "metrics", url, limits)
     if sample.error or sample.status != 200:
         return (), None, f"metrics {url}: {sample.error or f'HTTP {sample.status}'}"
     if sample.body_truncated:
@@ -44,13 +44,13 @@ def _scrape(
 
 
 def observe_app_metrics(
-    url: str, window_s: float, limits: HttpLimits, redact: Redactor, budget: Budget
+    url: str, window_s: float, limits: HttpLimits, budget: Budget
 ) -> AppMetrics:
-    start, messages_start, error = _scrape(url, limits, redact)
+    start, messages_start, error = _scrape(url, limits)
     if error:
-        return AppMetrics(url, error=error)
+        return AppMetrics(url_without_userinfo(url), error=error)
     # Cut short by a cancellation, the window still ends with a scrape: the counters over the
     # part of the window that was observed are the evidence.
     budget.wait(min(window_s, budget.remaining() - limits.timeout_s))
-    end, messages_end, error = _scrape(url, limits, redact)
-    return AppMetrics(url, start, end, messages_start, messages_end, error)
+    end, messages_end, error = _scrape(url, limits)
+    return AppMetrics(url_without_userinfo(url), start, end, messages_start, messages_end, error)

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 
 import requests
 
-from golive_action.text import Redactor
-
 ZIP_CAP = 10 * 1024 * 1024
 MEMBER_CAP = 1024 * 1024
 MEMBERS = ("canary_resp.json", "golive-report.json")
@@ -49,7 +47,7 @@ def download_zip(url: str, token: str, timeout_s: float) -> tuple[bytes | None, 
         return None, f"artifact download failed ({type(exc).__name__})", False
 
 
-def read_member(data: bytes, redact: Redactor) -> ArtifactRead:
+def read_member(data: bytes) -> ArtifactRead:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -69,7 +67,7 @@ def read_member(data: bytes, redact: Redactor) -> ArtifactRead:
                     body = member.read(MEMBER_CAP + 1)  # the header's size may lie
                 if len(body) > MEMBER_CAP:
                     return ArtifactRead(note=f"{name} is over the cap of {MEMBER_CAP} bytes")
-                return ArtifactRead(wanted, redact(body.decode("utf-8", errors="replace")))
+                return ArtifactRead(wanted, body.decode("utf-8", errors="replace"))
     note = f"no {' or '.join(MEMBERS)} in the artifact"
     if refused:
         note += f"; refused unsafe member names: {', '.join(refused[:3])}"

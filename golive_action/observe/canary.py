@@ -1,5 +1,5 @@
 """Run the canary (POST with the bearer token) or read a saved response file. Records the
-raw answer, redacted; the judge decides."""
+raw answer; the judge decides (the report redacts what it stores)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,11 @@ from golive_action import jsondoc
 from golive_action.files import FileProblem, read_regular
 from golive_action.model import HttpSample
 from golive_action.observe.http import HttpLimits, fetch, new_session
-from golive_action.text import Redactor
 
 CANARY_BODY_CAP = 1024 * 1024
 
 
-def run_canary(
-    url: str, body: str, token: str | None, limits: HttpLimits, redact: Redactor
-) -> list[HttpSample]:
+def run_canary(url: str, body: str, token: str | None, limits: HttpLimits) -> list[HttpSample]:
     # The whole body is kept (up to the cap): it is the evidence, saved as canary_resp.json.
     kept = HttpLimits(
         limits.timeout_s, CANARY_BODY_CAP, CANARY_BODY_CAP, limits.max_redirects, limits.ca_bundle
@@ -30,7 +27,6 @@ def run_canary(
                 "canary",
                 url,
                 kept,
-                redact,
                 method="POST",
                 json_body=jsondoc.loads(body),
                 headers=headers,
@@ -38,7 +34,7 @@ def run_canary(
         ]
 
 
-def read_canary_file(path: str, redact: Redactor) -> list[HttpSample]:
+def read_canary_file(path: str) -> list[HttpSample]:
     at = time.time()
 
     def failed(error: str, kind: str) -> list[HttpSample]:
@@ -50,5 +46,5 @@ def read_canary_file(path: str, redact: Redactor) -> list[HttpSample]:
         return failed(str(exc.strerror), "unreadable")
     if len(data) > CANARY_BODY_CAP:
         return failed(f"{path} is over the cap of {CANARY_BODY_CAP} bytes", "too-large")
-    text = redact(data.decode("utf-8", errors="replace"))
+    text = data.decode("utf-8", errors="replace")
     return [HttpSample("canary-file", path, at, None, body=text, body_bytes=len(data))]

@@ -9,7 +9,7 @@ import requests
 
 from golive_action.model import CanaryHistory, PastRun
 from golive_action.observe.artifacts import ArtifactRead, download_zip, read_member
-from golive_action.text import Redactor, one_line
+from golive_action.text import one_line
 
 COUNTED_OUT = {"cancelled", "skipped"}
 
@@ -20,7 +20,6 @@ def fetch_history(
     workflow: str,
     window: int,
     api_url: str,
-    redact: Redactor,
     branch: str | None = None,
     event: str | None = None,
     exclude_run: int | None = None,
@@ -61,7 +60,7 @@ def fetch_history(
         for run in listing:
             if run.id == exclude_run or run.conclusion in COUNTED_OUT:
                 continue
-            evidence = _evidence(run, artifact, token, timeout_s, redact) if artifact else None
+            evidence = _evidence(run, artifact, token, timeout_s) if artifact else None
             runs.append(
                 PastRun(
                     run.id,
@@ -79,9 +78,7 @@ def fetch_history(
                 break
     except GithubException as exc:
         kind, reason = _describe(exc, repository, workflow)
-        return CanaryHistory(
-            repository, workflow, tuple(runs), error=redact(reason), error_kind=kind
-        )
+        return CanaryHistory(repository, workflow, tuple(runs), error=reason, error_kind=kind)
     except requests.exceptions.RetryError:
         reason = (
             "GitHub API still refusing after retries (rate limit or server errors); the "
@@ -92,9 +89,7 @@ def fetch_history(
         )
     except (requests.exceptions.RequestException, OSError) as exc:
         reason = one_line(f"GitHub API unreachable at {api_url}: {type(exc).__name__}", 200)
-        return CanaryHistory(
-            repository, workflow, tuple(runs), error=redact(reason), error_kind="network"
-        )
+        return CanaryHistory(repository, workflow, tuple(runs), error=reason, error_kind="network")
     except Exception as exc:  # PyGithub meeting a payload of another shape
         reason = one_line(
             f"GitHub API at {api_url} answered the runs listing in a shape the gate does not "
@@ -102,7 +97,7 @@ def fetch_history(
             200,
         )
         return CanaryHistory(
-            repository, workflow, tuple(runs), error=redact(reason), error_kind="malformed"
+            repository, workflow, tuple(runs), error=reason, error_kind="malformed"
         )
     finally:
         client.close()
@@ -132,9 +127,7 @@ def _describe(exc: Exception, repository: str, workflow: str) -> tuple[str, str]
     return "api", f"GitHub API error {status}" + (f": {detail}" if detail else "")
 
 
-def _evidence(
-    run: Any, prefix: str, token: str, timeout_s: float, redact: Redactor
-) -> ArtifactRead:
+def _evidence(run: Any, prefix: str, token: str, timeout_s: float) -> ArtifactRead:
     """The run's canary verdict from its evidence artifact: one listing request, one download."""
     try:
         found = next((a for a in run.get_artifacts() if a.name.startswith(prefix)), None)
@@ -147,4 +140,4 @@ def _evidence(
     data, problem, expired = download_zip(found.archive_download_url, token, timeout_s)
     if data is None:
         return ArtifactRead(note=problem, expired=expired)
-    return read_member(data, redact)
+    return read_member(data)

@@ -21,7 +21,7 @@ import requests
 
 from golive_action.model import HttpSample
 from golive_action.observe.budget import Budget
-from golive_action.text import Redactor, one_line
+from golive_action.text import one_line, url_without_userinfo
 
 USER_AGENT = "golive-action"
 CONFIRM_PAUSE_S = 0.2  # before the second try that confirms a refused connection
@@ -65,14 +65,54 @@ class _TimedAdapter(requests.adapters.HTTPAdapter):
         return super().send(request, stream, timeout, verify, cert, proxies)
 
 
+class _NoNetrcSession(requests.Session):
+    """``trust_env`` keeps what a runner's environment rightly sets (HTTPS_PROXY, NO_PROXY,
+    REQUESTS_CA_BUNDLE), but requests would also read ``~/.netrc`` and send its credentials
+    to a probed host, on the first request and after every redirect. An explicit auth that
+    does nothing keeps it from the first; the override below from the redirects."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.auth = _NoAuth()
+
+    def rebuild_auth(
+        self, prepared_request: requests.PreparedRequest, response: requests.Response
+    ) -> None:
+        # As requests does, minus the .netrc lookup: a header meant for one host is dropped
+        # when a redirect leads to another.
+        headers = prepared_request.headers
+        original = response.request.url
+        if (
+            "Authorization" in headers
+            and original is not None
+            and prepared_request.url is not None
+            and self.should_strip_auth(original, prepared_request.url)  # type: ignore[no-untyped-call]
+        ):
+            del headers["Authorization"]
+
+
+class _NoAuth(requests.auth.AuthBase):
+    """No credentials but those the user wrote into the URL (``https://user:pass@host``),
+    which requests would have used had no auth been set."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        user, password = requests.utils.get_auth_from_url(request.url or "")
+        if user or password:
+            authorised: requests.PreparedRequest = requests.auth.HTTPBasicAuth(user, password)(
+                request
+            )
+            return authorised
+        return request
+
+
 def new_session(limits: HttpLimits) -> requests.Session:
-    session = requests.Session()
+    session = _NoNetrcSession()
     timed = _TimedAdapter()  # one for both schemes: a redirect may change the scheme
     for prefix in ("http://", "https://"):
         session.mount(prefix, timed)
     session.max_redirects = limits.max_redirects
     session.headers["User-Agent"] = USER_AGENT
-    # Proxies come from HTTPS_PROXY/NO_PROXY as usual; a .netrc must not add credentials.
+    # Proxies come from HTTPS_PROXY/NO_PROXY as usual; _NoNetrcSession keeps .netrc out.
     session.trust_env = True
     return session
 
@@ -82,7 +122,6 @@ def fetch(
     probe: str,
     url: str,
     limits: HttpLimits,
-    redact: Redactor,
     *,
     method: str = "GET",
     json_body: Any = None,
@@ -116,13 +155,11 @@ def fetch(
             sent = timed.first_send if isinstance(timed, _TimedAdapter) else None
             elapsed_ms = (time.perf_counter() - (sent or start)) * 1000.0
             text = raw.decode(response.encoding or "utf-8", errors="replace")
-            kept = redact(text[: limits.keep_chars])
-            found = {
-                name: _first_match(pattern, text, redact) for name, pattern in (find or {}).items()
-            }
+            kept = text[: limits.keep_chars]
+            found = {name: _first_match(pattern, text) for name, pattern in (find or {}).items()}
             return HttpSample(
                 probe=probe,
-                url=url,
+                url=url_without_userinfo(url),
                 at=at,
                 elapsed_ms=elapsed_ms,
                 status=status,
@@ -139,22 +176,22 @@ def fetch(
         kind, message = describe_error(exc, limits)
         return HttpSample(
             probe=probe,
-            url=url,
+            url=url_without_userinfo(url),
             at=at,
             elapsed_ms=(time.perf_counter() - start) * 1000.0,
             status=status,
             content_type=content_type,
-            error=redact(one_line(message)),
+            error=one_line(message),
             error_kind=kind,
         )
 
 
-def _first_match(pattern: re.Pattern[str], text: str, redact: Redactor) -> str | None:
+def _first_match(pattern: re.Pattern[str], text: str) -> str | None:
     match = pattern.search(text)
     if match is None:
         return None
     value = match.group(1) if pattern.groups and match.group(1) is not None else match.group(0)
-    return redact(one_line(value, 200))
+    return one_line(value, 200)
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -248,7 +285,6 @@ def sample_endpoint(
     count: int,
     interval_s: float,
     limits: HttpLimits,
-    redact: Redactor,
     budget: Budget,
     *,
     find: Mapping[str, re.Pattern[str]] | None = None,
@@ -268,13 +304,13 @@ def sample_endpoint(
             wait = slot - time.monotonic()
             if wait > 0 and budget.wait(wait):
                 break
-            sample = fetch(session, probe, url, limits, redact, find=find)
+            sample = fetch(session, probe, url, limits, find=find)
             samples.append(sample)
             if sample.error_kind == "refused" and budget.remaining() > (
                 CONFIRM_PAUSE_S + limits.timeout_s
             ):
                 if budget.wait(CONFIRM_PAUSE_S):
                     break
-                again = fetch(session, probe, url, limits, redact, find=find)
+                again = fetch(session, probe, url, limits, find=find)
                 samples.append(dataclasses.replace(again, confirmation=True))
     return samples

@@ -16,7 +16,6 @@ from golive_action.observe.clock import estimate_skew
 from golive_action.observe.history import fetch_history
 from golive_action.observe.http import HttpLimits, fetch, new_session, sample_endpoint
 from golive_action.observe.ws import WsSettings, observe_ws
-from golive_action.text import Redactor
 
 # What the original validation script looked for: the flag, then true, in the page's HTML.
 FLAG_PATTERN = re.compile(r"NEXT_PUBLIC_WS_ENABLED\W{0,20}?(true|false)\b", re.IGNORECASE)
@@ -40,7 +39,7 @@ class Probe:
 
 
 def plan_probes(
-    config: GateConfig, redact: Redactor, progress: Callable[[str], None] | None = None
+    config: GateConfig, progress: Callable[[str], None] | None = None
 ) -> tuple[list[Probe], dict[str, str]]:
     """The probes this configuration asks for, and the ones it cannot run (with why)."""
     limits = HttpLimits(timeout_s=config.http_timeout, ca_bundle=config.ca_bundle)
@@ -62,7 +61,6 @@ def plan_probes(
                 config.samples,
                 config.sample_interval,
                 limits,
-                redact,
                 budget,
                 find=find,
             )
@@ -71,7 +69,7 @@ def plan_probes(
 
     def once(probe_id: str, url: str, find: dict[str, re.Pattern[str]] | None = None) -> Probe:
         def run(budget: Budget) -> list[HttpSample]:
-            return fetch_honouring_retry_after(probe_id, url, limits, redact, budget, find)
+            return fetch_honouring_retry_after(probe_id, url, limits, budget, find)
 
         return Probe(probe_id, run)
 
@@ -94,23 +92,21 @@ def plan_probes(
         assert config.ws_flag_source is not None
         find = None if config.ws_flag_pointer else {"ws-flag": FLAG_PATTERN}
         probes.append(once("ws-flag", config.ws_flag_source, find))
-    probes += _ws_probes(config, limits, redact, progress, missing)
+    probes += _ws_probes(config, limits, progress, missing)
     canary_file, canary_url = config.canary_file, config.canary_url
     token = config.spark_api_token.reveal() if config.spark_api_token else None
     if canary_file is not None:
-        probes.append(Probe("canary", lambda budget: read_canary_file(canary_file, redact)))
+        probes.append(Probe("canary", lambda budget: read_canary_file(canary_file)))
     elif canary_url is not None and config.mode != "rollback":
         body = config.canary_body
-        probes.append(
-            Probe("canary", lambda budget: run_canary(canary_url, body, token, limits, redact))
-        )
-    history = _history_probe(config, redact)
+        probes.append(Probe("canary", lambda budget: run_canary(canary_url, body, token, limits)))
+    history = _history_probe(config)
     if history is not None:
         probes.append(history)
     return probes, missing
 
 
-def _history_probe(config: GateConfig, redact: Redactor) -> Probe | None:
+def _history_probe(config: GateConfig) -> Probe | None:
     """Past runs of the canary workflow, when there is a token, a repository and a workflow."""
     token, repository = config.github_token, config.github_repository
     workflow = config.canary_workflow_file
@@ -127,7 +123,6 @@ def _history_probe(config: GateConfig, redact: Redactor) -> Probe | None:
             workflow,
             max(window, 1),
             config.github_api_url,
-            redact,
             config.canary_branch,
             config.canary_event,
             config.github_run_id,
@@ -141,7 +136,6 @@ def _history_probe(config: GateConfig, redact: Redactor) -> Probe | None:
 def _ws_probes(
     config: GateConfig,
     limits: HttpLimits,
-    redact: Redactor,
     progress: Callable[[str], None] | None,
     missing: dict[str, str],
 ) -> list[Probe]:
@@ -158,7 +152,7 @@ def _ws_probes(
         ping_interval_s=config.ws_ping_interval_s,
         ca_bundle=config.ca_bundle,
     )
-    probes = [Probe("ws", lambda budget: observe_ws(settings, budget, redact, progress))]
+    probes = [Probe("ws", lambda budget: observe_ws(settings, budget, progress))]
     clock = config.clock_source
     if clock is not None:
         probes.append(Probe("clock", lambda budget: estimate_skew(clock, limits, budget)))
@@ -167,9 +161,7 @@ def _ws_probes(
         probes.append(
             Probe(
                 "metrics",
-                lambda budget: observe_app_metrics(
-                    metrics, config.window_s, limits, redact, budget
-                ),
+                lambda budget: observe_app_metrics(metrics, config.window_s, limits, budget),
             )
         )
     return probes
@@ -179,17 +171,16 @@ def fetch_honouring_retry_after(
     probe_id: str,
     url: str,
     limits: HttpLimits,
-    redact: Redactor,
     budget: Budget,
     find: dict[str, re.Pattern[str]] | None = None,
 ) -> list[HttpSample]:
     """One GET; on 429 (or 503) with a Retry-After that fits in the time budget, wait and try
     once more. Both answers are kept: the judge sees that the limit was hit."""
     with new_session(limits) as session:
-        first = fetch(session, probe_id, url, limits, redact, find=find)
+        first = fetch(session, probe_id, url, limits, find=find)
         wait = first.retry_after_s
         if first.status not in (429, 503) or wait is None or wait > RETRY_AFTER_CAP_S:
             return [first]
         if wait + limits.timeout_s > budget.remaining() or budget.wait(wait):
             return [first]
-        return [first, fetch(session, probe_id, url, limits, redact, find=find)]
+        return [first, fetch(session, probe_id, url, limits, find=find)]

@@ -25,7 +25,7 @@ from golive_action.observe.btcturk import (
     trade_time_ms,
 )
 from golive_action.observe.budget import Budget
-from golive_action.text import Redactor, one_line
+from golive_action.text import one_line, url_without_userinfo
 
 PROGRESS_EVERY_S = 10.0
 CONNECT_LIMIT = 15  # BTCTurk refuses a client for 60 s past 15 connection attempts a minute
@@ -88,10 +88,9 @@ class _Session:
         record: WsConnection,
         settings: WsSettings,
         book: OrderBook,
-        redact: Redactor,
     ) -> None:
         self.ws, self.obs, self.record = ws, obs, record
-        self.settings, self.book, self.redact = settings, book, redact
+        self.settings, self.book = settings, book
         self.pending: dict[bytes, float] = {}
         self.sequence = 0
 
@@ -156,7 +155,7 @@ class _Session:
             return True
         if opcode == websocket.ABNF.OPCODE_CLOSE:
             code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
-            reason = self.redact(one_line(data[2:].decode("utf-8", "replace"), 120)) or None
+            reason = one_line(data[2:].decode("utf-8", "replace"), 120) or None
             self._closed(code, reason)
             return False
         if opcode == websocket.ABNF.OPCODE_PING:
@@ -180,7 +179,7 @@ class _Session:
             if channel in self.obs.subscriptions or len(self.obs.subscriptions) < room:
                 self.obs.subscriptions[channel] = ok
             if not ok and len(self.obs.subscription_errors) < room:
-                self.obs.subscription_errors.append(self.redact(one_line(message, 120)))
+                self.obs.subscription_errors.append(one_line(message, 120))
         elif frame.kind in (431, 432):
             if self.book.apply(frame):
                 self.obs.spread_updates += 1
@@ -228,13 +227,12 @@ def parse_channel(kind: int) -> str | None:
 def observe_ws(
     settings: WsSettings,
     budget: Budget,
-    redact: Redactor,
     progress: Callable[[str], None] | None = None,
 ) -> WsObservation:
     """Hold a connection to the feed for ``duration_s`` (or to the budget's deadline),
     reconnecting with exponential backoff and jitter, never past BTCTurk's 15 attempts a
     minute. Cancelled, it returns within a receive slice with what it has recorded."""
-    obs = WsObservation(settings.url, settings.pair, time.time())
+    obs = WsObservation(url_without_userinfo(settings.url), settings.pair, time.time())
     end = min(time.monotonic() + settings.duration_s, budget.deadline)
     attempts: deque[float] = deque()
     backoff = settings.backoff_initial_s
@@ -287,7 +285,7 @@ def observe_ws(
         except Exception as exc:  # every failure is a recorded observation
             kind, reason, status = _describe(exc, timeout)
             record.error, record.error_kind, record.http_status = (
-                redact(one_line(reason)),
+                one_line(reason),
                 kind,
                 status,
             )
@@ -303,11 +301,11 @@ def observe_ws(
         record.open_ms = (time.perf_counter() - start) * 1000.0
         record.opened_at = time.time()
         backoff = settings.backoff_initial_s  # an OPEN resets the backoff
-        session = _Session(ws, obs, record, settings, book, redact)
+        session = _Session(ws, obs, record, settings, book)
         try:
             still_open = session.run(end, budget, report_progress)
         except Exception as exc:  # a send on a dying socket, say
-            session._closed(None, redact(one_line(f"connection lost: {exc}", 160)))
+            session._closed(None, one_line(f"connection lost: {exc}", 160))
             still_open = False
         finally:
             with contextlib.suppress(Exception):  # the socket may already be gone
