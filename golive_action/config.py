@@ -586,14 +586,15 @@ def _check_relations(
             "so no check could ever pass",
         )
     if merged["consistently-k"] > merged["consistently-n"]:
-        spec = specs["consistently-k"]
-        given = _Given(merged["consistently-k"], sources.get("consistently-k", "default"))
-        raise _error(
-            spec,
-            given,
-            f"{merged['consistently-k']} is more than consistently-n "
-            f"({merged['consistently-n']}), so the trigger could never fire",
-        )
+        k, n = merged["consistently-k"], merged["consistently-n"]
+        if "consistently-k" in sources or "consistently-n" not in sources:
+            given = _Given(k, sources.get("consistently-k", "default"))
+            problem = f"{k} is more than consistently-n ({n}), so the trigger could never fire"
+            raise _error(specs["consistently-k"], given, problem)
+        # Name the input the user gave.
+        given = _Given(n, sources["consistently-n"])
+        problem = f"{n} is less than consistently-k ({k}), so the trigger could never fire"
+        raise _error(specs["consistently-n"], given, problem)
     _check_time_budget(merged, sources, specs)
     for spec in specs.values():
         value = merged[spec.name]

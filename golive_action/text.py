@@ -23,6 +23,23 @@ def one_line(text: str, limit: int = 300) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``1 attempt``, ``2 attempts``: reasons are read by people."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
+
+
+def fixed(value: float, digits: int = 1) -> str:
+    """A rounded figure without the ``-0.0`` that a tiny negative value rounds to."""
+    text = f"{value:.{digits}f}"
+    return text.lstrip("-") if float(text) == 0 else text
+
+
+def labelled(label: str, reason: str) -> str:
+    """``label: reason``, unless the reason already starts with the label (no "ticker:
+    ticker:" where a check's reason names its own check)."""
+    return reason if reason.startswith(f"{label}:") else f"{label}: {reason}"
+
+
 class Redactor:
     """Replaces every secret with ***, in each form a text may carry it: as it is, escaped
     for JSON or by ``repr`` (a library's error message quotes a token with a newline as

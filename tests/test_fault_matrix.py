@@ -5,6 +5,7 @@ its time budget, and always writes its report, outputs and summary."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import gzip
 import json
@@ -159,6 +160,33 @@ def canary(handle) -> Setup:
         }
 
     return setup
+
+
+DEEP = b"[" * 5000 + b"]" * 5000
+# Scanned for like the tokens: a password in a URL is shown nowhere.
+URL_PASSWORD = "pw-FAULT-scan-8813"
+
+
+def local_file(input_name: str, name: str, data: bytes) -> Setup:
+    def setup(stack: contextlib.ExitStack, tmp: Path) -> dict[str, str]:
+        (tmp / name).write_bytes(data)
+        return {input_name: str(tmp / name)}
+
+    return setup
+
+
+def basic_auth_web(stack: contextlib.ExitStack, tmp: Path) -> dict[str, str]:
+    """A health endpoint that answers only to the credentials in the URL."""
+    expected = "Basic " + base64.b64encode(f"gate:{URL_PASSWORD}".encode()).decode()
+
+    def handle(h) -> None:
+        if h.headers.get("Authorization") == expected:
+            reply(200, b'{"ok": true}')(h)
+        else:
+            reply(401, b'{"error": "credentials needed"}')(h)
+
+    url = stack.enter_context(http_server(handle))
+    return {"web-url": url.replace("http://", f"http://gate:{URL_PASSWORD}@")}
 
 
 def garbage(conn, stop) -> None:
@@ -412,11 +440,62 @@ FAULTS = [
             ],
         ),
     ),
+    # Issue 12: what a careless or hostile input made of the gate
+    Fault(
+        "health body nested 5,000 deep",
+        web(reply(200, DEEP)),
+        "web-health",
+        "fail",
+        "nested deeper than 64 levels",
+    ),
+    Fault(
+        "canary answer nested 5,000 deep",
+        canary(reply(200, DEEP)),
+        "canary",
+        "error",
+        "nested deeper than 64 levels",
+    ),
+    Fault(
+        "canary file nested 5,000 deep",
+        local_file("canary-file", "deep.json", DEEP),
+        "canary",
+        "error",
+        "nested deeper than 64 levels",
+    ),
+    Fault(
+        "a user threshold fails on a healthy run",
+        web(reply(200, b'{"ok": true}')),
+        "web-health",
+        "fail",
+        "rate<0.5 (observed 1)",
+        extra={"thresholds": "web-health.ok: rate<0.5"},
+    ),
+    Fault(
+        "access log of no access line",
+        local_file("access-log", "access.log", b"not\nan access log\n"),
+        "5xx-spike",
+        "error",
+        "reads as an access log line",
+    ),
+    Fault(
+        "health answers ok: NaN",
+        web(reply(200, b'{"ok": NaN}')),
+        "web-health",
+        "fail",
+        "does not say ok",
+    ),
+    Fault(
+        "URL with a password",
+        basic_auth_web,
+        "web-health",
+        "pass",
+        "1 of 1 samples 200 and ok",
+    ),
 ]
 
 
-def test_the_matrix_has_at_least_thirty_faults():
-    assert len(FAULTS) >= 30
+def test_the_matrix_has_at_least_forty_faults():
+    assert len(FAULTS) >= 40
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
@@ -440,7 +519,7 @@ def test_fault(fault: Fault, run_cli, tmp_path):
     assert result.code in (0, 1), result.err
     assert "Traceback" not in result.out + result.err
     written = [p for p in tmp_path.rglob("*") if p.is_file()]  # the cwd is tmp_path
-    for token in (SPARK_TOKEN, gh.TOKEN):
+    for token in (SPARK_TOKEN, gh.TOKEN, URL_PASSWORD):
         assert token not in result.out + result.err
         for path in written:
             assert token not in path.read_text(errors="replace"), path

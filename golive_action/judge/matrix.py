@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from golive_action.model import CheckResult, Criterion, Decision, Verdict, worst
+from golive_action.text import labelled
 
 
 @dataclass(frozen=True)
@@ -64,11 +65,11 @@ def judge_criterion(spec: CriterionSpec, checks: Sequence[CheckResult]) -> Crite
     if missing:
         verdict = worst([verdict, Verdict.INCONCLUSIVE])
     if verdict in (Verdict.PASS, Verdict.SKIPPED):
-        parts = [f"{c.id}: {c.reason}" for c in active]
+        parts = [labelled(c.id, c.reason) for c in active]
     else:
-        parts = [f"{c.id}: {c.reason}" for c in active if c.verdict is not Verdict.PASS]
+        parts = [labelled(c.id, c.reason) for c in active if c.verdict is not Verdict.PASS]
         parts += [f"{i}: not judged" for i in missing]
-    parts += [f"{c.id}: {c.reason}" for c in skipped]
+    parts += [labelled(c.id, c.reason) for c in skipped]
     return Criterion(spec.id, spec.title, verdict, "; ".join(parts), spec.checks)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from golive_action.judge.stats import percentile
 from golive_action.judge.windows import Window, k_of_last_n, most_in_any_span, tumbling
 from golive_action.model import CheckResult, RollbackTrigger, Verdict
+from golive_action.text import fixed, plural
 
 TRIGGER_IDS = (
     "ws-latency",
@@ -65,7 +66,7 @@ def reconnects_over(
     """ws-reconnects: more than the limit of reconnect attempts within any window_s seconds."""
     most, at = most_in_any_span(attempt_times, window_s)
     fired = most > max_attempts
-    reason = f"{most} reconnect attempts within {window_s:g} s (limit {max_attempts:g})"
+    reason = f"{plural(most, 'reconnect attempt')} within {window_s:g} s (limit {max_attempts:g})"
     return RollbackTrigger("ws-reconnects", fired, reason, {"most": most, "from": at})
 
 
@@ -81,7 +82,7 @@ def stuck_closed(
         cursor = max(cursor, end if closed is None else closed)
     longest = max(longest, end - cursor)
     fired = longest >= limit_s
-    reason = f"no open connection for {longest:.1f} s (limit {limit_s:g} s)"
+    reason = f"no open connection for {fixed(longest)} s (limit {limit_s:g} s)"
     return RollbackTrigger(
         "ws-stuck-closed", fired, reason, {"longest_closed_s": round(longest, 3)}
     )

@@ -13,7 +13,7 @@ from golive_action import jsondoc
 from golive_action.judge.pointer import PointerError, resolve
 from golive_action.judge.stats import latency_summary, percentile
 from golive_action.model import CheckResult, HttpSample, Verdict
-from golive_action.text import one_line
+from golive_action.text import fixed, one_line
 
 # --------------------------------------------------------------------------- ticker
 
@@ -143,7 +143,7 @@ def judge_ticker(
     spread = ask - bid
     return result(
         Verdict.PASS,
-        f"{pair} bid {bid:.10g} < ask {ask:.10g} (spread {spread:.10g}), {age_s:.1f} s old",
+        f"{pair} bid {bid:.10g} < ask {ask:.10g} (spread {spread:.10g}), {fixed(age_s)} s old",
         {**metrics, "spread": spread},
     )
 

@@ -23,7 +23,7 @@ from golive_action.model import (
     Verdict,
     WsObservation,
 )
-from golive_action.text import one_line
+from golive_action.text import one_line, plural
 
 WS_CHECKS = ("ws-open", "ws-latency", "ws-feed", "event-latency", "ws-stability")
 CHANNELS = ("ticker", "orderbook", "trade")
@@ -196,7 +196,7 @@ def _open(obs: WsObservation, config: GateConfig) -> CheckResult:
         first = obs.connections[0]
         metrics["http_status"] = first.http_status
         verdict = Verdict.FAIL if first.error_kind == "upgrade" else Verdict.ERROR
-        reason = f"{first.error} at {obs.url} ({attempts} attempts, none reached OPEN)"
+        reason = f"{first.error} at {obs.url} ({plural(attempts, 'attempt')}, none reached OPEN)"
         return _result("ws-open", title, verdict, reason, attempts, metrics, thresholds)
     open_ms = opened[0].open_ms or 0.0
     metrics["open_ms"] = round(open_ms, 1)
@@ -236,7 +236,7 @@ def _latency(obs: WsObservation, rtts: list[float], config: GateConfig) -> Check
             "ws-latency",
             title,
             Verdict.FAIL,
-            f"no pong: {obs.pongs_missing} pings unanswered",
+            f"no pong: {plural(obs.pongs_missing, 'ping')} unanswered",
             obs.pings_sent,
             metrics,
             thresholds,
@@ -478,7 +478,7 @@ def _stability(obs: WsObservation, config: GateConfig) -> CheckResult:
         )
     if most > config.ws_reconnects_max_per_min:
         problems.append(
-            f"{most} reconnect attempts within {config.reconnect_window_s:g} s "
+            f"{plural(most, 'reconnect attempt')} within {config.reconnect_window_s:g} s "
             f"(limit {config.ws_reconnects_max_per_min:g})"
         )
     if problems:
@@ -495,7 +495,7 @@ def _stability(obs: WsObservation, config: GateConfig) -> CheckResult:
         "ws-stability",
         title,
         Verdict.PASS,
-        f"{len(drops)} disconnects, {len(reconnects)} reconnects",
+        f"{plural(len(drops), 'disconnect')}, {plural(len(reconnects), 'reconnect')}",
         len(obs.connections),
         metrics,
         thresholds,

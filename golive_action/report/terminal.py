@@ -6,7 +6,7 @@ import textwrap
 
 from golive_action.model import CheckResult, Decision, GateReport, Verdict
 from golive_action.report.figures import limits, observed
-from golive_action.text import printable
+from golive_action.text import labelled, printable
 
 WIDTH = 80
 _MARK = {
@@ -46,7 +46,7 @@ def _rollback(report: GateReport, colour: bool) -> list[str]:
         return [f"Rollback: no trigger fired ({len(report.triggers)} evaluated)", ""]
     lines = [_paint("ROLLBACK: triggered", "1;31", colour)]
     for trigger in report.fired_triggers:
-        lines += _wrap(f"{trigger.id}: {trigger.reason}", 2)
+        lines += _wrap(labelled(trigger.id, trigger.reason), 2)
     return [*lines, ""]
 
 

@@ -1,0 +1,514 @@
+"""Issue 12: the gate fails closed with careless and hostile input. Every bad input is one
+line and exit 2 with a true NO-GO published; every file the gate must not touch is left
+alone; no non-finite number, deep document or odd path reaches the run as a crash."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import stat
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from golive_action.config import ConfigError, input_specs, load_config
+from tests.faulty import http_server, make_certificates, reply
+from tests.test_cli import actions_env, read_outputs
+
+DEEP = "[" * 5000 + "]" * 5000
+SECRET_TOKEN = "spk-CLOSED-7731"
+
+
+def assert_closed(result, tmp_path: Path, env: dict[str, str], words: str, report: Path) -> None:
+    """Exit 2, one line naming the problem, no traceback, and a true NO-GO published."""
+    assert result.code == 2, result.err
+    assert "Traceback" not in result.out + result.err
+    lines = result.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("golive: error: "), result.err
+    assert words in lines[0], lines[0]
+    assert "; fix: " in lines[0]
+    outputs = read_outputs(Path(env["GITHUB_OUTPUT"]))
+    assert outputs["decision"] == "no-go" and outputs["passed"] == "false"
+    assert Path(env["GITHUB_STEP_SUMMARY"]).read_text().startswith("## ")
+    document = json.loads(report.read_text())
+    assert document["decision"] == "no-go"
+
+
+# ----------------------------------------------------------------------------- at start
+
+Case = Callable[[Path], tuple[list[str], dict[str, str]]]
+
+
+def config_file(name: str, text: str) -> Case:
+    def make(tmp: Path) -> tuple[list[str], dict[str, str]]:
+        (tmp / name).write_text(text)
+        return ["--config", str(tmp / name)], {}
+
+    return make
+
+
+def argv(*words: str, env: dict[str, str] | None = None) -> Case:
+    return lambda tmp: (list(words), dict(env or {}))
+
+
+def made(build: Callable[[Path], list[str]]) -> Case:
+    return lambda tmp: (build(tmp), {})
+
+
+def _fifo(tmp: Path) -> list[str]:
+    os.mkfifo(tmp / "pipe.json")
+    return ["--report", "pipe.json"]
+
+
+def _link_out(tmp: Path) -> list[str]:
+    outside = tmp.parent / f"{tmp.name}-outside.json"
+    outside.write_text("precious")
+    (tmp / "report.json").symlink_to(outside)
+    return ["--report", "report.json"]
+
+
+def _read_only(tmp: Path) -> list[str]:
+    (tmp / "old.json").write_text("{}")
+    (tmp / "old.json").chmod(0o444)
+    return ["--report", "old.json"]
+
+
+def _no_pem(tmp: Path) -> list[str]:
+    (tmp / "ca.pem").write_text("not a certificate\n")
+    return ["--ca-bundle", str(tmp / "ca.pem")]
+
+
+def _deep_config(tmp: Path) -> list[str]:
+    (tmp / "deep.yaml").write_text("web-url: " + "[" * 3000 + "]" * 3000 + "\n")
+    return ["--config", str(tmp / "deep.yaml")]
+
+
+AT_START: dict[str, tuple[Case, str]] = {
+    "NaN limit in YAML": (
+        config_file("c.yaml", "ws-latency-max-ms: .nan\n"),
+        "NaN is not a finite",
+    ),
+    "NaN in JSON": (config_file("c.json", '{"duration": NaN}'), "NaN is not a finite number"),
+    "infinity in YAML": (config_file("c.yaml", "http-timeout: .inf\n"), "infinity is not a finite"),
+    "1e309 as a flag": (argv("--timeout", "1e309"), '"1e309" is not a finite number'),
+    "nan in the environment": (argv(env={"INPUT_HTTP_TIMEOUT": "nan"}), '"nan" is not a number'),
+    "3.5 samples": (config_file("c.yaml", "samples: 3.5\n"), "3.5 is not a whole number"),
+    "a rate in percent": (
+        argv("--thresholds", "web-health.ok: rate>=99.5"),
+        "did you mean rate>=0.995?",
+    ),
+    "deep canary-body": (argv("--canary-body", DEEP), "nested deeper than 64 levels"),
+    "deep health-expect": (
+        argv("--health-pointer", "/ok", "--health-expect", DEEP),
+        "nested deeper than 64 levels",
+    ),
+    "deep config file": (made(_deep_config), "nested deeper than 64 levels"),
+    "report is a device": (argv("--report", "/dev/null"), "is a device"),
+    "report is a directory": (argv("--report", "."), "is a directory"),
+    "report is a FIFO": (made(_fifo), "is a FIFO"),
+    "report through a symlink out": (made(_link_out), "leads out of the working directory"),
+    "report read-only": (made(_read_only), "is read-only"),
+    "report is the canary output": (
+        argv("--report", "x.json", "--canary-output", "./x.json"),
+        "also the report's path",
+    ),
+    "missing canary-file": (argv("--canary-file", "nope.json"), "cannot be read"),
+    "missing nginx-config": (argv("--nginx-config", "nope.conf"), "cannot be read"),
+    "missing access-log": (argv("--access-log", "nope.log"), "cannot be read"),
+    "missing ca-bundle": (argv("--ca-bundle", "nope.pem"), "cannot be read"),
+    "ca-bundle without PEM": (made(_no_pem), "holds no PEM certificate"),
+    "a window longer than timeout": (
+        argv("--duration", "60", "--timeout", "3"),
+        "does not fit in timeout",
+    ),
+    "token with a newline": (
+        argv("--spark-api-token", "SEKRET1\nX: 1"),
+        "the token holds a control character",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(AT_START), ids=list(AT_START))
+def test_bad_input_is_one_line_exit_2_and_a_true_no_go(case, run_cli, tmp_path):
+    build, words = AT_START[case]
+    args, extra_env = build(tmp_path)
+    env = {**actions_env(tmp_path), **extra_env}
+    result = run_cli("run", "--web-url", "http://127.0.0.1:9", *args, env=env)
+    # The fail-closed report goes where the user asked, when that path may be written.
+    report = tmp_path / ("x.json" if "x.json" in args else "golive-report.json")
+    assert_closed(result, tmp_path, env, words, report)
+    assert "SEKRET1" not in result.out + result.err
+
+
+def test_what_was_refused_is_left_as_it_was(run_cli, tmp_path):
+    env = actions_env(tmp_path)
+    assert run_cli("run", "--report", "/dev/null", env=env).code == 2
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    link = _link_out(tmp_path)
+    assert run_cli("run", *link, env=env).code == 2
+    assert (tmp_path / "report.json").is_symlink()
+    assert (tmp_path.parent / f"{tmp_path.name}-outside.json").read_text() == "precious"
+    assert run_cli("run", *_read_only(tmp_path), env=env).code == 2
+    assert (tmp_path / "old.json").read_text() == "{}"
+    assert stat.S_IMODE((tmp_path / "old.json").stat().st_mode) == 0o444
+
+
+def test_in_actions_a_bad_input_is_also_an_error_annotation(run_cli, tmp_path):
+    env = {**actions_env(tmp_path), "GITHUB_ACTIONS": "true"}
+    result = run_cli("run", "--samples", "0", env=env)
+    assert result.code == 2
+    assert any(
+        line.startswith("::error title=golive%3A bad input::") for line in result.out.splitlines()
+    )
+
+
+def test_the_fail_closed_report_goes_where_the_config_file_says(run_cli, tmp_path):
+    (tmp_path / "c.yaml").write_text("report: out/gate.json\n")
+    env = actions_env(tmp_path)
+    result = run_cli("run", "--config", "c.yaml", "--samples", "0", env=env)
+    assert_closed(result, tmp_path, env, "input 'samples'", tmp_path / "out" / "gate.json")
+    assert not (tmp_path / "golive-report.json").exists()
+
+
+# ----------------------------------------------------------------------------- numbers
+
+_NUMERIC = [s for s in input_specs().values() if s.type in ("number", "integer")]
+_NON_FINITE_TEXT = ["nan", "NaN", "inf", "-inf", "Infinity", "1e309", "-1e999"]
+_SOURCES = ("flag", "env", "yaml", "json")
+
+
+def _given_by(source: str, name: str, value: object, tmp: Path) -> ConfigError | None:
+    try:
+        if source == "flag":
+            load_config({name: str(value)}, {})
+        elif source == "env":
+            load_config({}, {f"INPUT_{name.upper().replace('-', '_')}": str(value)})
+        elif source == "yaml":
+            path = tmp / "c.yaml"
+            path.write_text(f"{name}: {value}\n")
+            load_config({}, {}, str(path))
+        else:
+            path = tmp / "c.json"
+            path.write_text("{" + json.dumps(name) + ": " + str(value) + "}")
+            load_config({}, {}, str(path))
+    except ConfigError as exc:
+        return exc
+    return None
+
+
+@given(
+    st.sampled_from(_NUMERIC),
+    st.sampled_from(_SOURCES),
+    st.sampled_from([*_NON_FINITE_TEXT, ".nan", ".inf", "-.inf", "NaN", "Infinity"]),
+)
+def test_no_non_finite_number_is_taken_from_any_source(tmp_path_factory, spec, source, text):
+    tmp = tmp_path_factory.mktemp("n")
+    if source == "json":  # the spellings Python's JSON reader takes
+        text = {"nan": "NaN", ".nan": "NaN", "inf": "Infinity", ".inf": "Infinity"}.get(
+            text.lower(), "-Infinity" if text.startswith("-") else "1e309"
+        )
+    error = _given_by(source, spec.name, text, tmp)
+    assert error is not None, (spec.name, source, text)
+    assert f"input '{spec.name}'" in str(error) and "; fix: " in str(error)
+
+
+@given(st.sampled_from(_NUMERIC), st.sampled_from(_SOURCES), st.floats(allow_nan=False))
+def test_a_number_from_any_source_is_finite_and_of_its_kind_or_refused(
+    tmp_path_factory, spec, source, number
+):
+    tmp = tmp_path_factory.mktemp("n")
+    text = repr(number) if source != "yaml" or math.isfinite(number) else str(number)
+    try:
+        if source == "flag":
+            config = load_config({spec.name: text}, {})
+        elif source == "env":
+            config = load_config({}, {f"GOLIVE_{spec.name.upper().replace('-', '_')}": text})
+        else:
+            path = tmp / f"c.{source}"
+            body = f"{spec.name}: {text}\n" if source == "yaml" else json.dumps({spec.name: number})
+            path.write_text(body)
+            config = load_config({}, {}, str(path))
+    except ConfigError as exc:
+        refused = str(exc)
+    else:
+        refused = ""
+    if refused:
+        assert f"input '{spec.name}'" in refused
+        return
+    value = getattr(config, spec.attr)
+    assert value is None or math.isfinite(value)
+    if spec.type == "integer":
+        assert value is None or type(value) is int
+        assert value is None or value == number
+
+
+def test_a_whole_number_written_3_0_is_3():
+    config = load_config({"samples": "3.0"}, {"INPUT_CANARY_WINDOW": "5.0"})
+    assert config.samples == 3 and type(config.samples) is int and config.canary_window == 5
+
+
+# ----------------------------------------------------------------------------- runs
+
+
+@pytest.fixture
+def healthy_web():
+    with http_server(reply(200, b'{"ok": true}')) as url:
+        yield url
+
+
+def test_a_failing_user_threshold_on_a_healthy_run_is_a_fail_with_its_reason(
+    run_cli, tmp_path, healthy_web
+):
+    env = actions_env(tmp_path)
+    result = run_cli(
+        "run",
+        "--web-url",
+        healthy_web,
+        "--samples",
+        "2",
+        "--sample-interval",
+        "0",
+        "--thresholds",
+        "web-health.ok: rate<0.5",
+        env=env,
+    )
+    assert result.code == 1, result.err
+    document = json.loads((tmp_path / "golive-report.json").read_text())
+    checks = {c["id"]: c for c in document["checks"]}
+    assert "gate" not in checks
+    assert checks["web-health"]["verdict"] == "fail"
+    assert "rate<0.5 (observed 1)" in checks["web-health"]["reason"]
+
+
+def test_a_deep_health_body_is_that_checks_problem(run_cli, tmp_path):
+    env = actions_env(tmp_path)
+    with http_server(reply(200, DEEP.encode())) as url:
+        result = run_cli("run", "--web-url", url, "--samples", "1", env=env)
+    assert result.code == 1 and "Traceback" not in result.err
+    document = json.loads((tmp_path / "golive-report.json").read_text())
+    checks = {c["id"]: c for c in document["checks"]}
+    assert "gate" not in checks
+    assert "nested deeper than 64 levels" in checks["web-health"]["reason"]
+
+
+def test_an_unwritable_github_output_still_writes_the_summary_and_a_no_go_report(
+    run_cli, tmp_path, healthy_web
+):
+    env = {**actions_env(tmp_path), "GITHUB_OUTPUT": str(tmp_path / "missing-dir" / "out")}
+    result = run_cli("run", "--web-url", healthy_web, "--samples", "1", env=env)
+    assert result.code == 2
+    assert "GITHUB_OUTPUT" in result.err and "; fix: " in result.err
+    assert "Traceback" not in result.err
+    document = json.loads((tmp_path / "golive-report.json").read_text())
+    assert document["decision"] == "no-go"
+    assert "evidence not published" in document["reason"]
+    assert "NO-GO" in Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+
+
+def test_a_report_path_that_turns_bad_mid_run_publishes_a_no_go(tmp_path):
+    """The demo's GO, with its report path made a directory while it observes: exit 2, and
+    every output says no-go."""
+    env = {**os.environ, **actions_env(tmp_path), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "golive_action", "demo", "--duration", "3"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # printed once the inputs were checked
+    assert first.startswith("golive demo: scenario 'healthy'"), first
+    (tmp_path / "golive-report.json").mkdir()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2, err
+    assert "Traceback" not in out + err
+    assert "is a directory" in err
+    outputs = read_outputs(Path(env["GITHUB_OUTPUT"]))
+    assert outputs["decision"] == "no-go" and outputs["passed"] == "false"
+    assert "NO-GO" in Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+
+
+def test_an_existing_report_is_rewritten_in_place(run_cli, tmp_path, healthy_web):
+    target = tmp_path / "kept" / "report.json"
+    target.parent.mkdir()
+    target.write_text("old")
+    target.chmod(0o640)
+    inode = target.stat().st_ino
+    (tmp_path / "link.json").symlink_to(target)
+    result = run_cli("run", "--web-url", healthy_web, "--samples", "1", "--report", "link.json")
+    assert result.code == 1, result.err
+    assert (tmp_path / "link.json").is_symlink()
+    assert target.stat().st_ino == inode and stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert json.loads(target.read_text())["schema"] == "golive-report/1"
+
+
+def test_an_access_log_of_no_access_line_is_an_error_not_a_pass(run_cli, tmp_path, healthy_web):
+    (tmp_path / "access.log").write_text("this is not\nan access log\n")
+    result = run_cli(
+        "run", "--web-url", healthy_web, "--samples", "1", "--access-log", "access.log"
+    )
+    document = json.loads((tmp_path / "golive-report.json").read_text())
+    spike = next(c for c in document["checks"] if c["id"] == "5xx-spike")
+    assert spike["verdict"] == "error", spike["reason"]
+    assert "reads as an access log line" in spike["reason"]
+    assert result.code == 1
+
+
+# ----------------------------------------------------------------------------- other commands
+
+
+def test_canary_parse_refuses_a_fifo_at_once_and_a_deep_file(tmp_path):
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "deep.json").write_text(DEEP)
+    for name, words in (("pipe", "is a FIFO"), ("deep.json", "nested deeper than 64 levels")):
+        done = subprocess.run(
+            [sys.executable, "-m", "golive_action", "canary", "parse", str(tmp_path / name)],
+            capture_output=True,
+            text=True,
+            timeout=60,  # a hang on the FIFO would end here
+        )
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stdout + done.stderr
+        assert words in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["sandbox", "--port", "99999"], "flag --port: 99999"),
+        (["sandbox", "--port", "-1"], "flag --port: -1"),
+        (["sandbox", "--host", " "], "flag --host"),
+        (["canary", "rate", "--repo", "bad repo"], "(flag --repo)"),
+        (["canary", "rate", "--runs", "0"], "(flag --runs)"),
+        (["canary", "rate", "--github-repository", "bad repo"], "(flag --github-repository)"),
+        (["canary", "rate", "--github-token", "x"], "missing --repo"),
+        (["canary", "rate", "--github-tokn", "x"], "did you mean '--github-token'?"),
+        (["demo", "--web-url", "http://x"], "unknown input 'web-url'"),
+    ],
+)
+def test_every_subcommand_checks_its_inputs(run_cli, argv, words):
+    result = run_cli(*argv)
+    assert result.code == 2
+    assert "Traceback" not in result.out + result.err
+    lines = result.err.splitlines()
+    assert len(lines) == 1 and words in lines[0], result.err
+
+
+def test_help_shows_defaults_as_the_parser_takes_them(run_cli, capsys):
+    assert run_cli("run", "--help").code == 0
+    shown = capsys.readouterr().out
+    assert "(default: false)" in shown and "(default: False)" not in shown
+    assert "(default: None)" not in shown
+
+
+# ----------------------------------------------------------------------------- secrets
+
+
+def _everything(result, tmp_path: Path) -> str:
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    return result.out + result.err + "".join(p.read_text(errors="replace") for p in written)
+
+
+def test_a_url_password_is_used_but_never_shown(run_cli, tmp_path):
+    seen: list[str | None] = []
+
+    def handle(h) -> None:
+        seen.append(h.headers.get("Authorization"))
+        reply(200, b'{"ok": true}')(h)
+
+    env = actions_env(tmp_path)
+    with http_server(handle) as url:
+        web = url.replace("http://", "http://admin:hunter2-PW@")
+        result = run_cli("run", "--web-url", web, "--samples", "1", "--report", "r.json", env=env)
+    assert seen and seen[0] is not None and seen[0].startswith("Basic ")  # the request used it
+    assert "hunter2-PW" not in _everything(result, tmp_path)
+    assert "admin:" not in _everything(result, tmp_path)
+    document = json.loads((tmp_path / "r.json").read_text())
+    assert next(c for c in document["checks"] if c["id"] == "web-health")["verdict"] == "pass"
+
+
+def test_a_bad_url_with_a_password_is_refused_without_showing_it(run_cli, tmp_path):
+    env = actions_env(tmp_path)
+    result = run_cli("run", "--web-url", "http://admin:hunter2-PW@bad host/", env=env)
+    assert result.code == 2
+    assert "hunter2-PW" not in _everything(result, tmp_path)
+
+
+def test_no_netrc_credentials_reach_a_probed_host(tmp_path):
+    seen: list[str | None] = []
+
+    def handle(h) -> None:
+        seen.append(h.headers.get("Authorization"))
+        reply(200, b'{"ok": true}')(h)
+
+    (tmp_path / ".netrc").write_text("machine 127.0.0.1 login netrc-user password netrc-PW\n")
+    (tmp_path / ".netrc").chmod(0o600)
+    with http_server(handle) as url:
+        env = {**os.environ, "HOME": str(tmp_path), "NETRC": str(tmp_path / ".netrc")}
+        done = subprocess.run(
+            [sys.executable, "-m", "golive_action", "run", "--web-url", url, "--samples", "2"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert "Traceback" not in done.stderr
+    assert seen and seen == [None] * len(seen)
+
+
+def test_a_short_token_never_rewrites_what_is_judged(run_cli, tmp_path, healthy_web):
+    result = run_cli("run", "--web-url", healthy_web, "--samples", "1", "--spark-api-token", "ok")
+    document = json.loads((tmp_path / "golive-report.json").read_text())
+    health = next(c for c in document["checks"] if c["id"] == "web-health")
+    assert health["verdict"] == "pass", health["reason"]
+    assert result.code == 1  # no ws-url: NO-GO for its own reason, not a false health FAIL
+
+
+HOSTILE_TOKEN = 'spk"CL/+ &<é>1'
+
+
+def test_every_escaped_form_of_a_token_is_redacted(run_cli, tmp_path):
+    from urllib.parse import quote, quote_plus
+
+    forms = [
+        HOSTILE_TOKEN,
+        json.dumps(HOSTILE_TOKEN)[1:-1],
+        json.dumps(HOSTILE_TOKEN, ensure_ascii=False)[1:-1],
+        repr(HOSTILE_TOKEN)[1:-1],
+        quote(HOSTILE_TOKEN, safe=""),
+        quote_plus(HOSTILE_TOKEN),
+    ]
+    body = json.dumps({"ok": False, "error": " | ".join(forms)}).encode()
+    env = actions_env(tmp_path)
+    with http_server(reply(503, body)) as url:
+        result = run_cli(
+            "run",
+            "--web-url",
+            url,
+            "--samples",
+            "1",
+            "--spark-api-token",
+            HOSTILE_TOKEN,
+            env=env,
+        )
+    everything = _everything(result, tmp_path)
+    for form in forms:
+        assert form not in everything, form
+    assert "***" in everything
+
+
+def test_a_certificate_bundle_is_accepted_when_it_holds_a_certificate(run_cli, tmp_path):
+    ca, _, _ = make_certificates(tmp_path, ("localhost",), ("127.0.0.1",))
+    result = run_cli(
+        "run", "--ca-bundle", str(ca), "--samples", "1", "--web-url", "http://127.0.0.1:9"
+    )
+    assert "ca-bundle" not in result.err
