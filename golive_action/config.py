@@ -622,16 +622,18 @@ def _check_relations(
             given = _Given(merged["health-expect"], sources.get("health-expect", "default"))
             shown = str(exc) if isinstance(exc, jsondoc.JsonTooDeep) else "not a JSON value"
             raise _error(spec, given, f"is {shown}") from None
+    body_problem: str | None = None
     try:
-        body = jsondoc.loads(merged["canary-body"])
-        problem = None if isinstance(body, dict) else "is not a JSON object"
-    except ValueError as exc:
-        problem = f"is {jsondoc.problem(exc)}" if isinstance(exc, jsondoc.JsonTooDeep) else None
-        problem = problem or "is not a JSON object"
-    if problem is not None:
+        if not isinstance(jsondoc.loads(merged["canary-body"]), dict):
+            body_problem = "is not a JSON object"
+    except jsondoc.JsonTooDeep as exc:
+        body_problem = f"is {exc}"
+    except ValueError:
+        body_problem = "is not a JSON object"
+    if body_problem is not None:
         spec = specs["canary-body"]
         given = _Given(merged["canary-body"], sources.get("canary-body", "default"))
-        raise _error(spec, given, problem)
+        raise _error(spec, given, body_problem)
     try:
         re.compile(merged["nginx-ws-location"])
     except re.error as exc:

@@ -16,6 +16,8 @@
 | access log                   | its last 32 MiB                         | observe/accesslog.py  |
 | job summary                  | under 1 MiB (the runner's limit)        | report/summary.py     |
 | annotations                  | 10 per kind (the runner shows no more)  | actions.py            |
+| JSON nesting                 | 64 levels, at parse time                | jsondoc.py            |
+| config file                  | 1 MiB                                   | config.py             |
 | the whole gate               | `timeout` seconds                       | runner.py             |
 """
 
@@ -238,3 +240,26 @@ def test_the_cli_returns_at_its_time_budget_with_a_hung_server(tmp_path):
     assert "time budget (timeout 2 s)" in checks["web-health"]["reason"]
     assert "decision=no-go" in out.read_text()
     assert summary.read_text().startswith("## ")
+
+
+def test_json_nests_at_most_64_levels_in_every_parser():
+    from golive_action import jsondoc
+
+    at_limit = "[" * jsondoc.MAX_JSON_DEPTH + "]" * jsondoc.MAX_JSON_DEPTH
+    over = "[" + at_limit + "]"
+    assert jsondoc.loads(at_limit) is not None
+    assert jsondoc.loads('{"a": ' * 64 + "1" + "}" * 64) is not None
+    for text in (over, '{"a": ' * 65 + "1" + "}" * 65, "[" * 100_000 + "]" * 100_000):
+        with pytest.raises(jsondoc.JsonTooDeep):
+            jsondoc.loads(text)
+    # The feed's frames go through the same parser: a deep frame is a problem, not a crash.
+    assert parse_frame("[100, " + over + "]").problem == "not JSON"
+
+
+def test_a_config_file_is_read_up_to_1_mib(tmp_path):
+    from golive_action.config import CONFIG_FILE_CAP
+
+    path = tmp_path / "big.yaml"
+    path.write_text("# " + "x" * CONFIG_FILE_CAP + "\n")
+    with pytest.raises(ConfigError, match="larger than"):
+        load_config({}, {}, str(path))

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from golive_action.config import ConfigError, input_specs, load_config
 from tests.faulty import http_server, make_certificates, reply
 from tests.test_cli import actions_env, read_outputs
+from tests.test_signals import start_demo
 
 DEEP = "[" * 5000 + "]" * 5000
 SECRET_TOKEN = "spk-CLOSED-7731"
@@ -314,26 +315,15 @@ def test_an_unwritable_github_output_still_writes_the_summary_and_a_no_go_report
 def test_a_report_path_that_turns_bad_mid_run_publishes_a_no_go(tmp_path):
     """The demo's GO, with its report path made a directory while it observes: exit 2, and
     every output says no-go."""
-    env = {**os.environ, **actions_env(tmp_path), "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "golive_action", "demo", "--duration", "3"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    first = proc.stdout.readline()  # printed once the inputs were checked
-    assert first.startswith("golive demo: scenario 'healthy'"), first
-    (tmp_path / "golive-report.json").mkdir()
+    proc = start_demo(tmp_path, duration="3")  # its inputs, report path included, are checked
+    (tmp_path / "report.json").mkdir()
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 2, err
     assert "Traceback" not in out + err
     assert "is a directory" in err
-    outputs = read_outputs(Path(env["GITHUB_OUTPUT"]))
+    outputs = read_outputs(tmp_path / "outputs")
     assert outputs["decision"] == "no-go" and outputs["passed"] == "false"
-    assert "NO-GO" in Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+    assert "NO-GO" in (tmp_path / "summary.md").read_text()
 
 
 def test_an_existing_report_is_rewritten_in_place(run_cli, tmp_path, healthy_web):

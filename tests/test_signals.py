@@ -165,15 +165,16 @@ def test_a_signal_inside_catch_signals_cancels_instead_of_raising():
 # ----------------------------------------------------------------------------- the CLI
 
 
-def start_demo(tmp_path: Path) -> subprocess.Popen[str]:
-    """`golive demo` with a long window; returns once the gate has begun observing."""
+def start_demo(tmp_path: Path, duration: str = LONG_WINDOW) -> subprocess.Popen[str]:
+    """`golive demo` in tmp_path with GITHUB_OUTPUT (outputs) and GITHUB_STEP_SUMMARY
+    (summary.md) there; returns once the demo has checked its inputs and begins observing."""
     env = {
         "GITHUB_OUTPUT": str(tmp_path / "outputs"),
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
         "PYTHONUNBUFFERED": "1",
         "PATH": "",
     }
-    argv = ["demo", "--duration", LONG_WINDOW, "--report", str(tmp_path / "report.json")]
+    argv = ["demo", "--duration", duration, "--report", str(tmp_path / "report.json")]
     proc = subprocess.Popen(
         [sys.executable, "-m", "golive_action", *argv],
         cwd=tmp_path,
@@ -183,12 +184,18 @@ def start_demo(tmp_path: Path) -> subprocess.Popen[str]:
         text=True,
     )
     assert proc.stdout is not None
-    # The demo names its scenario just before the gate starts; the feed answers within a
-    # few milliseconds, so two seconds later the WebSocket window is well under way.
+    # The demo names its scenario just before the gate starts.
     intro = proc.stdout.readline()
     if not intro.startswith("golive demo:"):
         proc.kill()
         pytest.fail(f"the demo did not start: {intro!r} {proc.communicate()[1]}")
+    return proc
+
+
+def start_observing_demo(tmp_path: Path) -> subprocess.Popen[str]:
+    """The demo with a long window, two seconds into it: the feed answers within a few
+    milliseconds, so the WebSocket window is well under way."""
+    proc = start_demo(tmp_path)
     time.sleep(2)
     return proc
 
@@ -227,13 +234,13 @@ def assert_published(tmp_path: Path, code: int, out: str, err: str, name: str) -
 
 @pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
 def test_a_signal_in_the_ws_window_publishes_a_no_go_with_the_evidence(tmp_path, name):
-    proc = start_demo(tmp_path)
+    proc = start_observing_demo(tmp_path)
     proc.send_signal(signal.Signals[name])
     assert_published(tmp_path, *finish(proc), name)
 
 
 def test_sigterm_after_sigint_neither_kills_publishing_nor_changes_the_exit_code(tmp_path):
-    proc = start_demo(tmp_path)
+    proc = start_observing_demo(tmp_path)
     proc.send_signal(signal.SIGINT)
     time.sleep(0.2)
     proc.send_signal(signal.SIGTERM)
