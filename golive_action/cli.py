@@ -213,6 +213,16 @@ def _command_word(args: Sequence[str]) -> str | None:
     return next((a for a in args if not a.startswith("-")), None)
 
 
+def _raw_flag(args: Sequence[str], flag: str) -> str | None:
+    """The value of ``flag`` as typed (``--flag V`` or ``--flag=V``), without the parser."""
+    for index, word in enumerate(args):
+        if word == flag and index + 1 < len(args):
+            return args[index + 1]
+        if word.startswith(flag + "="):
+            return word[len(flag) + 1 :]
+    return None
+
+
 def _dispatch(
     args_list: list[str],
     environ: Mapping[str, str],
@@ -226,6 +236,12 @@ def _dispatch(
         if extras:
             raise UsageError(_unknown_argument(extras, args))
     except UsageError as exc:
+        if _command_word(args_list) in _GATE_COMMANDS:
+            # A gate run that cannot even parse its flags still publishes a NO-GO, at the
+            # report path it was given when that much can be read.
+            flags = {"report": _raw_flag(args_list, "--report")}
+            config_file = _raw_flag(args_list, "--config")
+            return _config_failure(str(exc), flags, environ, out, err, config_file)
         return _usage_error(str(exc), environ, out, err)
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)
@@ -235,7 +251,7 @@ def _dispatch(
     if args.command == "demo":
         return _cmd_demo(args, environ, out, err, cancel)
     if args.command == "sandbox":
-        return _cmd_sandbox(args, out, err)
+        return _cmd_sandbox(args, environ, out, err)
     if args.command == "canary" and args.canary_command == "parse":
         return _cmd_canary_parse(args.file, out)
     if args.command == "canary" and args.canary_command == "rate":
@@ -320,22 +336,19 @@ def _cmd_demo(
 ) -> int:
     from golive_action.config import ConfigError, load_config
 
+    flags = {**_DEMO_DEFAULTS, **_input_flags(args)}
     try:
         from golive_action.sandbox.stack import ReferenceStack, UnknownScenario, get_scenario
 
         scenario = get_scenario(args.scenario)
     except ImportError as exc:
-        print(
-            "golive: error: the demo needs the reference stack's libraries "
-            f"({exc.name} is missing); fix: pip install 'golive-action[sandbox]'",
-            file=err,
+        message = (
+            f"the demo needs the reference stack's libraries ({exc.name} is missing); "
+            "fix: pip install 'golive-action[sandbox]'"
         )
-        return EXIT_USAGE
-    except UnknownScenario as exc:
-        print(f"golive: error: {exc}", file=err)
-        return EXIT_USAGE
-
-    flags = {**_DEMO_DEFAULTS, **_input_flags(args)}
+        return _config_failure(message, flags, environ, out, err, args.config)
+    except UnknownScenario as exc:  # the demo is a gate run too: it fails closed
+        return _config_failure(f"flag --scenario: {exc}", flags, environ, out, err, args.config)
     token = secrets.token_urlsafe(24)
     try:
         load_config(flags, environ, args.config)  # bad input is refused before the stack starts
@@ -447,25 +460,26 @@ def _cmd_canary_rate(
 _SANDBOX_POLL_S = 0.1
 
 
-def _cmd_sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _cmd_sandbox(
+    args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: TextIO
+) -> int:
     try:
         from golive_action.sandbox.stack import ReferenceStack, UnknownScenario, get_scenario
 
         scenario = get_scenario(args.scenario)
     except ImportError as exc:
-        print(
-            f"golive: error: the sandbox needs its libraries ({exc.name} is missing); "
+        return _usage_error(
+            f"the sandbox needs its libraries ({exc.name} is missing); "
             "fix: pip install 'golive-action[sandbox]'",
-            file=err,
+            environ,
+            out,
+            err,
         )
-        return EXIT_USAGE
     except UnknownScenario as exc:
-        print(f"golive: error: {exc}", file=err)
-        return EXIT_USAGE
+        return _usage_error(f"flag --scenario: {exc}", environ, out, err)
     problem = _sandbox_input_problem(args)
     if problem is not None:
-        print(f"golive: error: {problem}", file=err)
-        return EXIT_USAGE
+        return _usage_error(problem, environ, out, err)
     from golive_action.interrupt import Cancellation, catch_signals
 
     stop = Cancellation()
@@ -475,12 +489,13 @@ def _cmd_sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 scenario, host=args.host, port=args.port, token=args.token
             ).start()
         except OSError as exc:
-            print(
-                f"golive: error: cannot listen on {args.host} port {args.port or 'ephemeral'} "
+            return _usage_error(
+                f"cannot listen on {args.host} port {args.port or 'ephemeral'} "
                 f"({exc.strerror or exc}); fix: choose another --host or --port",
-                file=err,
+                environ,
+                out,
+                err,
             )
-            return EXIT_USAGE
         try:
             print(json.dumps({**stack.urls, "scenario": scenario.name}), file=out, flush=True)
             # Polled, never waited on: the signal handler sets the event from this thread.

@@ -128,6 +128,8 @@ AT_START: dict[str, tuple[Case, str]] = {
         argv("--duration", "60", "--timeout", "3"),
         "does not fit in timeout",
     ),
+    "an unknown flag": (argv("--bogus", "1"), "unknown input 'bogus'"),
+    "a flag without its value": (argv("--samples"), "expected one argument"),
     "token with a newline": (
         argv("--spark-api-token", "SEKRET1\nX: 1"),
         "the token holds a control character",
@@ -167,6 +169,12 @@ def test_in_actions_a_bad_input_is_also_an_error_annotation(run_cli, tmp_path):
     assert any(
         line.startswith("::error title=golive%3A bad input::") for line in result.out.splitlines()
     )
+
+
+def test_a_demo_of_an_unknown_scenario_fails_closed(run_cli, tmp_path):
+    env = actions_env(tmp_path)
+    result = run_cli("demo", "--scenario", "nope", env=env)
+    assert_closed(result, tmp_path, env, "flag --scenario", tmp_path / "golive-report.json")
 
 
 def test_the_fail_closed_report_goes_where_the_config_file_says(run_cli, tmp_path):
