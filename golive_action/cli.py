@@ -38,7 +38,11 @@ class _Parser(argparse.ArgumentParser):
 _METAVAR = {"number": "N", "integer": "N", "boolean": "true|false", "string": "VALUE"}
 
 
-def _add_input_flags(parser: argparse.ArgumentParser, skip: frozenset[str] = frozenset()) -> None:
+def _add_input_flags(
+    parser: argparse.ArgumentParser,
+    skip: frozenset[str] = frozenset(),
+    defaults: Mapping[str, str] | None = None,
+) -> None:
     from golive_action.config import input_specs
 
     group = parser.add_argument_group("gate inputs (also INPUT_<NAME> or GOLIVE_<NAME>)")
@@ -46,7 +50,8 @@ def _add_input_flags(parser: argparse.ArgumentParser, skip: frozenset[str] = fro
         if spec.name in skip:
             continue
         metavar = "URL" if spec.schema.get("format") else _METAVAR[spec.type]
-        default = "" if spec.default is None else f" (default: {_shown_default(spec.default)})"
+        value = (defaults or {}).get(spec.name, spec.default)
+        default = "" if value is None else f" (default: {_shown_default(value)})"
         group.add_argument(
             spec.flag,
             dest=spec.name,
@@ -79,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_scenario_flag(demo)
     demo.add_argument("--config", metavar="FILE", help="JSON or YAML file of inputs")
-    _add_input_flags(demo, skip=_STACK_INPUTS)
+    _add_input_flags(demo, skip=_STACK_INPUTS, defaults=_DEMO_DEFAULTS)
 
     sandbox = commands.add_parser(
         "sandbox",
@@ -336,7 +341,7 @@ def _cmd_demo(
 ) -> int:
     from golive_action.config import ConfigError, load_config
 
-    flags = {**_DEMO_DEFAULTS, **_input_flags(args)}
+    flags = _input_flags(args)
     try:
         from golive_action.sandbox.stack import ReferenceStack, UnknownScenario, get_scenario
 
@@ -351,21 +356,21 @@ def _cmd_demo(
         return _config_failure(f"flag --scenario: {exc}", flags, environ, out, err, args.config)
     token = secrets.token_urlsafe(24)
     try:
-        load_config(flags, environ, args.config)  # bad input is refused before the stack starts
+        # Bad input is refused before the stack starts, judged with the inputs the stack
+        # will give (so that, say, a timeout too short for its sampling is refused now).
+        placeholder = {"web_url": "http://127.0.0.1:1", "executor_url": "http://127.0.0.1:1"}
+        placeholder["ws_url"] = "ws://127.0.0.1:1"
+        load_config(
+            {**flags, **_stack_inputs(placeholder, token)},
+            environ,
+            args.config,
+            defaults=_DEMO_DEFAULTS,
+        )
     except ConfigError as exc:
         return _config_failure(str(exc), flags, environ, out, err, args.config)
     with ReferenceStack(scenario, token=token) as stack:
-        urls = stack.urls
-        flags.update(
-            {
-                "web-url": urls["web_url"],
-                "executor-url": urls["executor_url"],
-                "ws-url": urls["ws_url"],
-                "spark-api-url": urls["executor_url"],
-                "spark-api-token": token,
-            }
-        )
-        config = load_config(flags, environ, args.config)
+        flags.update(_stack_inputs(stack.urls, token))
+        config = load_config(flags, environ, args.config, defaults=_DEMO_DEFAULTS)
         intro = f"golive demo: scenario '{scenario.name}': {scenario.description}"
         print(textwrap.fill(intro, 80, subsequent_indent="  "), file=out)
         from golive_action.runner import run_gate
@@ -373,6 +378,17 @@ def _cmd_demo(
         report = run_gate(config, _progress(err, config.secrets()), cancel)
     report = _closed_if_cancelled(report, cancel)
     return _publish(report, config.report, environ, out, err, config.canary_output)
+
+
+def _stack_inputs(urls: Mapping[str, str], token: str) -> dict[str, str | None]:
+    """The inputs the demo takes from the reference stack it starts."""
+    return {
+        "web-url": urls["web_url"],
+        "executor-url": urls["executor_url"],
+        "ws-url": urls["ws_url"],
+        "spark-api-url": urls["executor_url"],
+        "spark-api-token": token,
+    }
 
 
 def _closed_if_cancelled(report: Any, cancel: threading.Event | None) -> Any:
@@ -521,11 +537,11 @@ def _sandbox_input_problem(args: argparse.Namespace) -> str | None:
     if not args.host.strip() or any(c.isspace() or ord(c) < 32 for c in args.host):
         return f"flag --host: {args.host!r} is not an address; fix: give one, such as 127.0.0.1"
     if args.token is not None and (
-        not args.token or any(ord(c) < 32 or ord(c) == 127 for c in args.token)
+        not args.token or any(not 32 < ord(c) < 127 for c in args.token)
     ):
         return (
-            "flag --token: the token is empty or holds a control character; fix: give a "
-            "printable token"
+            "flag --token: the token is empty or holds a space, a control character or a "
+            "character outside ASCII; fix: give a printable ASCII token"
         )
     return None
 

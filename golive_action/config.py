@@ -15,12 +15,13 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
 from golive_action import jsondoc
-from golive_action.text import url_password, url_without_userinfo
+from golive_action.text import hide_userinfo, plural, url_password
 
 MODES = ("go-live", "rollback", "monitor")
 PROFILES = ("local", "prod")
@@ -320,7 +321,7 @@ def _describe_value(spec: InputSpec | None, value: Any) -> str:
     if spec is not None and spec.secret:
         return "the given value"
     if isinstance(value, str):
-        value = url_without_userinfo(value) if "@" in value else value
+        value = hide_userinfo(value)
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -329,9 +330,13 @@ def _error(spec: InputSpec, given: _Given, problem: str) -> ConfigError:
     return ConfigError(f"input '{spec.name}' ({given.source}): {problem}; fix: {spec.fix}")
 
 
-_CONTROL_CHARACTER_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_INT_RE = re.compile(r"^[+-]?\d+$")
-_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# No input needs more: a larger figure is a typo, and a longer text an attack on the parser.
+_LARGEST_DIGITS = 15
+_LARGEST_NUMBER = 10**_LARGEST_DIGITS
+_NUMBER_TEXT_LIMIT = 40
+_NOT_TOKEN_TEXT_RE = re.compile(r"[^\x20-\x7e]")
+# ASCII digits only: \d would take other scripts' digits (١٢ as 12).
+_NUMBER_RE = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 
 
 def _coerce_text(spec: InputSpec, given: _Given) -> Any:
@@ -345,11 +350,16 @@ def _coerce_text(spec: InputSpec, given: _Given) -> Any:
         if text in ("true", "false"):
             return text == "true"
         raise _error(spec, given, f"{value_text} is not a boolean (only true or false)")
+    if spec.type in ("integer", "number") and len(text) > _NUMBER_TEXT_LIMIT:
+        raise _error(spec, given, f"{value_text} has too many digits")
     if spec.type == "integer":
-        if _INT_RE.match(text):
-            return int(text)
-        if _NUMBER_RE.match(text):  # 3.0 or 1e3: a whole number written as a decimal
-            return _typed_number(spec, given, float(text))
+        if _NUMBER_RE.match(text):  # 3, 3.0 or 1e3: judged exactly, never through a float
+            exact = Decimal(text)
+            if not exact.is_zero() and exact.adjusted() >= _LARGEST_DIGITS:
+                raise _error(spec, given, f"{value_text} is too large")
+            if exact != exact.to_integral_value():
+                raise _error(spec, given, f"{value_text} is not a whole number")
+            return int(exact)
         raise _error(spec, given, f"{value_text} is not a whole number")
     if spec.type == "number":
         if _NUMBER_RE.match(text):
@@ -367,6 +377,10 @@ def _typed_number(spec: InputSpec, given: _Given, value: Any) -> Any:
     """
     if isinstance(value, bool) or not isinstance(value, int | float):
         return value  # the schema names the wrong type
+    if isinstance(value, int) and abs(value) > _LARGEST_NUMBER:
+        raise _error(spec, given, "the number is too large")
+    if value == 0:
+        return 0 if spec.type == "integer" or isinstance(value, int) else 0.0  # never -0.0
     if isinstance(value, float) and not math.isfinite(value):
         if isinstance(given.value, str):
             shown = _describe_value(spec, given.value.strip())
@@ -375,12 +389,60 @@ def _typed_number(spec: InputSpec, given: _Given, value: Any) -> Any:
         raise _error(spec, given, f"{shown} is not a finite number")
     if spec.type == "integer" and isinstance(value, float):
         if not value.is_integer():
-            raise _error(spec, given, f"{value:g} is not a whole number")
+            raise _error(spec, given, f"{value!r} is not a whole number")
+        if abs(value) > _LARGEST_NUMBER:
+            raise _error(spec, given, "the number is too large")
         return int(value)
     return value
 
 
 CONFIG_FILE_CAP = 1024 * 1024
+
+_YAML_BOOL = "tag:yaml.org,2002:bool"
+_YAML_INT = "tag:yaml.org,2002:int"
+_YAML_FLOAT = "tag:yaml.org,2002:float"
+
+
+def _decimal_int(loader: Any, node: Any) -> int:
+    return int(loader.construct_scalar(node))
+
+
+def _strict_yaml_loader() -> Any:
+    """PyYAML's SafeLoader with YAML 1.2's plain scalars: only true and false are booleans
+    (``on`` stays a word), and numbers are decimal as a person reads them (``0100`` is 100,
+    not octal 64; ``1:30``, ``1_0`` and ``0x2`` stay text, refused as not numbers). Aliases
+    are refused: a few lines of nested ``*name`` expand to billions of nodes."""
+    import yaml
+
+    class StrictLoader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise yaml.composer.ComposerError(
+                    None, None, "aliases (*name) are not taken in a config file", event.start_mark
+                )
+            return super().compose_node(parent, index)
+
+    StrictLoader.yaml_implicit_resolvers = {
+        first: [
+            (tag, rx) for tag, rx in resolvers if tag not in (_YAML_BOOL, _YAML_INT, _YAML_FLOAT)
+        ]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    StrictLoader.add_implicit_resolver(_YAML_BOOL, re.compile(r"^(?:true|false)$"), list("tf"))
+    StrictLoader.add_implicit_resolver(
+        _YAML_INT, re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789")
+    )
+    StrictLoader.add_implicit_resolver(
+        _YAML_FLOAT,
+        re.compile(
+            r"^(?:[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+        ),
+        list("-+0123456789."),
+    )
+    StrictLoader.add_constructor(_YAML_INT, _decimal_int)
+    return StrictLoader
 
 
 def read_config_file(path: str) -> dict[str, Any]:
@@ -409,13 +471,17 @@ def read_config_file(path: str) -> dict[str, Any]:
                 f"{where}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
                 f"fix: correct the JSON syntax"
             ) from None
+        except ValueError:  # a number of thousands of digits
+            raise ConfigError(f"{where}: a number has too many digits; fix: {fix}") from None
     else:
         import yaml
 
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_strict_yaml_loader())  # noqa: S506 - a SafeLoader
         except RecursionError:
             too_deep = True
+        except (ValueError, OverflowError):  # a number of thousands of digits
+            raise ConfigError(f"{where}: a number has too many digits; fix: {fix}") from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -443,6 +509,7 @@ def gather(
     config_file: str | None = None,
     schema: Mapping[str, Any] | None = None,
     flag_labels: Mapping[str, str] | None = None,
+    defaults: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Merge the sources (flags, then environment, then config file, then defaults).
 
@@ -450,6 +517,9 @@ def gather(
     """
     specs = input_specs(schema)
     chosen: dict[str, _Given] = {}
+    # A command's own defaults (the demo samples faster): below every source the user has.
+    for name, default_text in (defaults or {}).items():
+        chosen[name] = _Given(default_text, "this command's default")
 
     if config_file:
         for key, value in read_config_file(config_file).items():
@@ -598,13 +668,15 @@ def _check_relations(
     _check_time_budget(merged, sources, specs)
     for spec in specs.values():
         value = merged[spec.name]
-        if spec.secret and isinstance(value, str) and _CONTROL_CHARACTER_RE.search(value):
-            # A line break in a token would reach a header or a log line as two lines, and
-            # its escaped form would slip past a plain search for it.
+        if spec.secret and isinstance(value, str) and _NOT_TOKEN_TEXT_RE.search(value):
+            # A line break in a token would reach a header or a log line as two lines, its
+            # escaped form would slip past a plain search for it, and a header cannot carry
+            # a non-ASCII letter (the error would quote where in the token it sits).
             raise ConfigError(
                 f"input '{spec.name}' ({sources.get(spec.name, 'default')}): the token holds a "
-                "control character (a line break or tab, say); fix: give the token on one line, "
-                "as the service issued it"
+                "control character or a character outside printable ASCII (a line break, a "
+                "tab, an accented letter); fix: give the token on one line, as the service "
+                "issued it"
             )
     _check_files(merged, sources, specs)
     if (merged["health-pointer"] is None) != (merged["health-expect"] is None):
@@ -640,9 +712,55 @@ def _check_relations(
         spec = specs["nginx-ws-location"]
         given = _Given(merged["nginx-ws-location"], sources.get("nginx-ws-location", "default"))
         raise _error(spec, given, f"not a regular expression ({exc})") from None
+    if backtracks_exponentially(merged["nginx-ws-location"]):
+        spec = specs["nginx-ws-location"]
+        given = _Given(merged["nginx-ws-location"], sources.get("nginx-ws-location", "default"))
+        raise _error(
+            spec,
+            given,
+            "repeats a group that itself repeats or alternates, which can take exponential "
+            "time (and no signal or timeout interrupts a running match)",
+        )
     if merged.get("thresholds") is not None:
         source = sources.get("thresholds", "default")
         parse_threshold_input(merged["thresholds"], _Given(merged["thresholds"], source))
+
+
+_REPEATS = frozenset({"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"})
+
+
+def backtracks_exponentially(pattern: str) -> bool:
+    """Whether a regular expression repeats something that itself repeats or alternates,
+    such as ``(a+)+`` or ``(a|aa)*``: the shape whose matches can take exponential time.
+    Python's matcher holds the interpreter while it runs, so such a pattern is refused
+    rather than timed out."""
+    try:
+        import re._parser as sre_parser  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # Python 3.10
+        import sre_parse as sre_parser  # type: ignore[no-redef,unused-ignore]
+    return _risky(list(sre_parser.parse(pattern)), inside_repeat=False)
+
+
+def _risky(items: list[Any], inside_repeat: bool) -> bool:
+    for op, argument in items:
+        name = str(op)
+        if name in _REPEATS:
+            _, most, body = argument
+            repeats = most > 1
+            if repeats and inside_repeat:
+                return True
+            if _risky(list(body), inside_repeat or repeats):
+                return True
+        elif name == "BRANCH":
+            if inside_repeat:
+                return True
+            if any(_risky(list(branch), inside_repeat) for branch in argument[1]):
+                return True
+        elif name in ("SUBPATTERN", "ASSERT", "ASSERT_NOT", "ATOMIC_GROUP"):
+            body = argument[-1]
+            if _risky(list(body), inside_repeat):
+                return True
+    return False
 
 
 # File inputs the gate reads, and the outputs it writes; checked before anything runs.
@@ -693,23 +811,32 @@ def _check_time_budget(
     merged: Mapping[str, Any], sources: Mapping[str, str], specs: Mapping[str, InputSpec]
 ) -> None:
     """An observation longer than the whole run's timeout can never finish: the gate would
-    cut every run short and never judge a full window, so it is refused at start."""
+    cut every run short and never judge a full window (or take the samples a check needs),
+    so it is refused at start."""
     timeout = merged["timeout"]
-    needs: list[tuple[str, float, str]] = []
+    needs: list[tuple[tuple[str, ...], float, str]] = []
     if merged["duration"] is not None or merged["ws-url"] is not None:
         window = merged["duration"]
         if window is None:
             window = 300.0 if merged["mode"] == "monitor" else 30.0
-        needs.append(("duration", window, f"an observation window of {window:g} s"))
+        needs.append((("duration",), window, f"an observation window of {window:g} s"))
     if merged["web-url"] is not None or merged["executor-url"] is not None:
-        sampling = (merged["samples"] - 1) * merged["sample-interval"]
-        what = f"{merged['samples']} samples every {merged['sample-interval']:g} s"
-        needs.append(("samples", sampling, f"{what} ({sampling:g} s)"))
-    for name, seconds, what in needs:
+        least = merged["min-samples"] or min(3, merged["samples"])
+        interval, wait = merged["sample-interval"], merged["http-timeout"]
+        sampling = (least - 1) * interval + wait
+        needs.append(
+            (
+                ("min-samples", "samples", "sample-interval", "http-timeout"),
+                sampling,
+                f"the {plural(least, 'sample')} a check needs, every {interval:g} s and each "
+                f"allowed http-timeout {wait:g} s ({sampling:g} s)",
+            )
+        )
+    for names, seconds, what in needs:
         if seconds + REPORT_RESERVE_S < timeout:
             continue
         # Name the input the user gave: the one to change.
-        blamed = name if name in sources or "timeout" not in sources else "timeout"
+        blamed = next((n for n in ("timeout", *names) if n in sources), "timeout")
         raise ConfigError(
             f"input '{blamed}' ({sources.get(blamed, 'default')}): {what} does not fit in "
             f"timeout ({timeout:g} s), so the gate could never finish a run; fix: raise "
@@ -776,10 +903,14 @@ def load_config(
     environ: Mapping[str, str] | None = None,
     config_file: str | None = None,
     flag_labels: Mapping[str, str] | None = None,
+    defaults: Mapping[str, str] | None = None,
 ) -> GateConfig:
     """The one entry point: merge, coerce, validate and build. Raises ConfigError.
-    ``flag_labels`` names the flag the user typed for an input, where it has another."""
-    return config_from_mapping(gather(flags, environ, config_file, flag_labels=flag_labels))
+    ``flag_labels`` names the flag the user typed for an input, where it has another;
+    ``defaults`` replaces the schema's defaults of some inputs (as text)."""
+    return config_from_mapping(
+        gather(flags, environ, config_file, flag_labels=flag_labels, defaults=defaults)
+    )
 
 
 def config_fields() -> tuple[str, ...]:

@@ -116,15 +116,22 @@ def _own_words(name: str, value: Any) -> bool:
 
 
 def _escaped_forms(secret: str) -> set[str]:
+    """The secret as texts carry it, escaped once and twice (a server that JSON-encodes a
+    string that already holds an escaped token, as a wrapper around an error does)."""
+    once = _escaped_once(secret)
+    return {twice for form in once for twice in _escaped_once(form)}
+
+
+def _escaped_once(text: str) -> set[str]:
     return {
-        secret,
-        json.dumps(secret)[1:-1],
-        json.dumps(secret, ensure_ascii=False)[1:-1],
-        repr(secret)[1:-1],
-        quote(secret, safe=""),
-        quote(secret),
-        quote_plus(secret),
-        html.escape(secret),
+        text,
+        json.dumps(text)[1:-1],
+        json.dumps(text, ensure_ascii=False)[1:-1],
+        repr(text)[1:-1],
+        quote(text, safe=""),
+        quote(text),
+        quote_plus(text),
+        html.escape(text),
     }
 
 
@@ -139,6 +146,20 @@ def url_without_userinfo(url: str) -> str:
         return url
     host = parts.netloc.rsplit("@", 1)[1]
     return urlunsplit(parts._replace(netloc=host))
+
+
+def hide_userinfo(text: str) -> str:
+    """For a text that may be a malformed URL (``http:/admin:pw@host``, ``admin:pw@host``),
+    quoted in an error: whatever stands before the last ``@`` after the scheme is hidden,
+    since no parser can say where its password ends."""
+    if "@" not in text:
+        return text
+    head, _, tail = text.rpartition("@")
+    scheme = _SCHEME_RE.match(head)
+    return (scheme.group(0) if scheme else "") + "***@" + tail
+
+
+_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[/\\]*")
 
 
 def url_password(url: str) -> str | None:

@@ -129,6 +129,23 @@ AT_START: dict[str, tuple[Case, str]] = {
         "does not fit in timeout",
     ),
     "an unknown flag": (argv("--bogus", "1"), "unknown input 'bogus'"),
+    "a regex that backtracks exponentially": (
+        argv("--nginx-ws-location", "(a+)+$"),
+        "exponential time",
+    ),
+    "5,000 digits as a flag": (argv("--samples", "1" * 5000), "has too many digits"),
+    "5,000 digits in YAML": (config_file("c.yaml", f"samples: {'1' * 5000}\n"), "too many digits"),
+    "400 digits in YAML": (config_file("c.yaml", f"ws-open-max-s: {'1' * 400}\n"), "too large"),
+    "YAML aliases": (
+        config_file("c.yaml", "a: &a [x, x]\nb: &b [*a, *a]\nweb-url: *b\n"),
+        "aliases (*name) are not taken",
+    ),
+    "YAML 1.1 on as a boolean": (config_file("c.yaml", "ws-flag: on\n"), "is not a boolean"),
+    "YAML 1.1 sexagesimal": (config_file("c.yaml", "duration: 1:30\n"), '"1:30" is not a number'),
+    "YAML 1.1 hex": (config_file("c.yaml", "samples: 0x2\n"), '"0x2" is not a whole number'),
+    "other scripts' digits": (argv(env={"INPUT_TIMEOUT": "١٢"}), "is not a number"),
+    "sampling longer than timeout": (argv("--timeout", "8"), "does not fit in timeout (8 s)"),
+    "token outside ASCII": (argv("--spark-api-token", "TÖK€N"), "outside printable ASCII"),
     "a flag without its value": (argv("--samples"), "expected one argument"),
     "token with a newline": (
         argv("--spark-api-token", "SEKRET1\nX: 1"),
@@ -348,6 +365,16 @@ def test_an_existing_report_is_rewritten_in_place(run_cli, tmp_path, healthy_web
     assert json.loads(target.read_text())["schema"] == "golive-report/1"
 
 
+def test_an_access_log_of_mostly_noise_is_an_error_not_a_pass(run_cli, tmp_path, healthy_web):
+    line = '127.0.0.1 - - [29/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 12 "-" "x"\n'
+    (tmp_path / "access.log").write_text(line + "noise\n" * 50)
+    run_cli("run", "--web-url", healthy_web, "--samples", "1", "--access-log", "access.log")
+    document = json.loads((tmp_path / "golive-report.json").read_text())
+    spike = next(c for c in document["checks"] if c["id"] == "5xx-spike")
+    assert spike["verdict"] == "error", spike["reason"]
+    assert "only 1 of the 51 lines" in spike["reason"]
+
+
 def test_an_access_log_of_no_access_line_is_an_error_not_a_pass(run_cli, tmp_path, healthy_web):
     (tmp_path / "access.log").write_text("this is not\nan access log\n")
     result = run_cli(
@@ -356,7 +383,7 @@ def test_an_access_log_of_no_access_line_is_an_error_not_a_pass(run_cli, tmp_pat
     document = json.loads((tmp_path / "golive-report.json").read_text())
     spike = next(c for c in document["checks"] if c["id"] == "5xx-spike")
     assert spike["verdict"] == "error", spike["reason"]
-    assert "reads as an access log line" in spike["reason"]
+    assert "read as access log lines" in spike["reason"]
     assert result.code == 1
 
 
@@ -386,6 +413,9 @@ def test_canary_parse_refuses_a_fifo_at_once_and_a_deep_file(tmp_path):
         (["sandbox", "--host", " "], "flag --host"),
         (["canary", "rate", "--repo", "bad repo"], "(flag --repo)"),
         (["canary", "rate", "--runs", "0"], "(flag --runs)"),
+        (["canary", "rate", "--repo", "../.."], "(flag --repo)"),
+        (["canary", "rate", "--workflow", "a b/../c d.yml"], "(flag --workflow)"),
+        (["sandbox", "--token", "TÖK€N"], "flag --token"),
         (["canary", "rate", "--github-repository", "bad repo"], "(flag --github-repository)"),
         (["canary", "rate", "--github-token", "x"], "missing --repo"),
         (["canary", "rate", "--github-tokn", "x"], "did you mean '--github-token'?"),
@@ -433,9 +463,18 @@ def test_a_url_password_is_used_but_never_shown(run_cli, tmp_path):
     assert next(c for c in document["checks"] if c["id"] == "web-health")["verdict"] == "pass"
 
 
-def test_a_bad_url_with_a_password_is_refused_without_showing_it(run_cli, tmp_path):
-    env = actions_env(tmp_path)
-    result = run_cli("run", "--web-url", "http://admin:hunter2-PW@bad host/", env=env)
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://admin:hunter2-PW@bad host/",
+        "http:/admin:hunter2-PW@h",
+        "admin:hunter2-PW@h",
+        "http:\\\\admin:hunter2-PW@h",
+    ],
+)
+def test_a_bad_url_with_a_password_is_refused_without_showing_it(run_cli, tmp_path, url):
+    env = {**actions_env(tmp_path), "GITHUB_ACTIONS": "true"}
+    result = run_cli("run", "--web-url", url, env=env)
     assert result.code == 2
     assert "hunter2-PW" not in _everything(result, tmp_path)
 
@@ -471,7 +510,7 @@ def test_a_short_token_never_rewrites_what_is_judged(run_cli, tmp_path, healthy_
     assert result.code == 1  # no ws-url: NO-GO for its own reason, not a false health FAIL
 
 
-HOSTILE_TOKEN = 'spk"CL/+ &<é>1'
+HOSTILE_TOKEN = 'spk"CL/+ &<x>\\1'
 
 
 def test_every_escaped_form_of_a_token_is_redacted(run_cli, tmp_path):
@@ -484,6 +523,7 @@ def test_every_escaped_form_of_a_token_is_redacted(run_cli, tmp_path):
         repr(HOSTILE_TOKEN)[1:-1],
         quote(HOSTILE_TOKEN, safe=""),
         quote_plus(HOSTILE_TOKEN),
+        json.dumps(json.dumps(HOSTILE_TOKEN))[1:-1],  # escaped twice, as a wrapper does
     ]
     body = json.dumps({"ok": False, "error": " | ".join(forms)}).encode()
     env = actions_env(tmp_path)
@@ -510,3 +550,28 @@ def test_a_certificate_bundle_is_accepted_when_it_holds_a_certificate(run_cli, t
         "run", "--ca-bundle", str(ca), "--samples", "1", "--web-url", "http://127.0.0.1:9"
     )
     assert "ca-bundle" not in result.err
+
+
+def test_the_demo_takes_its_faster_defaults_below_every_source_the_user_has():
+    demo = {"duration": "10", "sample-interval": "0.2"}
+    assert load_config({}, {}, defaults=demo).duration == 10
+    assert load_config({}, {"INPUT_DURATION": "2"}, defaults=demo).duration == 2
+    assert load_config({"duration": "3"}, {}, defaults=demo).duration == 3
+
+
+def test_a_demo_whose_timeout_cannot_hold_its_sampling_fails_closed(run_cli, tmp_path):
+    env = actions_env(tmp_path)
+    result = run_cli("demo", "--timeout", "8", env=env)
+    assert_closed(result, tmp_path, env, "does not fit in timeout", tmp_path / "golive-report.json")
+
+
+def test_yaml_numbers_read_as_a_person_reads_them(tmp_path):
+    (tmp_path / "c.yaml").write_text("timeout: 0100\nsamples: 007\nws-flag: true\n")
+    config = load_config({}, {}, str(tmp_path / "c.yaml"))
+    assert (config.timeout, config.samples, config.ws_flag) == (100.0, 7, True)
+
+
+def test_negative_zero_is_zero():
+    config = load_config({"health-rate-min": "-0", "spike-5xx-max-percent": "-0.0"}, {})
+    assert math.copysign(1, config.health_rate_min) == 1.0
+    assert str(config.spike_5xx_max_percent) == "0.0"

@@ -475,7 +475,7 @@ FAULTS = [
         local_file("access-log", "access.log", b"not\nan access log\n"),
         "5xx-spike",
         "error",
-        "reads as an access log line",
+        "read as access log lines",
     ),
     Fault(
         "health answers ok: NaN",

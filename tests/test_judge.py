@@ -191,7 +191,7 @@ def test_any_recorded_samples_give_a_verdict_and_one_line_reason(samples, rate_m
 def test_fewer_samples_than_the_minimum_is_inconclusive():
     result = judge_health("web-health", "t", [sample()] * 2, None, 99.5, min_samples=3)
     assert result.verdict is Verdict.INCONCLUSIVE
-    assert "only 2 sample(s)" in result.reason
+    assert "only 2 samples" in result.reason
 
 
 def test_extra_thresholds_apply_to_latency():

@@ -12,7 +12,7 @@ from golive_action.judge.pointer import PointerError, resolve
 from golive_action.judge.stats import latency_summary
 from golive_action.judge.thresholds import Threshold, evaluate, parse_thresholds_or_none
 from golive_action.model import CheckResult, HttpSample, Verdict
-from golive_action.text import one_line
+from golive_action.text import one_line, plural
 
 
 def sample_problem(sample: HttpSample, expect: tuple[str, Any] | None = None) -> str | None:
@@ -126,7 +126,7 @@ def judge_health(
         reason = f"{first} at {url} ({n} of {n} samples)"
         return CheckResult(check_id, title, Verdict.ERROR, reason, n, metrics, thresholds)
     if n < min_samples:
-        reason = f"only {n} sample(s), fewer than the {min_samples} needed to judge"
+        reason = f"only {plural(n, 'sample')}, fewer than the {min_samples} needed to judge"
         return CheckResult(check_id, title, Verdict.INCONCLUSIVE, reason, n, metrics, thresholds)
     values = {"ok": [0.0 if p else 1.0 for p in problems], "latency_ms": latencies}
     failed = [

@@ -115,7 +115,8 @@ def judge_5xx_spike(
     spiking = [(name, f) for name, f in findings if f.spikes]
     if not spiking:
         parts = [f"{f.errors} of {f.answers} answers 5xx in {name}" for name, f in findings]
-        reason = "; ".join(parts) + f"; no window over {max_percent:g} %"
+        # What was not judged is said too (an access log with no recent line, say).
+        reason = "; ".join([*parts, f"no window over {max_percent:g} %", *notes])
         return CheckResult(CHECK_ID, TITLE, Verdict.PASS, reason, len(gate), metrics, thresholds)
     parts = []
     for name, finding in spiking:

@@ -104,7 +104,8 @@ def parse_threshold(text: str) -> Threshold:
         raise fail("the limit must be a finite number")
     if aggregation == "rate" and not 0 <= limit <= 1:
         # A percent where a share is meant would make the rule impossible (or void).
-        guess = f"rate{op.group(1)}{_num(limit / 100)}" if 0 < limit <= 100 else "rate>=0.995"
+        share = float(f"{limit / 100:.6g}")  # 99.5 -> 0.995, never 0.010000001000000001
+        guess = f"rate{op.group(1)}{_num(share)}" if 1 < limit <= 100 else "rate>=0.995"
         raise fail(f"rate is a share from 0 to 1: did you mean {guess}?")
     return Threshold(aggregation, q, op.group(1), limit)
 

@@ -13,7 +13,7 @@ from golive_action import jsondoc
 from golive_action.judge.pointer import PointerError, resolve
 from golive_action.judge.stats import latency_summary, percentile
 from golive_action.model import CheckResult, HttpSample, Verdict
-from golive_action.text import fixed, one_line
+from golive_action.text import fixed, one_line, plural
 
 # --------------------------------------------------------------------------- ticker
 
@@ -266,7 +266,7 @@ def judge_ui_responsive(
         reason = f"{samples[0].error} at {samples[0].url} ({n} of {n} samples)"
         return CheckResult(cid, title, Verdict.ERROR, reason, n, metrics, thresholds)
     if n < min_samples:
-        reason = f"only {n} sample(s), fewer than the {min_samples} needed to judge"
+        reason = f"only {plural(n, 'sample')}, fewer than the {min_samples} needed to judge"
         return CheckResult(cid, title, Verdict.INCONCLUSIVE, reason, n, metrics, thresholds)
     p95 = percentile(latencies, 95)
     problems = []

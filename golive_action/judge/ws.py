@@ -246,7 +246,7 @@ def _latency(obs: WsObservation, rtts: list[float], config: GateConfig) -> Check
     needed = min(config.min_samples_required, planned)
     thresholds["samples"] = f"count>={needed}"
     if len(rtts) < needed:
-        reason = f"only {len(rtts)} ping round trips, fewer than the {needed} needed"
+        reason = f"only {plural(len(rtts), 'ping round trip')}, fewer than the {needed} needed"
         return _result(
             "ws-latency", title, Verdict.INCONCLUSIVE, reason, len(rtts), metrics, thresholds
         )

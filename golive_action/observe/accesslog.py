@@ -48,12 +48,13 @@ def read_access_log(path: str, minutes: float, now: float) -> AccessLogObservati
         counts[0] += 1
         counts[1] += 1 if match.group(2).startswith("5") else 0
     written = sum(1 for line in lines if line.strip())
-    if written and unparsed == written:
-        # Not an access log at all: judging it would be a PASS on nothing.
+    if written and unparsed * 2 > written:
+        # Mostly not an access log: judging what little parsed would be a PASS on nothing.
+        which = "none" if unparsed == written else f"only {written - unparsed}"
         return AccessLogObservation(
             path,
-            error=f"none of the {written} lines of {path} reads as an access log line "
-            "(nginx combined format); fix: give access-log the path of the proxy's access log",
+            error=f"{which} of the {written} lines of {path} read as access log lines (nginx "
+            "combined format); fix: give access-log the path of the proxy's access log",
         )
     rows = tuple((second, total, bad) for second, (total, bad) in sorted(buckets.items()))
     return AccessLogObservation(path, rows, len(lines), unparsed, since, now)
