@@ -1,3 +1,3 @@
-from golive_action.cli import main_entry
+from golive_action.entry import main_entry
 
 main_entry()

@@ -7,15 +7,18 @@ import io
 import json
 import os
 import secrets
-import signal
 import sys
 import textwrap
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from golive_action._version import __version__
+from golive_action.entry import GATE_COMMANDS, command_word
+
+if TYPE_CHECKING:
+    from golive_action.interrupt import Cancellation
 
 EXIT_GO = 0
 EXIT_NO_GO = 1
@@ -185,6 +188,7 @@ def main(
     environ: Mapping[str, str] | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    cancellation: Cancellation | None = None,
 ) -> int:
     environ = os.environ if environ is None else environ
     out = stdout or sys.stdout
@@ -193,29 +197,19 @@ def main(
     if args_list == ["--version"]:  # answered before the parser of ~80 inputs is built
         print(f"golive {__version__}", file=out)
         return 0
-    if _command_word(args_list) not in _GATE_COMMANDS:
+    if command_word(args_list) not in GATE_COMMANDS:
         return _dispatch(args_list, environ, out, err, None)
     from golive_action.interrupt import Cancellation, catch_signals
 
     # Caught before anything else (parser, config, stack): a SIGINT or SIGTERM at any moment
     # of a gate run ends in a published NO-GO, never in a traceback or a silent death.
-    cancellation = Cancellation()
+    cancellation = cancellation or Cancellation()
     with catch_signals(cancellation):
         code = _dispatch(args_list, environ, out, err, cancellation)
     # The first signal decides the exit code, unless it came so late that a GO was already
     # published: an exit other than 0 always goes with a published NO-GO.
     signalled = cancellation.exit_code()
     return code if signalled is None or code == EXIT_GO else signalled
-
-
-# The commands that run the gate, and so catch SIGINT and SIGTERM to publish what they saw.
-_GATE_COMMANDS = frozenset({"run", "demo"})
-
-
-def _command_word(args: Sequence[str]) -> str | None:
-    """The command, as the parser will find it: the first word that is not an option (the
-    top level has none that take a value)."""
-    return next((a for a in args if not a.startswith("-")), None)
 
 
 def _raw_flag(args: Sequence[str], flag: str) -> str | None:
@@ -241,7 +235,7 @@ def _dispatch(
         if extras:
             raise UsageError(_unknown_argument(extras, args))
     except UsageError as exc:
-        if _command_word(args_list) in _GATE_COMMANDS:
+        if command_word(args_list) in GATE_COMMANDS:
             # A gate run that cannot even parse its flags still publishes a NO-GO, at the
             # report path it was given when that much can be read.
             flags = {"report": _raw_flag(args_list, "--report")}
@@ -290,15 +284,6 @@ def _unknown_argument(extras: list[str], args: argparse.Namespace) -> str:
         hint = f"did you mean '{close[0]}'?" if close else f"see '{command} --help'"
         return f"unknown input '{flag[2:]}' (command line); fix: {hint}"
     return f"unexpected argument {first!r}; fix: see '{command} --help'"
-
-
-def main_entry() -> None:
-    code = main()
-    # The process is ending with its decided code: a signal now (GitHub's SIGTERM a moment
-    # after its SIGINT) must not turn a published, exited run into a killed one.
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, signal.SIG_IGN)
-    sys.exit(code)
 
 
 def _input_flags(args: argparse.Namespace) -> dict[str, str | None]:
@@ -733,10 +718,19 @@ def _config_failure(
 ) -> int:
     """Bad input: one line on stderr, exit 2, and the gate still fails closed (NO-GO report,
     outputs and summary), so that a later job never reads a missing output as a pass."""
-    from golive_action.config import GateConfig
+    from golive_action.config import GateConfig, input_specs
     from golive_action.files import output_problem
     from golive_action.runner import failed_report
 
+    # The inputs were refused, but the secrets among them are still masked first.
+    given = [
+        value
+        for spec in input_specs().values()
+        if spec.secret
+        for value in (flags.get(spec.name), *(environ.get(n) for n in spec.env_names))
+        if value and value.strip()
+    ]
+    _mask_secrets([value.strip() for value in given], environ, out)
     _usage_error(message, environ, out, err)
     fallback = GateConfig()
     report = failed_report(fallback, f"bad input: {message}", time.time(), 0.0)

@@ -3,9 +3,10 @@
 Inputs (config file, canary file, nginx configuration, access log, CA bundle) are opened
 without blocking and must be regular files: a FIFO or a device would hang the gate or feed
 it endless bytes. Outputs (the report, the canary response) never replace what is not a
-regular file: an existing regular file is written in place (its mode, owner and links stay
-as they were), a new path is written atomically, and a device, a directory, a FIFO, a
-read-only file or a symlink that leads out of the working directory is refused.
+regular file: an existing regular file is written in place (its mode, owner and symlinks
+stay as they were), a new path is written atomically, and a device, a directory, a FIFO, a
+read-only file, a file with other hard links or a symlink that leads out of the working
+directory is refused.
 """
 
 from __future__ import annotations
@@ -127,6 +128,9 @@ def output_problem(path: str, cwd: str | None = None) -> str | None:
         return f"'{path}' is {_kind(info.st_mode)}, not a regular file"
     if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         return f"'{path}' is read-only"
+    if info.st_nlink > 1:
+        # Written in place, its other names (anywhere on the file system) would change too.
+        return f"'{path}' has other hard links"
     return None
 
 

@@ -80,6 +80,13 @@ def _read_only(tmp: Path) -> list[str]:
     return ["--report", "old.json"]
 
 
+def _hard_link(tmp: Path) -> list[str]:
+    outside = tmp.parent / f"{tmp.name}-linked.json"
+    outside.write_text("precious")
+    os.link(outside, tmp / "report.json")
+    return ["--report", "report.json"]
+
+
 def _no_pem(tmp: Path) -> list[str]:
     (tmp / "ca.pem").write_text("not a certificate\n")
     return ["--ca-bundle", str(tmp / "ca.pem")]
@@ -115,6 +122,7 @@ AT_START: dict[str, tuple[Case, str]] = {
     "report is a FIFO": (made(_fifo), "is a FIFO"),
     "report through a symlink out": (made(_link_out), "leads out of the working directory"),
     "report read-only": (made(_read_only), "is read-only"),
+    "report with another hard link": (made(_hard_link), "has other hard links"),
     "report is the canary output": (
         argv("--report", "x.json", "--canary-output", "./x.json"),
         "also the report's path",
@@ -180,12 +188,15 @@ def test_what_was_refused_is_left_as_it_was(run_cli, tmp_path):
 
 
 def test_in_actions_a_bad_input_is_also_an_error_annotation(run_cli, tmp_path):
-    env = {**actions_env(tmp_path), "GITHUB_ACTIONS": "true"}
+    env = {**actions_env(tmp_path), "GITHUB_ACTIONS": "true", "SPARK_API_TOKEN": SECRET_TOKEN}
     result = run_cli("run", "--samples", "0", env=env)
     assert result.code == 2
-    assert any(
-        line.startswith("::error title=golive%3A bad input::") for line in result.out.splitlines()
+    lines = result.out.splitlines()
+    error = next(
+        i for i, line in enumerate(lines) if line.startswith("::error title=golive%3A bad")
     )
+    # The secrets given are masked before anything else, even when the inputs are refused.
+    assert lines.index(f"::add-mask::{SECRET_TOKEN}") < error
 
 
 def test_a_demo_of_an_unknown_scenario_fails_closed(run_cli, tmp_path):

@@ -1,0 +1,39 @@
+"""The console script (``golive``, ``python -m golive_action``). It loads almost nothing
+before it catches SIGINT and SIGTERM for a gate run, so that a signal in the first moments
+(GitHub cancelling a job as it starts) is kept and ends in a published NO-GO, not in a
+KeyboardInterrupt from inside an import."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Sequence
+
+# The commands that run the gate, and so catch SIGINT and SIGTERM to publish what they saw.
+GATE_COMMANDS = frozenset({"run", "demo"})
+
+
+def command_word(args: Sequence[str]) -> str | None:
+    """The command, as the parser will find it: the first word that is not an option (the
+    top level has none that take a value)."""
+    return next((a for a in args if not a.startswith("-")), None)
+
+
+def main_entry() -> None:
+    if command_word(sys.argv[1:]) in GATE_COMMANDS:
+        from golive_action.interrupt import Cancellation, catch_signals
+
+        cancellation = Cancellation()
+        with catch_signals(cancellation):
+            from golive_action.cli import main
+
+            code = main(cancellation=cancellation)
+    else:
+        from golive_action.cli import main
+
+        code = main()
+    # The process is ending with its decided code: a signal now (GitHub's SIGTERM a moment
+    # after its SIGINT) must not turn a published, exited run into a killed one.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+    sys.exit(code)
