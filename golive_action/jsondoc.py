@@ -23,14 +23,21 @@ class JsonTooDeep(ValueError):
         super().__init__(f"JSON nested deeper than {limit} levels")
 
 
-def loads(text: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
-    """``json.loads`` that raises :class:`JsonTooDeep` (a ValueError) past ``max_depth``."""
+def loads(text: str | bytes, max_depth: int | None = MAX_JSON_DEPTH) -> Any:
+    """``json.loads`` that raises :class:`JsonTooDeep` (a ValueError) past ``max_depth``.
+
+    ``max_depth=None`` keeps only the parser's own bound (its RecursionError, told as
+    JsonTooDeep): for documents read in place and never walked recursively, such as the
+    feed's frames, where a walk per frame would cost more than the parse."""
+    limit = MAX_JSON_DEPTH if max_depth is None else max_depth
     try:
         document = json.loads(text)
     except RecursionError:
-        raise JsonTooDeep(max_depth) from None
-    # Only a text with more opening brackets than the limit can be too deep: most frames
-    # and bodies skip the walk.
+        raise JsonTooDeep(limit) from None
+    if max_depth is None:
+        return document
+    # Only a text with more opening brackets than the limit can be too deep: most bodies
+    # skip the walk.
     if isinstance(text, str):
         opened = text.count("[") + text.count("{")
     else:
