@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -355,7 +356,10 @@ def _cmd_demo(
         return _config_failure(str(exc), flags, environ, out, err, args.config)
     with ReferenceStack(scenario, token=token) as stack:
         flags.update(_stack_inputs(stack.urls, token))
-        config = load_config(flags, environ, args.config, defaults=_DEMO_DEFAULTS)
+        try:  # again, with the stack's real addresses (a file may also have changed since)
+            config = load_config(flags, environ, args.config, defaults=_DEMO_DEFAULTS)
+        except ConfigError as exc:
+            return _config_failure(str(exc), flags, environ, out, err, args.config)
         intro = f"golive demo: scenario '{scenario.name}': {scenario.description}"
         print(textwrap.fill(intro, 80, subsequent_indent="  "), file=out)
         from golive_action.runner import run_gate
@@ -413,7 +417,9 @@ def _cmd_canary_rate(
     from golive_action.text import Redactor
 
     try:
-        config = load_config(_input_flags(args), environ, args.config, args.typed_flags)
+        config = load_config(
+            _input_flags(args), environ, args.config, args.typed_flags, gate_run=False
+        )
     except ConfigError as exc:
         return _usage_error(str(exc), environ, out, err)
     missing = [
@@ -604,7 +610,7 @@ def _publish(
     from golive_action.model import Decision
     from golive_action.report.jsonreport import write_report
     from golive_action.report.outputs import report_outputs
-    from golive_action.report.summary import render_summary
+    from golive_action.report.summary import render_correction, render_summary
     from golive_action.report.terminal import render_terminal
     from golive_action.runner import close_report
 
@@ -631,18 +637,31 @@ def _publish(
             "a regular file"
         )
         report = close_report(report, f"evidence not published: {failures[-1]}")
+    before = len(failures)
+    summary_written = False
+    try:
+        if "GITHUB_STEP_SUMMARY" not in unwritable:
+            summary_written = actions.append_summary(
+                render_summary(report, written or None), environ
+            )
+    except OSError as exc:
+        failed(
+            f"GITHUB_STEP_SUMMARY cannot be written ({exc.strerror or exc}); fix: {_ENV_FILE_FIX}"
+        )
     try:
         if "GITHUB_OUTPUT" not in unwritable:
             actions.write_outputs(report_outputs(report, written, saved or ""), environ)
     except OSError as exc:
         failed(f"GITHUB_OUTPUT cannot be written ({exc.strerror or exc}); fix: {_ENV_FILE_FIX}")
-    try:
-        if "GITHUB_STEP_SUMMARY" not in unwritable:
-            actions.append_summary(render_summary(report, written or None), environ)
-    except OSError as exc:
-        failed(
-            f"GITHUB_STEP_SUMMARY cannot be written ({exc.strerror or exc}); fix: {_ENV_FILE_FIX}"
-        )
+    if len(failures) > before and report.decision is Decision.GO:
+        # A file failed after the checks above (a full disk): what was already written
+        # said GO, so it is written again, closed, as far as it still can be.
+        report = close_report(report, f"evidence not published: {'; '.join(failures[before:])}")
+        with contextlib.suppress(OSError):
+            if written:
+                write_report(report, written)
+            if summary_written:
+                actions.append_summary(render_correction(report), environ)
     colour = out.isatty() and "NO_COLOR" not in environ
     text = render_terminal(report, colour=colour, report_path=written or None)
     canary = report.check("canary")

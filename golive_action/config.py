@@ -21,7 +21,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from golive_action import jsondoc
-from golive_action.text import hide_userinfo, plural, url_password
+from golive_action.regexcheck import backtracks_exponentially
+from golive_action.text import hide_userinfo, plural, url_secrets
+from golive_action.yamlconfig import strict_yaml_loader
 
 MODES = ("go-live", "rollback", "monitor")
 PROFILES = ("local", "prod")
@@ -246,8 +248,8 @@ class GateConfig:
         """The secret values, for redaction of anything the gate stores or prints: the tokens
         and the password of any URL given with one (``https://user:password@host``)."""
         tokens = [s.reveal() for s in (self.spark_api_token, self.github_token) if s]
-        passwords = [url_password(url) for url in self._given_urls()]
-        return tuple(dict.fromkeys([*tokens, *(p for p in passwords if p)]))
+        passwords = [form for url in self._given_urls() for form in url_secrets(url)]
+        return tuple(dict.fromkeys([*tokens, *passwords]))
 
     def _given_urls(self) -> tuple[str, ...]:
         urls = (
@@ -398,52 +400,6 @@ def _typed_number(spec: InputSpec, given: _Given, value: Any) -> Any:
 
 CONFIG_FILE_CAP = 1024 * 1024
 
-_YAML_BOOL = "tag:yaml.org,2002:bool"
-_YAML_INT = "tag:yaml.org,2002:int"
-_YAML_FLOAT = "tag:yaml.org,2002:float"
-
-
-def _decimal_int(loader: Any, node: Any) -> int:
-    return int(loader.construct_scalar(node))
-
-
-def _strict_yaml_loader() -> Any:
-    """PyYAML's SafeLoader with YAML 1.2's plain scalars: only true and false are booleans
-    (``on`` stays a word), and numbers are decimal as a person reads them (``0100`` is 100,
-    not octal 64; ``1:30``, ``1_0`` and ``0x2`` stay text, refused as not numbers). Aliases
-    are refused: a few lines of nested ``*name`` expand to billions of nodes."""
-    import yaml
-
-    class StrictLoader(yaml.SafeLoader):
-        def compose_node(self, parent: Any, index: Any) -> Any:
-            if self.check_event(yaml.AliasEvent):
-                event = self.peek_event()  # type: ignore[no-untyped-call]
-                raise yaml.composer.ComposerError(
-                    None, None, "aliases (*name) are not taken in a config file", event.start_mark
-                )
-            return super().compose_node(parent, index)
-
-    StrictLoader.yaml_implicit_resolvers = {
-        first: [
-            (tag, rx) for tag, rx in resolvers if tag not in (_YAML_BOOL, _YAML_INT, _YAML_FLOAT)
-        ]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    StrictLoader.add_implicit_resolver(_YAML_BOOL, re.compile(r"^(?:true|false)$"), list("tf"))
-    StrictLoader.add_implicit_resolver(
-        _YAML_INT, re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789")
-    )
-    StrictLoader.add_implicit_resolver(
-        _YAML_FLOAT,
-        re.compile(
-            r"^(?:[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
-            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-        ),
-        list("-+0123456789."),
-    )
-    StrictLoader.add_constructor(_YAML_INT, _decimal_int)
-    return StrictLoader
-
 
 def read_config_file(path: str) -> dict[str, Any]:
     where = f"config file '{path}'"
@@ -477,7 +433,7 @@ def read_config_file(path: str) -> dict[str, Any]:
         import yaml
 
         try:
-            data = yaml.load(text, Loader=_strict_yaml_loader())  # noqa: S506 - a SafeLoader
+            data = yaml.load(text, Loader=strict_yaml_loader())  # noqa: S506 - a SafeLoader
         except RecursionError:
             too_deep = True
         except (ValueError, OverflowError):  # a number of thousands of digits
@@ -510,6 +466,7 @@ def gather(
     schema: Mapping[str, Any] | None = None,
     flag_labels: Mapping[str, str] | None = None,
     defaults: Mapping[str, str] | None = None,
+    gate_run: bool = True,
 ) -> dict[str, Any]:
     """Merge the sources (flags, then environment, then config file, then defaults).
 
@@ -551,7 +508,7 @@ def gather(
             value = _typed_number(spec, given, value)
         merged[name] = value
         sources[name] = given.source
-    validate(merged, sources, schema)
+    validate(merged, sources, schema, gate_run=gate_run)
     return merged
 
 
@@ -619,8 +576,10 @@ def validate(
     merged: Mapping[str, Any],
     sources: Mapping[str, str] | None = None,
     schema: Mapping[str, Any] | None = None,
+    gate_run: bool = True,
 ) -> None:
-    """Check the merged mapping against the schema; raise ConfigError on the first problem."""
+    """Check the merged mapping against the schema; raise ConfigError on the first problem.
+    ``gate_run`` adds the checks that only a gate run needs (its time budget, its files)."""
     from jsonschema import Draft202012Validator
 
     schema = schema if schema is not None else load_config_schema()
@@ -629,6 +588,9 @@ def validate(
     errors = sorted(validator.iter_errors(dict(merged)), key=lambda e: list(e.path))
     if not errors:
         _check_relations(merged, sources or {}, specs)
+        if gate_run:
+            _check_time_budget(merged, sources or {}, specs)
+            _check_files(merged, sources or {}, specs)
         return
     error = errors[0]
     if error.validator == "additionalProperties":
@@ -665,7 +627,6 @@ def _check_relations(
         given = _Given(n, sources["consistently-n"])
         problem = f"{n} is less than consistently-k ({k}), so the trigger could never fire"
         raise _error(specs["consistently-n"], given, problem)
-    _check_time_budget(merged, sources, specs)
     for spec in specs.values():
         value = merged[spec.name]
         if spec.secret and isinstance(value, str) and _NOT_TOKEN_TEXT_RE.search(value):
@@ -678,7 +639,6 @@ def _check_relations(
                 "tab, an accented letter); fix: give the token on one line, as the service "
                 "issued it"
             )
-    _check_files(merged, sources, specs)
     if (merged["health-pointer"] is None) != (merged["health-expect"] is None):
         name = "health-expect" if merged["health-pointer"] else "health-pointer"
         other = "health-pointer" if name == "health-expect" else "health-expect"
@@ -712,7 +672,7 @@ def _check_relations(
         spec = specs["nginx-ws-location"]
         given = _Given(merged["nginx-ws-location"], sources.get("nginx-ws-location", "default"))
         raise _error(spec, given, f"not a regular expression ({exc})") from None
-    if backtracks_exponentially(merged["nginx-ws-location"]):
+    if backtracks_exponentially(merged["nginx-ws-location"]):  # after it compiled
         spec = specs["nginx-ws-location"]
         given = _Given(merged["nginx-ws-location"], sources.get("nginx-ws-location", "default"))
         raise _error(
@@ -724,43 +684,6 @@ def _check_relations(
     if merged.get("thresholds") is not None:
         source = sources.get("thresholds", "default")
         parse_threshold_input(merged["thresholds"], _Given(merged["thresholds"], source))
-
-
-_REPEATS = frozenset({"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"})
-
-
-def backtracks_exponentially(pattern: str) -> bool:
-    """Whether a regular expression repeats something that itself repeats or alternates,
-    such as ``(a+)+`` or ``(a|aa)*``: the shape whose matches can take exponential time.
-    Python's matcher holds the interpreter while it runs, so such a pattern is refused
-    rather than timed out."""
-    try:
-        import re._parser as sre_parser  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # Python 3.10
-        import sre_parse as sre_parser  # type: ignore[no-redef,unused-ignore]
-    return _risky(list(sre_parser.parse(pattern)), inside_repeat=False)
-
-
-def _risky(items: list[Any], inside_repeat: bool) -> bool:
-    for op, argument in items:
-        name = str(op)
-        if name in _REPEATS:
-            _, most, body = argument
-            repeats = most > 1
-            if repeats and inside_repeat:
-                return True
-            if _risky(list(body), inside_repeat or repeats):
-                return True
-        elif name == "BRANCH":
-            if inside_repeat:
-                return True
-            if any(_risky(list(branch), inside_repeat) for branch in argument[1]):
-                return True
-        elif name in ("SUBPATTERN", "ASSERT", "ASSERT_NOT", "ATOMIC_GROUP"):
-            body = argument[-1]
-            if _risky(list(body), inside_repeat):
-                return True
-    return False
 
 
 # File inputs the gate reads, and the outputs it writes; checked before anything runs.
@@ -904,12 +827,21 @@ def load_config(
     config_file: str | None = None,
     flag_labels: Mapping[str, str] | None = None,
     defaults: Mapping[str, str] | None = None,
+    gate_run: bool = True,
 ) -> GateConfig:
     """The one entry point: merge, coerce, validate and build. Raises ConfigError.
     ``flag_labels`` names the flag the user typed for an input, where it has another;
-    ``defaults`` replaces the schema's defaults of some inputs (as text)."""
+    ``defaults`` replaces the schema's defaults of some inputs (as text); ``gate_run=False``
+    leaves out what only a gate run needs (``golive canary rate`` writes no report)."""
     return config_from_mapping(
-        gather(flags, environ, config_file, flag_labels=flag_labels, defaults=defaults)
+        gather(
+            flags,
+            environ,
+            config_file,
+            flag_labels=flag_labels,
+            defaults=defaults,
+            gate_run=gate_run,
+        )
     )
 
 

@@ -24,16 +24,17 @@ def main_entry() -> None:
         from golive_action.interrupt import Cancellation, catch_signals
 
         cancellation = Cancellation()
-        with catch_signals(cancellation):
+        # Never put back: the process ends with its decided code, and a signal now (GitHub's
+        # SIGTERM a moment after its SIGINT) must not turn a published run into a killed one.
+        with catch_signals(cancellation, restore=False):
             from golive_action.cli import main
 
-            code = main(cancellation=cancellation)
-    else:
-        from golive_action.cli import main
+            sys.exit(main(cancellation=cancellation))
+    from golive_action.cli import main
 
+    try:
         code = main()
-    # The process is ending with its decided code: a signal now (GitHub's SIGTERM a moment
-    # after its SIGINT) must not turn a published, exited run into a killed one.
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, signal.SIG_IGN)
+    except KeyboardInterrupt:  # Ctrl-C in golive canary rate, say: one line, not a traceback
+        print("golive: interrupted", file=sys.stderr)
+        code = 128 + signal.SIGINT
     sys.exit(code)

@@ -161,9 +161,14 @@ def _write_in_place(shown: str, target: Path, data: bytes) -> None:
     except OSError as exc:
         raise FileProblem(exc.errno, f"'{shown}' cannot be written ({_reason(exc)})") from None
     with os.fdopen(fd, "wb") as handle:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):  # it changed since the check: still never a FIFO
-            raise FileProblem(errno.EPERM, f"'{shown}' is {_kind(mode)}, not a regular file")
+        # Checked again on what was opened: the path may have changed since the check.
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise FileProblem(
+                errno.EPERM, f"'{shown}' is {_kind(info.st_mode)}, not a regular file"
+            )
+        if info.st_nlink > 1:
+            raise FileProblem(errno.EPERM, f"'{shown}' has other hard links")
         os.set_blocking(fd, True)
         handle.truncate(0)
         handle.write(data)

@@ -50,11 +50,12 @@ class Cancellation(threading.Event):
 
 
 @contextlib.contextmanager
-def catch_signals(cancellation: Cancellation) -> Iterator[bool]:
+def catch_signals(cancellation: Cancellation, restore: bool = True) -> Iterator[bool]:
     """While inside, SIGINT and SIGTERM cancel ``cancellation`` instead of raising
     KeyboardInterrupt or ending the process; the previous handlers come back on the way out.
     Yields whether the handlers are installed: only the main thread may install them, and
-    ``main()`` is also called from other threads (tests)."""
+    ``main()`` is also called from other threads (tests). ``restore=False`` leaves them in
+    place: for a process that ends right after, where a late signal must change nothing."""
     if threading.current_thread() is not threading.main_thread():
         yield False
         return
@@ -71,6 +72,6 @@ def catch_signals(cancellation: Cancellation) -> Iterator[bool]:
             previous[signum] = signal.signal(signum, handle)
         yield True
     finally:
-        for signum, handler in previous.items():
+        for signum, handler in previous.items() if restore else ():
             if handler is not None:  # None: set outside Python, and it cannot be put back
                 signal.signal(signum, handler)

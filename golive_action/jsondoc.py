@@ -19,8 +19,11 @@ MAX_JSON_DEPTH = 64
 class JsonTooDeep(ValueError):
     """The document nests arrays and objects deeper than :data:`MAX_JSON_DEPTH`."""
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"JSON nested deeper than {limit} levels")
+    def __init__(self, limit: int | None) -> None:
+        if limit is None:
+            super().__init__("JSON nested deeper than the parser can follow")
+        else:
+            super().__init__(f"JSON nested deeper than {limit} levels")
 
 
 def loads(text: str | bytes, max_depth: int | None = MAX_JSON_DEPTH) -> Any:
@@ -29,11 +32,10 @@ def loads(text: str | bytes, max_depth: int | None = MAX_JSON_DEPTH) -> Any:
     ``max_depth=None`` keeps only the parser's own bound (its RecursionError, told as
     JsonTooDeep): for documents read in place and never walked recursively, such as the
     feed's frames, where a walk per frame would cost more than the parse."""
-    limit = MAX_JSON_DEPTH if max_depth is None else max_depth
     try:
         document = json.loads(text)
     except RecursionError:
-        raise JsonTooDeep(limit) from None
+        raise JsonTooDeep(max_depth) from None
     if max_depth is None:
         return document
     # Only a text with more opening brackets than the limit can be too deep: most bodies

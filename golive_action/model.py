@@ -73,7 +73,7 @@ class HttpSample:
     elapsed_ms: float | None  # request start to the end of the body
     status: int | None = None
     content_type: str | None = None
-    body: str = ""  # decoded text, redacted, cut to the probe's keep limit
+    body: str = ""  # decoded text as sent (the report stores it redacted), cut to the keep limit
     body_bytes: int = 0
     body_truncated: bool = False
     error: str | None = None  # one line
@@ -343,7 +343,7 @@ class PastRun:
     event: str
     branch: str | None
     # From the run's evidence artifact, when there is one: which member was read and its
-    # text (redacted), or why it could not be used.
+    # text (redacted in the report), or why it could not be used.
     artifact_member: str | None = None
     artifact_body: str | None = None
     artifact_note: str | None = None

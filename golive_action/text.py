@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import html
 import json
@@ -9,7 +10,7 @@ import re
 from collections.abc import Iterable
 from enum import Enum
 from typing import Any, TypeVar
-from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, unquote, urlsplit, urlunsplit
 
 _T = TypeVar("_T")
 
@@ -53,11 +54,31 @@ class Redactor:
         forms = {form for secret in secrets if secret for form in _escaped_forms(secret)}
         ordered = sorted((f for f in forms if f), key=len, reverse=True)
         self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        # Heads of every form by length, longest first, for the cut ends below.
+        heads: dict[int, set[str]] = {}
+        for form in ordered:
+            for size in range(_HEAD_MIN, len(form)):
+                heads.setdefault(size, set()).add(form[:size])
+        self._heads = sorted(heads.items(), reverse=True)
 
     def __call__(self, text: str) -> str:
         if self._pattern is None:
             return text
-        return self._pattern.sub(REDACTED, text)
+        return self._cut_heads(self._pattern.sub(REDACTED, text))
+
+    def _cut_heads(self, text: str) -> str:
+        """A text cut to a length (``one_line``'s ``...``, a body kept in part) may end in
+        the head of a secret: a head of four characters or more right before the cut is
+        starred too."""
+        ends = sorted({*(m.start() for m in _CUT_RE.finditer(text)), len(text)}, reverse=True)
+        for end in ends:
+            head = next(
+                (size for size, known in self._heads if text[max(end - size, 0) : end] in known),
+                0,
+            )
+            if head:
+                text = text[: end - head] + REDACTED + text[end:]
+        return text
 
     def tree(self, value: _T) -> _T:
         """The same value with every string in it redacted: dataclasses (rebuilt, frozen or
@@ -86,6 +107,10 @@ class Redactor:
             items = [self._tree(item) for item in value]
             return items if isinstance(value, list) else tuple(items)
         return value
+
+
+_CUT_RE = re.compile(r"\.\.\.")
+_HEAD_MIN = 4
 
 
 # Fields whose text the gate writes itself (ids, titles, verdict words, error kinds): never
@@ -162,12 +187,20 @@ def hide_userinfo(text: str) -> str:
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[/\\]*")
 
 
-def url_password(url: str) -> str | None:
-    """The password in a URL's userinfo, if any: a secret to redact like a token."""
+def url_secrets(url: str) -> tuple[str, ...]:
+    """The forms in which a URL's password travels, to redact like a token: as written
+    (percent-encoded), decoded (as the request sends it) and inside the Basic credentials
+    the request makes of it."""
     try:
-        return urlsplit(url).password or None
+        parts = urlsplit(url)
+        user, password = parts.username, parts.password
     except ValueError:
-        return None
+        return ()
+    if not password:
+        return ()
+    plain_user, plain = unquote(user or ""), unquote(password)
+    basic = base64.b64encode(f"{plain_user}:{plain}".encode()).decode()
+    return tuple(dict.fromkeys((password, plain, basic)))
 
 
 _USERINFO_RE = re.compile(r"//[^/?#@\s]*@")

@@ -141,6 +141,14 @@ AT_START: dict[str, tuple[Case, str]] = {
         argv("--nginx-ws-location", "(a+)+$"),
         "exponential time",
     ),
+    "an atomic group that backtracks": (
+        argv("--nginx-ws-location", "(?>(a+)+)"),
+        "exponential time",
+    ),
+    "a conditional that backtracks": (
+        argv("--nginx-ws-location", "(a)(?(1)(b+)+|c)"),
+        "exponential time",
+    ),
     "5,000 digits as a flag": (argv("--samples", "1" * 5000), "has too many digits"),
     "5,000 digits in YAML": (config_file("c.yaml", f"samples: {'1' * 5000}\n"), "too many digits"),
     "400 digits in YAML": (config_file("c.yaml", f"ws-open-max-s: {'1' * 400}\n"), "too large"),
@@ -556,10 +564,9 @@ def test_every_escaped_form_of_a_token_is_redacted(run_cli, tmp_path):
 
 
 def test_a_certificate_bundle_is_accepted_when_it_holds_a_certificate(run_cli, tmp_path):
-    ca, _, _ = make_certificates(tmp_path, ("localhost",), ("127.0.0.1",))
-    result = run_cli(
-        "run", "--ca-bundle", str(ca), "--samples", "1", "--web-url", "http://127.0.0.1:9"
-    )
+    ca, _, _ = make_certificates(str(tmp_path), ("localhost",), ("127.0.0.1",))
+    result = run_cli("run", "--ca-bundle", ca, "--samples", "1", "--web-url", "http://127.0.0.1:9")
+    assert result.code == 1, result.err  # judged (NO-GO: nothing answers), not refused
     assert "ca-bundle" not in result.err
 
 
@@ -586,3 +593,64 @@ def test_negative_zero_is_zero():
     config = load_config({"health-rate-min": "-0", "spike-5xx-max-percent": "-0.0"}, {})
     assert math.copysign(1, config.health_rate_min) == 1.0
     assert str(config.spike_5xx_max_percent) == "0.0"
+
+
+def test_an_atomic_group_is_taken_when_it_cannot_backtrack(run_cli, tmp_path):
+    result = run_cli("run", "--nginx-ws-location", "(?>ws+)", "--web-url", "http://127.0.0.1:9")
+    assert "Traceback" not in result.err and "nginx-ws-location" not in result.err
+
+
+def test_a_token_cut_in_two_by_a_reason_leaves_no_head(run_cli, tmp_path):
+    token = "sk_live_CUT4567890abcdef"
+    body = json.dumps({"error": "x" * 70 + token + " trailing words"}).encode()
+    env = actions_env(tmp_path)
+    with http_server(reply(500, body)) as url:
+        result = run_cli(
+            "run", "--web-url", url, "--samples", "1", "--spark-api-token", token, env=env
+        )
+    assert token[:4] not in _everything(result, tmp_path)
+
+
+def test_a_percent_encoded_url_password_is_hidden_in_every_form(run_cli, tmp_path):
+    import base64
+
+    seen: list[str | None] = []
+
+    def handle(h) -> None:
+        seen.append(h.headers.get("Authorization"))
+        reply(200, b'{"ok": true}')(h)
+
+    env = actions_env(tmp_path)
+    with http_server(handle) as url:
+        web = url.replace("http://", "http://gate:p%40ss-PW@")
+        result = run_cli("run", "--web-url", web, "--samples", "1", env=env)
+    basic = base64.b64encode(b"gate:p@ss-PW").decode()
+    assert seen and seen[0] == f"Basic {basic}"
+    everything = _everything(result, tmp_path)
+    for form in ("p@ss-PW", "p%40ss-PW", basic):
+        assert form not in everything, form
+
+
+def test_canary_rate_writes_no_report_so_it_does_not_check_one(run_cli, tmp_path):
+    _read_only(tmp_path)
+    (tmp_path / "golive-report.json").write_text("{}")
+    (tmp_path / "golive-report.json").chmod(0o444)
+    result = run_cli("canary", "rate", "--github-token", "x")
+    assert "golive-report.json" not in result.err and "missing --repo" in result.err
+
+
+def test_a_signal_after_the_judging_still_closes_the_gate(stack):
+    from golive_action.cli import _closed_if_cancelled
+    from golive_action.interrupt import Cancellation
+    from golive_action.model import Decision
+    from golive_action.runner import run_gate
+    from tests.conftest import stack_inputs
+
+    s = stack("healthy")
+    report = run_gate(load_config(stack_inputs(s, samples="1"), {}))
+    cancellation = Cancellation()
+    cancellation.cancel("SIGTERM")
+    closed = _closed_if_cancelled(report, cancellation)
+    assert closed.decision is Decision.NO_GO
+    assert "interrupted by SIGTERM after the judging" in closed.reason
+    assert [c.id for c in closed.checks][: len(report.checks)] == [c.id for c in report.checks]

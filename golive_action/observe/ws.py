@@ -17,6 +17,7 @@ import websocket
 
 from golive_action.model import WsConnection, WsObservation
 from golive_action.observe.btcturk import (
+    CHANNELS,
     KNOWN_TYPES,
     MAX_FRAME_CHARS,
     OrderBook,
@@ -173,7 +174,10 @@ class _Session:
         self._count(frame.kind, received)
         if frame.kind == 100:
             message = str(frame.payload.get("message", ""))
-            channel = message.split("|", 1)[-1].split(":", 1)[0] if "|" in message else message
+            named = message.split("|", 1)[-1].split(":", 1)[0] if "|" in message else message
+            # Kept by the channel's own name only: a key is never server text (keys are not
+            # redacted in the report; the message, kept below, is).
+            channel = named if named in CHANNELS else "other"
             ok = frame.payload.get("ok") is True
             room = WsObservation.MAX_ERRORS
             if channel in self.obs.subscriptions or len(self.obs.subscriptions) < room:

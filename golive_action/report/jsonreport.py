@@ -29,8 +29,9 @@ def report_problems(document: dict[str, Any]) -> list[str]:
 
 
 def write_report(report: GateReport, path: str) -> Path:
-    """Write the report: in place over an existing regular file, atomically to a new path
-    (a reader never sees half a file), never over a device, a FIFO or a directory."""
+    """Write the report: atomically to a new path (a reader never sees half of it), in place
+    over an existing regular file (its mode and links kept; a reader at that moment may see
+    it part written), never over a device, a FIFO or a directory."""
     text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
     write_output(path, text.encode("utf-8"))
     return Path(path)

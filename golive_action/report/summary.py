@@ -106,6 +106,11 @@ def _details(check: CheckResult) -> list[str]:
     ]
 
 
+def render_correction(report: GateReport) -> str:
+    """One line appended under a summary already written, when the run closed after it."""
+    return f"\n**NO-GO**: {text(report.reason)}\n"
+
+
 def render_summary(report: GateReport, report_path: str | None = None) -> str:
     go = report.decision is Decision.GO
     banner = "✅ GO" if go else "❌ NO-GO"
