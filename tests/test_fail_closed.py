@@ -4,13 +4,14 @@ alone; no non-finite number, deep document or odd path reaches the run as a cras
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import stat
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -459,20 +460,27 @@ def test_help_shows_defaults_as_the_parser_takes_them(run_cli, capsys):
 # ----------------------------------------------------------------------------- secrets
 
 
-def _everything(result, tmp_path: Path) -> str:
-    written = [p for p in tmp_path.rglob("*") if p.is_file()]
-    return result.out + result.err + "".join(p.read_text(errors="replace") for p in written)
-
-
-def test_a_url_password_is_used_but_never_shown(run_cli, tmp_path):
+@contextlib.contextmanager
+def answering_ok() -> Iterator[tuple[str, list[str | None]]]:
+    """A health endpoint that answers ok and records the Authorization header it gets."""
     seen: list[str | None] = []
 
     def handle(h) -> None:
         seen.append(h.headers.get("Authorization"))
         reply(200, b'{"ok": true}')(h)
 
-    env = actions_env(tmp_path)
     with http_server(handle) as url:
+        yield url, seen
+
+
+def _everything(result, tmp_path: Path) -> str:
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    return result.out + result.err + "".join(p.read_text(errors="replace") for p in written)
+
+
+def test_a_url_password_is_used_but_never_shown(run_cli, tmp_path):
+    env = actions_env(tmp_path)
+    with answering_ok() as (url, seen):
         web = url.replace("http://", "http://admin:hunter2-PW@")
         result = run_cli("run", "--web-url", web, "--samples", "1", "--report", "r.json", env=env)
     assert seen and seen[0] is not None and seen[0].startswith("Basic ")  # the request used it
@@ -499,15 +507,9 @@ def test_a_bad_url_with_a_password_is_refused_without_showing_it(run_cli, tmp_pa
 
 
 def test_no_netrc_credentials_reach_a_probed_host(tmp_path):
-    seen: list[str | None] = []
-
-    def handle(h) -> None:
-        seen.append(h.headers.get("Authorization"))
-        reply(200, b'{"ok": true}')(h)
-
     (tmp_path / ".netrc").write_text("machine 127.0.0.1 login netrc-user password netrc-PW\n")
     (tmp_path / ".netrc").chmod(0o600)
-    with http_server(handle) as url:
+    with answering_ok() as (url, seen):
         env = {**os.environ, "HOME": str(tmp_path), "NETRC": str(tmp_path / ".netrc")}
         done = subprocess.run(
             [sys.executable, "-m", "golive_action", "run", "--web-url", url, "--samples", "2"],
@@ -614,14 +616,8 @@ def test_a_token_cut_in_two_by_a_reason_leaves_no_head(run_cli, tmp_path):
 def test_a_percent_encoded_url_password_is_hidden_in_every_form(run_cli, tmp_path):
     import base64
 
-    seen: list[str | None] = []
-
-    def handle(h) -> None:
-        seen.append(h.headers.get("Authorization"))
-        reply(200, b'{"ok": true}')(h)
-
     env = actions_env(tmp_path)
-    with http_server(handle) as url:
+    with answering_ok() as (url, seen):
         web = url.replace("http://", "http://gate:p%40ss-PW@")
         result = run_cli("run", "--web-url", web, "--samples", "1", env=env)
     basic = base64.b64encode(b"gate:p@ss-PW").decode()
