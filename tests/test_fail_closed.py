@@ -506,10 +506,16 @@ def test_a_bad_url_with_a_password_is_refused_without_showing_it(run_cli, tmp_pa
     assert "hunter2-PW" not in _everything(result, tmp_path)
 
 
-def test_no_netrc_credentials_reach_a_probed_host(tmp_path):
+@pytest.mark.parametrize("redirected", [False, True])
+def test_no_netrc_credentials_reach_a_probed_host(tmp_path, redirected):
+    """Neither on the first request nor after a redirect (requests looks .netrc up again)."""
     (tmp_path / ".netrc").write_text("machine 127.0.0.1 login netrc-user password netrc-PW\n")
     (tmp_path / ".netrc").chmod(0o600)
-    with answering_ok() as (url, seen):
+    with contextlib.ExitStack() as stack:
+        url, seen = stack.enter_context(answering_ok())
+        if redirected:
+            moved = reply(302, b"", "text/plain", {"Location": url + "/api/public/health"})
+            url = stack.enter_context(http_server(moved))
         env = {**os.environ, "HOME": str(tmp_path), "NETRC": str(tmp_path / ".netrc")}
         done = subprocess.run(
             [sys.executable, "-m", "golive_action", "run", "--web-url", url, "--samples", "2"],
@@ -650,3 +656,27 @@ def test_a_signal_after_the_judging_still_closes_the_gate(stack):
     assert closed.decision is Decision.NO_GO
     assert "interrupted by SIGTERM after the judging" in closed.reason
     assert [c.id for c in closed.checks][: len(report.checks)] == [c.id for c in report.checks]
+
+
+def test_reasons_read_as_a_person_writes_them(run_cli, tmp_path):
+    """No "ticker: ticker:", no "-0.0 s", no "1 attempts": the labels and counts of a run
+    against a server that answers 404 everywhere."""
+    with http_server(reply(404, b"not here", "text/plain")) as url:
+        result = run_cli(
+            "run",
+            "--web-url",
+            url,
+            "--samples",
+            "1",
+            "--ws-url",
+            "ws://127.0.0.1:9",
+            "--duration",
+            "1",
+        )
+    document = json.loads((tmp_path / "golive-report.json").read_text())
+    shown = result.out + json.dumps(document)
+    assert "ticker: HTTP 404" in document["reason"]
+    assert "ticker: ticker:" not in shown
+    assert "-0.0 s" not in shown and " 1 attempts" not in shown and "sample(s)" not in shown
+    ws_open = next(c for c in document["checks"] if c["id"] == "ws-open")
+    assert "attempt" in ws_open["reason"]

@@ -143,7 +143,7 @@ def test_main_puts_the_previous_handlers_back(run_cli):
     assert {s: signal.getsignal(s) for s in before} == before
 
 
-def test_main_runs_outside_the_main_thread_without_handlers(tmp_path):
+def test_main_runs_outside_the_main_thread_without_handlers():
     """Only the main thread may install handlers: from another, main() runs without them."""
     codes: list[int] = []
     worker = threading.Thread(
