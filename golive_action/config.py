@@ -169,18 +169,11 @@ class GateConfig:
 
     @property
     def window_s(self) -> float:
-        """The observation window in force: the input, or 30 s (300 s in mode monitor, whose
-        windows are longer)."""
-        if self.duration is not None:
-            return self.duration
-        return 300.0 if self.mode == "monitor" else 30.0
+        return observation_window(self.duration, self.mode)
 
     @property
     def min_samples_required(self) -> int:
-        """The minimum in force: the input, or 3 (or ``samples`` when fewer are asked for)."""
-        if self.min_samples is not None:
-            return self.min_samples
-        return min(3, self.samples)
+        return least_samples(self.min_samples, self.samples)
 
     @property
     def web_health_url(self) -> str | None:
@@ -264,6 +257,19 @@ class GateConfig:
             self.github_api_url,
         )
         return tuple(u for u in urls if u)
+
+
+def observation_window(duration: float | None, mode: str) -> float:
+    """The observation window in force: the input, or 30 s (300 s in mode monitor, whose
+    windows are longer)."""
+    if duration is not None:
+        return duration
+    return 300.0 if mode == "monitor" else 30.0
+
+
+def least_samples(min_samples: int | None, samples: int) -> int:
+    """The minimum in force: the input, or 3 (or ``samples`` when fewer are asked for)."""
+    return min_samples if min_samples is not None else min(3, samples)
 
 
 def _join(base: str | None, path: str) -> str | None:
@@ -739,12 +745,10 @@ def _check_time_budget(
     timeout = merged["timeout"]
     needs: list[tuple[tuple[str, ...], float, str]] = []
     if merged["duration"] is not None or merged["ws-url"] is not None:
-        window = merged["duration"]
-        if window is None:
-            window = 300.0 if merged["mode"] == "monitor" else 30.0
+        window = observation_window(merged["duration"], merged["mode"])
         needs.append((("duration",), window, f"an observation window of {window:g} s"))
     if merged["web-url"] is not None or merged["executor-url"] is not None:
-        least = merged["min-samples"] or min(3, merged["samples"])
+        least = least_samples(merged["min-samples"], merged["samples"])
         interval, wait = merged["sample-interval"], merged["http-timeout"]
         sampling = (least - 1) * interval + wait
         needs.append(
