@@ -24,12 +24,16 @@ def main_entry() -> None:
         from golive_action.interrupt import Cancellation, catch_signals
 
         cancellation = Cancellation()
-        # Never put back: the process ends with its decided code, and a signal now (GitHub's
-        # SIGTERM a moment after its SIGINT) must not turn a published run into a killed one.
         with catch_signals(cancellation, restore=False):
             from golive_action.cli import main
 
-            sys.exit(main(cancellation=cancellation))
+            code = main(cancellation=cancellation)
+            # The process ends with its decided code: a signal now (GitHub's SIGTERM a moment
+            # after its SIGINT) must not turn a published run into a killed one. Ignored, not
+            # handled: the interpreter puts Python handlers back to the default as it ends.
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, signal.SIG_IGN)
+        sys.exit(code)
     from golive_action.cli import main
 
     try:
