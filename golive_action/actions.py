@@ -79,6 +79,11 @@ def add_mask(value: str) -> str:
     return f"::add-mask::{escape_data(value)}"
 
 
+# The runner's files: the step's outputs and its job summary.
+OUTPUT_FILE = "GITHUB_OUTPUT"
+SUMMARY_FILE = "GITHUB_STEP_SUMMARY"
+
+
 def format_outputs(outputs: Mapping[str, str]) -> str:
     """The GITHUB_OUTPUT file text. A value with a line break goes between random delimiters
     that are checked not to occur in it (the toolkit's rule)."""
@@ -96,12 +101,20 @@ def format_outputs(outputs: Mapping[str, str]) -> str:
 
 def write_outputs(outputs: Mapping[str, str], environ: Mapping[str, str] | None = None) -> bool:
     """Append the outputs to $GITHUB_OUTPUT when it is set (in Actions or not)."""
-    path = (environ if environ is not None else os.environ).get("GITHUB_OUTPUT")
+    path = (environ if environ is not None else os.environ).get(OUTPUT_FILE)
     if not path:
         return False
     with Path(path).open("a", encoding="utf-8") as handle:
         handle.write(format_outputs(outputs))
     return True
+
+
+def env_file_problem(name: str, path: str, exc: OSError) -> str:
+    """One line for a runner's file (OUTPUT_FILE or SUMMARY_FILE) that cannot be written."""
+    return (
+        f"{name} '{path}' cannot be written ({exc.strerror or exc}); fix: point it at a "
+        "writable file (the runner sets it in Actions), or unset it outside Actions"
+    )
 
 
 def unwritable_files(environ: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -110,7 +123,7 @@ def unwritable_files(environ: Mapping[str, str] | None = None) -> dict[str, str]
     close first and leave no file that says GO."""
     env = environ if environ is not None else os.environ
     problems = {}
-    for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+    for name in (OUTPUT_FILE, SUMMARY_FILE):
         path = env.get(name)
         if not path:
             continue
@@ -119,16 +132,13 @@ def unwritable_files(environ: Mapping[str, str] | None = None) -> dict[str, str]
         try:
             os.close(os.open(path, flags, 0o644))
         except OSError as exc:
-            problems[name] = (
-                f"{name} '{path}' cannot be written ({exc.strerror or exc}); fix: point it at "
-                "a writable file (the runner sets it in Actions), or unset it outside Actions"
-            )
+            problems[name] = env_file_problem(name, path, exc)
     return problems
 
 
 def append_summary(markdown: str, environ: Mapping[str, str] | None = None) -> bool:
     """Append to $GITHUB_STEP_SUMMARY when it is set."""
-    path = (environ if environ is not None else os.environ).get("GITHUB_STEP_SUMMARY")
+    path = (environ if environ is not None else os.environ).get(SUMMARY_FILE)
     if not path:
         return False
     with Path(path).open("a", encoding="utf-8") as handle:

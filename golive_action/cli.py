@@ -640,19 +640,20 @@ def _publish(
     before = len(failures)
     summary_written = False
     try:
-        if "GITHUB_STEP_SUMMARY" not in unwritable:
+        if actions.SUMMARY_FILE not in unwritable:
             summary_written = actions.append_summary(
                 render_summary(report, written or None), environ
             )
     except OSError as exc:
-        failed(
-            f"GITHUB_STEP_SUMMARY cannot be written ({exc.strerror or exc}); fix: {_ENV_FILE_FIX}"
-        )
+        summary_path = environ.get(actions.SUMMARY_FILE, "")
+        failed(actions.env_file_problem(actions.SUMMARY_FILE, summary_path, exc))
     try:
-        if "GITHUB_OUTPUT" not in unwritable:
+        if actions.OUTPUT_FILE not in unwritable:
             actions.write_outputs(report_outputs(report, written, saved or ""), environ)
     except OSError as exc:
-        failed(f"GITHUB_OUTPUT cannot be written ({exc.strerror or exc}); fix: {_ENV_FILE_FIX}")
+        failed(
+            actions.env_file_problem(actions.OUTPUT_FILE, environ.get(actions.OUTPUT_FILE, ""), exc)
+        )
     if len(failures) > before and report.decision is Decision.GO:
         # A file failed after the checks above (a full disk): what was already written
         # said GO, so it is written again, closed, as far as it still can be.
@@ -682,11 +683,6 @@ def _publish(
     if failures:
         return EXIT_USAGE
     return EXIT_GO if report.decision is Decision.GO else EXIT_NO_GO
-
-
-_ENV_FILE_FIX = (
-    "point it at a writable file (the runner sets it in Actions), or unset it outside Actions"
-)
 
 
 def _file_problem(path: str, exc: OSError) -> str:
