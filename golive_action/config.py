@@ -614,25 +614,24 @@ def _check_relations(
     merged: Mapping[str, Any], sources: Mapping[str, str], specs: Mapping[str, InputSpec]
 ) -> None:
     """Rules that join two inputs, or that the schema cannot say."""
+
+    def refused(name: str, problem: str) -> ConfigError:
+        return _error(specs[name], _Given(merged[name], sources.get(name, "default")), problem)
+
     if merged["min-samples"] is not None and merged["min-samples"] > merged["samples"]:
-        spec = specs["min-samples"]
-        given = _Given(merged["min-samples"], sources.get("min-samples", "default"))
-        raise _error(
-            spec,
-            given,
+        raise refused(
+            "min-samples",
             f"{merged['min-samples']} is more than samples ({merged['samples']}), "
             "so no check could ever pass",
         )
     if merged["consistently-k"] > merged["consistently-n"]:
         k, n = merged["consistently-k"], merged["consistently-n"]
         if "consistently-k" in sources or "consistently-n" not in sources:
-            given = _Given(k, sources.get("consistently-k", "default"))
             problem = f"{k} is more than consistently-n ({n}), so the trigger could never fire"
-            raise _error(specs["consistently-k"], given, problem)
+            raise refused("consistently-k", problem)
         # Name the input the user gave.
-        given = _Given(n, sources["consistently-n"])
         problem = f"{n} is less than consistently-k ({k}), so the trigger could never fire"
-        raise _error(specs["consistently-n"], given, problem)
+        raise refused("consistently-n", problem)
     for spec in specs.values():
         value = merged[spec.name]
         if spec.secret and isinstance(value, str) and _NOT_TOKEN_TEXT_RE.search(value):
@@ -656,34 +655,22 @@ def _check_relations(
         try:
             jsondoc.loads(merged["health-expect"])
         except ValueError as exc:
-            spec = specs["health-expect"]
-            given = _Given(merged["health-expect"], sources.get("health-expect", "default"))
             shown = str(exc) if isinstance(exc, jsondoc.JsonTooDeep) else "not a JSON value"
-            raise _error(spec, given, f"is {shown}") from None
-    body_problem: str | None = None
+            raise refused("health-expect", f"is {shown}") from None
     try:
         if not isinstance(jsondoc.loads(merged["canary-body"]), dict):
-            body_problem = "is not a JSON object"
+            raise refused("canary-body", "is not a JSON object")
     except jsondoc.JsonTooDeep as exc:
-        body_problem = f"is {exc}"
+        raise refused("canary-body", f"is {exc}") from None
     except ValueError:
-        body_problem = "is not a JSON object"
-    if body_problem is not None:
-        spec = specs["canary-body"]
-        given = _Given(merged["canary-body"], sources.get("canary-body", "default"))
-        raise _error(spec, given, body_problem)
+        raise refused("canary-body", "is not a JSON object") from None
     try:
         re.compile(merged["nginx-ws-location"])
     except re.error as exc:
-        spec = specs["nginx-ws-location"]
-        given = _Given(merged["nginx-ws-location"], sources.get("nginx-ws-location", "default"))
-        raise _error(spec, given, f"not a regular expression ({exc})") from None
+        raise refused("nginx-ws-location", f"not a regular expression ({exc})") from None
     if backtracks_exponentially(merged["nginx-ws-location"]):  # after it compiled
-        spec = specs["nginx-ws-location"]
-        given = _Given(merged["nginx-ws-location"], sources.get("nginx-ws-location", "default"))
-        raise _error(
-            spec,
-            given,
+        raise refused(
+            "nginx-ws-location",
             "repeats a group that itself repeats or alternates, which can take exponential "
             "time (and no signal or timeout interrupts a running match)",
         )
