@@ -536,7 +536,7 @@ class GateReport:
         return next((c for c in self.checks if c.id == check_id), None)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON report of DESIGN.md 4.5."""
+        """The JSON report (README "The JSON report"; schemas/report.schema.json)."""
         return {
             "schema": REPORT_SCHEMA_ID,
             "version": self.version,

@@ -1,6 +1,7 @@
-"""DESIGN.md 4.2 as a test: every scenario of the reference stack gives NO-GO in go-live mode,
-each for its own reason, healthy gives GO, rollback gives GO in rollback mode. Each run's
-observations are serialized, loaded back and judged again: the same matrix and triggers."""
+"""The README's scenario table as a test: every scenario of the reference stack gives NO-GO
+in go-live mode, each for its own reason, healthy gives GO, rollback gives GO in rollback
+mode. Each run's observations are serialized, loaded back and judged again: the same matrix
+and triggers."""
 
 from __future__ import annotations
 

@@ -34,8 +34,9 @@ _WS = CriterionSpec(
     ("ws-open", "ws-latency", "ws-feed", "event-latency", "ws-stability"),
 )
 
-# The checklist's Go/No-Go matrix by mode, with the stable ids of DESIGN.md 4.3. A row lists
-# the checks it draws from; a check the judge did not produce makes its row inconclusive.
+# The checklist's Go/No-Go matrix by mode, with the stable ids the README lists under
+# "Verdicts and the decision". A row lists the checks it draws from; a check the judge did
+# not produce makes its row inconclusive.
 MATRIX: dict[str, tuple[CriterionSpec, ...]] = {
     "go-live": (_SMOKE, _WS, _CANARY, _NO_5XX, _UI),
     # The checklist's post-rollback validation: health checks, the page loads with polling

@@ -1,4 +1,5 @@
-"""The JSON report (DESIGN.md 4.5): build, validate against its own schema, write."""
+"""The JSON report (README "The JSON report"): build, validate against its own schema,
+write."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The outputs of DESIGN.md 4.4, as plain strings. Written by actions.py, read by later jobs."""
+"""The outputs (README "Outputs"), as plain strings. Written by actions.py, read by later jobs."""
 
 from __future__ import annotations
 

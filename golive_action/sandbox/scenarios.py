@@ -1,4 +1,5 @@
-"""Scenarios of the reference stack (DESIGN.md 4.2): each a fault that a real deployment has."""
+"""Scenarios of the reference stack (the README's scenario table): each a fault that a real
+deployment has."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The embedded reference stack: web app, executor, BTCTurk REST and WebSocket feed, in one
-process on loopback, behaving as the real system of ../shared/reference/ does."""
+process on loopback, behaving as the real web app, executor and BTCTurk feed do."""
 
 from __future__ import annotations
 
