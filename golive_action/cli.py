@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from golive_action._version import __version__
-from golive_action.entry import GATE_COMMANDS, command_word
+from golive_action.interrupt import GATE_COMMANDS, command_word
 
 if TYPE_CHECKING:
     from golive_action.interrupt import Cancellation

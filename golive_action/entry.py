@@ -7,22 +7,12 @@ from __future__ import annotations
 
 import signal
 import sys
-from collections.abc import Sequence
-
-# The commands that run the gate, and so catch SIGINT and SIGTERM to publish what they saw.
-GATE_COMMANDS = frozenset({"run", "demo"})
-
-
-def command_word(args: Sequence[str]) -> str | None:
-    """The command, as the parser will find it: the first word that is not an option (the
-    top level has none that take a value)."""
-    return next((a for a in args if not a.startswith("-")), None)
 
 
 def main_entry() -> None:
-    if command_word(sys.argv[1:]) in GATE_COMMANDS:
-        from golive_action.interrupt import Cancellation, catch_signals
+    from golive_action.interrupt import GATE_COMMANDS, Cancellation, catch_signals, command_word
 
+    if command_word(sys.argv[1:]) in GATE_COMMANDS:
         cancellation = Cancellation()
         with catch_signals(cancellation, restore=False):
             from golive_action.cli import main

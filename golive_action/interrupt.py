@@ -8,10 +8,20 @@ import contextlib
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
 
 CAUGHT_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+# The commands that run the gate, and so catch SIGINT and SIGTERM to publish what they saw.
+GATE_COMMANDS = frozenset({"run", "demo"})
+
+
+def command_word(args: Sequence[str]) -> str | None:
+    """The command, as the parser will find it: the first word that is not an option (the
+    top level has none that take a value)."""
+    return next((a for a in args if not a.startswith("-")), None)
+
 
 _Handler = Callable[[int, FrameType | None], object] | int | signal.Handlers | None
 
