@@ -21,14 +21,28 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from golive_action import jsondoc
+from golive_action.ids import Mode
+from golive_action.limits import (
+    CanaryLimits,
+    HealthLimits,
+    Limits,
+    NginxLimits,
+    PreflightFacts,
+    SpikeLimits,
+    TickerLimits,
+    UiLimits,
+    WsFlagLimits,
+    WsLimits,
+)
 from golive_action.regexcheck import backtracks_exponentially
 from golive_action.text import hide_userinfo, plural, url_secrets
 from golive_action.yamlconfig import strict_yaml_loader
 
-MODES = ("go-live", "rollback", "monitor")
-PROFILES = ("local", "prod")
 # Default WebSocket latency limits of the checklist's "Performance Thresholds", by profile.
 WS_LATENCY_DEFAULT_MS = {"local": 300.0, "prod": 800.0}
+
+# web and executor health are each sampled ``samples`` times.
+_HEALTH_ENDPOINTS = 2
 
 _URL_SCHEMES = {"http-url": ("http", "https"), "ws-url": ("ws", "wss")}
 
@@ -87,7 +101,7 @@ class InputSpec:
 class GateConfig:
     """Every input of one gate run, validated. Tokens are :class:`Secret` and never shown."""
 
-    mode: str = "go-live"
+    mode: Mode = "go-live"
     profile: str = "local"
     web_url: str | None = None
     executor_url: str | None = None
@@ -236,6 +250,66 @@ class GateConfig:
         if self.ticker_url:
             return self.ticker_url
         return _join(self.web_url, f"/api/public/btcturk/ticker?symbol={self.ws_pair}")
+
+    def limits(self) -> Limits:
+        """What the judge is held to: the one place the configuration becomes limits."""
+        return Limits(
+            mode=self.mode,
+            preflight=PreflightFacts(
+                mode=self.mode,
+                web_url=bool(self.web_url),
+                executor_url=bool(self.executor_url),
+                ws_url=bool(self.ws_url),
+                spark_api_url=self.spark_api_url is not None,
+                spark_api_token=self.spark_api_token is not None,
+                ws_flag=self.ws_flag,
+                ws_flag_expected=self.ws_flag_expected,
+            ),
+            health=HealthLimits(
+                self.health_rate_min,
+                self.min_samples_required,
+                dict(self.thresholds or {}),
+                self.health_expectation,
+            ),
+            ui=UiLimits(self.ui_p95_max_ms, self.health_rate_min, self.min_samples_required),
+            ticker=TickerLimits(self.ws_pair, self.ticker_max_age_s),
+            ws_flag=WsFlagLimits(self.ws_flag, self.ws_flag_expected, self.ws_flag_pointer),
+            nginx=NginxLimits(self.nginx_ws_location),
+            canary=CanaryLimits(
+                configured=self.canary_file is not None or self.spark_api_url is not None,
+                window=self.canary_window,
+                runs_needed=self.canary_runs_needed,
+                rate_min_percent=self.canary_rate_min,
+            ),
+            ws=WsLimits(
+                profile=self.profile,
+                latency_limit_ms=self.ws_latency_limit_ms,
+                open_max_s=self.ws_open_max_s,
+                window_s=self.window_s,
+                ping_interval_s=self.ws_ping_interval_s,
+                min_samples=self.min_samples_required,
+                max_gap_s=self.ws_max_gap_s,
+                min_spread_updates=self.ws_min_spread_updates,
+                event_latency_p95_max_ms=self.event_latency_p95_max_ms,
+                max_clock_skew_ms=self.max_clock_skew_ms,
+                burst_disconnects=self.burst_disconnects,
+                burst_window_s=self.burst_window_s,
+                reconnects_max=self.ws_reconnects_max_per_min,
+                reconnect_window_s=self.reconnect_window_s,
+                rollback_latency_ms=self.ws_rollback_latency_ms,
+                latency_window_s=self.latency_window_s,
+                consistently_k=self.consistently_k,
+                consistently_n=self.consistently_n,
+                stuck_closed_s=self.ws_stuck_closed_s,
+            ),
+            spike=SpikeLimits(
+                self.spike_window_s,
+                self.spike_5xx_max_percent,
+                # Fewer answers asked for than the minimum: the user chose a small run, and
+                # it is judged on what it asked for (each health endpoint is sampled).
+                min(self.spike_min_requests, self.samples * _HEALTH_ENDPOINTS),
+            ),
+        )
 
     def secrets(self) -> tuple[str, ...]:
         """The secret values, for redaction of anything the gate stores or prints: the tokens
@@ -760,8 +834,8 @@ def _check_time_budget(
 
 def parse_threshold_input(value: Any, given: _Given | None = None) -> dict[str, tuple[str, ...]]:
     """``metric: expr, expr`` lines, or a mapping of metric to expressions, checked in full."""
-    from golive_action.judge.catalog import METRICS
-    from golive_action.judge.thresholds import ThresholdError, parse_thresholds
+    from golive_action.catalog import METRICS
+    from golive_action.thresholds import ThresholdError, parse_thresholds
 
     spec = input_specs()["thresholds"]
     given = given or _Given(value, "default")

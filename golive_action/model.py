@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
 
+from golive_action.ids import CheckId, CriterionId, ProbeId, TriggerId
 from golive_action.text import one_line
 
 REPORT_SCHEMA_ID = "golive-report/1"
@@ -23,7 +24,9 @@ def _one_line_reason(obj: Any) -> None:
 
 
 class Verdict(str, Enum):
-    """Four-valued, as in Argo Rollouts analysis: inconclusive and error are never a pass."""
+    """Five verdicts: the four of Argo Rollouts analysis (pass, fail, inconclusive, error),
+    where inconclusive and error are never a pass, and skipped, for a check the
+    configuration leaves off."""
 
     PASS = "pass"  # noqa: S105 - a verdict, not a password
     FAIL = "fail"
@@ -384,6 +387,10 @@ class Interruption:
         )
 
 
+# What one probe hands in: HTTP samples, or one of the other kinds of evidence.
+ProbeResult = list[HttpSample] | WsObservation | ClockSkew | AppMetrics | CanaryHistory
+
+
 @dataclass
 class Observations:
     """Everything the probes recorded. The judge needs nothing else but the thresholds."""
@@ -400,6 +407,20 @@ class Observations:
     app_metrics: AppMetrics | None = None
     canary_history: CanaryHistory | None = None
     interrupted: Interruption | None = None
+
+    def record(self, probe_id: ProbeId, result: ProbeResult) -> None:
+        """File what a probe recorded where the judge looks for it: HTTP samples under the
+        probe's id, the other kinds of evidence in their own field."""
+        if isinstance(result, list):
+            self.http[probe_id] = list(result)
+        elif isinstance(result, WsObservation):
+            self.ws = result
+        elif isinstance(result, ClockSkew):
+            self.clock = result
+        elif isinstance(result, AppMetrics):
+            self.app_metrics = result
+        else:
+            self.canary_history = result
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -446,7 +467,7 @@ class Observations:
 class CheckResult:
     """The verdict on one named check, with the figures and thresholds behind it."""
 
-    id: str
+    id: CheckId
     title: str
     verdict: Verdict
     reason: str  # one line a person can act on
@@ -473,11 +494,11 @@ class CheckResult:
 class Criterion:
     """One row of the checklist's Go/No-Go matrix, drawn from named checks."""
 
-    id: str
+    id: CriterionId
     title: str
     verdict: Verdict
     reason: str
-    checks: tuple[str, ...] = ()
+    checks: tuple[CheckId, ...] = ()
 
     def __post_init__(self) -> None:
         _one_line_reason(self)
@@ -496,13 +517,42 @@ class Criterion:
 class RollbackTrigger:
     """One emergency rollback trigger of the checklist, and the evidence that fired it."""
 
-    id: str
+    id: TriggerId
     fired: bool
     reason: str
     evidence: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _one_line_reason(self)
+
+
+@dataclass(frozen=True)
+class Pill:
+    """The status pill of the trading page as the judged evidence says it must show:
+    ``WS`` green when OPEN, ``WS!`` yellow when DEGRADED, ``WS✗`` red when CLOSED, and
+    ``Canlı`` when the page polls (WebSocket DISABLED)."""
+
+    text: str
+    colour: str  # green, yellow, red; none for Canlı
+    latency_ms: float | None  # the tooltip's figure: the ping p95 behind the state
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "colour": self.colour, "latency_ms": self.latency_ms}
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The few figures the outputs, the summary and trends lead with, each None when the
+    run did not measure it."""
+
+    ws_latency_p95_ms: float | None = None  # ping round trip, any verdict
+    event_latency_p95_ms: float | None = None  # the event-to-store P95 the ws row judged
+    health_rate_percent: float | None = None  # health samples that answered 200 and ok
+    canary: str = "SKIPPED"  # PASS, FAIL, ERROR or SKIPPED
+    canary_pass_rate_percent: float | None = None  # only when the rate was judged
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -520,6 +570,11 @@ class GateReport:
     triggers: tuple[RollbackTrigger, ...]
     observations: Observations
     version: str
+    # The WebSocket state as the pill shows it (OPEN, DEGRADED, CLOSED, DISABLED), the pill,
+    # and the headline figures: judged, so that no renderer digs them out of metrics.
+    ws_state: str | None = None
+    pill: Pill | None = None
+    headline: Headline = field(default_factory=Headline)
 
     def __post_init__(self) -> None:
         _one_line_reason(self)
@@ -532,7 +587,7 @@ class GateReport:
     def fired_triggers(self) -> tuple[RollbackTrigger, ...]:
         return tuple(t for t in self.triggers if t.fired)
 
-    def check(self, check_id: str) -> CheckResult | None:
+    def check(self, check_id: CheckId) -> CheckResult | None:
         return next((c for c in self.checks if c.id == check_id), None)
 
     def to_dict(self) -> dict[str, Any]:
@@ -546,6 +601,9 @@ class GateReport:
             "profile": self.profile,
             "started_at": self.started_at,
             "duration_s": round(self.duration_s, 3),
+            "ws_state": self.ws_state,
+            "pill": self.pill.to_dict() if self.pill else None,
+            "headline": self.headline.to_dict(),
             "criteria": [c.to_dict() for c in self.criteria],
             "checks": [c.to_dict() for c in self.checks],
             "rollback": {

@@ -7,13 +7,13 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any
 
 from golive_action._version import __version__
 from golive_action.config import REPORT_RESERVE_S, GateConfig
+from golive_action.ids import GATE_ID, ProbeId
 from golive_action.interrupt import Cancellation
-from golive_action.judge.gate import GATE_ID, gate_error
-from golive_action.model import Decision, GateReport, Interruption, Observations
+from golive_action.judge.gate import gate_error
+from golive_action.model import Decision, GateReport, Interruption, Observations, ProbeResult
 from golive_action.observe.accesslog import read_access_log
 from golive_action.observe.budget import Budget
 from golive_action.observe.nginx import read_nginx_config
@@ -44,7 +44,7 @@ def observe(
         cancel if cancel is not None else threading.Event(),
     )
     probes, probe_errors = plan_probes(config, progress)
-    results: dict[str, Any] = {}
+    results: dict[ProbeId, ProbeResult] = {}
     lock = threading.Lock()
 
     def work(probe: Probe) -> None:
@@ -80,20 +80,18 @@ def observe(
         else None
     )
     with lock:
-        done = {k: v for k, v in results.items() if k not in probe_errors}
-        return Observations(
+        observations = Observations(
             started_at=started_at,
             finished_at=time.time(),
-            http={k: list(v) for k, v in done.items() if isinstance(v, list)},
             probe_errors=dict(probe_errors),
             nginx=nginx,
             access_log=access_log,
-            ws=done.get("ws"),
-            clock=done.get("clock"),
-            app_metrics=done.get("metrics"),
-            canary_history=done.get("canary-history"),
             interrupted=_interruption(budget.cancel, noticed, started),
         )
+        for probe_id, result in results.items():
+            if probe_id not in probe_errors:
+                observations.record(probe_id, result)
+        return observations
 
 
 def _await_probes(threads: list[threading.Thread], budget: Budget) -> float | None:
@@ -146,7 +144,7 @@ def run_gate(
     observations = Observations(started_at=started_at, finished_at=started_at)
     try:
         observations = observe(config, progress, cancel)
-        judgement = judge(observations, config)
+        judgement = judge(observations, config.limits())
         report = GateReport(
             decision=judgement.decision,
             reason=judgement.reason,
@@ -159,6 +157,9 @@ def run_gate(
             triggers=judgement.triggers,
             observations=observations,
             version=__version__,
+            ws_state=judgement.ws_state,
+            pill=judgement.pill,
+            headline=judgement.headline,
         )
     except Exception as exc:
         reason = one_line(f"internal error: {type(exc).__name__}: {exc}")

@@ -45,7 +45,7 @@ def test_the_inputs_table_is_generated_from_the_schema():
 
 
 def test_every_threshold_metric_is_in_the_readme():
-    from golive_action.judge.catalog import METRICS
+    from golive_action.catalog import METRICS
 
     for metric in METRICS:
         assert f"`{metric}`" in README, metric

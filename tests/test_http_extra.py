@@ -115,7 +115,7 @@ def test_preflight_names_what_is_missing_never_a_value():
         spark_api_url=None,
         spark_api_token=Secret("s3cr3t-value"),
     )
-    result = judge_preflight(config)
+    result = judge_preflight(config.limits().preflight)
     assert result.verdict is Verdict.FAIL
     assert "executor-url is not set" in result.reason and "ws-url is not set" in result.reason
     assert "spark-api-url is not set, but spark-api-token is" in result.reason
@@ -123,6 +123,9 @@ def test_preflight_names_what_is_missing_never_a_value():
     rollback = GateConfig(
         mode="rollback", web_url="https://w", executor_url="https://e", ws_flag=True
     )
-    assert "ws-flag is true but mode rollback needs it false" in judge_preflight(rollback).reason
+    assert (
+        "ws-flag is true but mode rollback needs it false"
+        in judge_preflight(rollback.limits().preflight).reason
+    )
     ready = GateConfig(web_url="https://w", executor_url="https://e", ws_url="wss://f")
-    assert judge_preflight(ready).verdict is Verdict.PASS
+    assert judge_preflight(ready.limits().preflight).verdict is Verdict.PASS

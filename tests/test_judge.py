@@ -12,8 +12,8 @@ from golive_action.config import GateConfig
 from golive_action.judge import judge
 from golive_action.judge.health import judge_health, sample_problem
 from golive_action.judge.matrix import CriterionSpec, decide, judge_criterion
-from golive_action.judge.stats import percentile
 from golive_action.model import CheckResult, Decision, HttpSample, Observations, Verdict
+from golive_action.stats import percentile
 
 URL = "http://127.0.0.1:1/health"
 HEALTH = CriterionSpec("smoke", "Smoke tests PASS", ("web-health", "executor-health"))
@@ -142,15 +142,15 @@ def test_judge_is_deterministic_from_serialized_observations():
     )
     again = Observations.from_dict(json.loads(json.dumps(obs.to_dict())))
     assert again == obs
-    first = judge(obs, GateConfig(samples=1))
-    assert judge(again, GateConfig(samples=1)) == first
+    first = judge(obs, GateConfig(samples=1).limits())
+    assert judge(again, GateConfig(samples=1).limits()) == first
     verdicts = {c.id: c.verdict for c in first.checks}
     assert verdicts["web-health"] is Verdict.PASS
     assert verdicts["executor-health"] is Verdict.FAIL
     assert verdicts["ticker"] is Verdict.INCONCLUSIVE  # not observed: never a pass
     assert first.decision is Decision.NO_GO
     # Judged again with another threshold, the same evidence gives another answer.
-    lenient = judge(again, GateConfig(samples=1, health_rate_min=0.0))
+    lenient = judge(again, GateConfig(samples=1, health_rate_min=0.0).limits())
     assert {c.id: c.verdict for c in lenient.checks}["executor-health"] is Verdict.PASS
 
 

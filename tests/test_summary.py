@@ -16,6 +16,7 @@ from golive_action.model import (
     Decision,
     GateReport,
     Observations,
+    Pill,
     RollbackTrigger,
     Verdict,
 )
@@ -106,8 +107,9 @@ def test_pill_as_the_ui_shows_it():
     assert pill("DEGRADED", 950) == "🟡 `WS!` (latency 950 ms)"
     assert pill("CLOSED", None) == "🔴 `WS✗` (latency not measured)"
     assert pill("DISABLED", None) == "`Canlı` (polling mode, no WebSocket)"
-    ws = report(verdict=Verdict.PASS, metrics={"ws_state": "DEGRADED", "pill_latency_ms": 912.0})
-    ws = dataclasses.replace(ws, checks=(dataclasses.replace(ws.checks[0], id="ws-open"),))
+    ws = dataclasses.replace(
+        report(verdict=Verdict.PASS), ws_state="DEGRADED", pill=Pill("WS!", "yellow", 912.0)
+    )
     assert "**WebSocket pill:** 🟡 `WS!` (latency 912 ms)" in render_summary(ws)
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from golive_action.judge.thresholds import (
+from golive_action.thresholds import (
     Threshold,
     ThresholdError,
     evaluate,

@@ -125,11 +125,11 @@ def verdicts(judgement):
     return {c.id: c.verdict for c in judgement.checks}
 
 
-CONFIG = GateConfig(duration=10, ws_ping_interval_s=1)
+WS_LIMITS = GateConfig(duration=10, ws_ping_interval_s=1).limits().ws
 
 
 def test_healthy_recording_is_open_and_passes():
-    judgement = judge_ws(recorded(), None, ClockSkew("u", 5.0, 20.0), None, CONFIG)
+    judgement = judge_ws(recorded(), None, ClockSkew("u", 5.0, 20.0), None, WS_LIMITS)
     assert set(verdicts(judgement).values()) == {Verdict.PASS}
     assert judgement.state == "OPEN"
     assert not any(t.fired for t in judgement.triggers)
@@ -137,15 +137,15 @@ def test_healthy_recording_is_open_and_passes():
 
 def test_slow_pings_fail_latency_and_degrade_the_pill():
     obs = recorded(pings=[(1_800_000_000.0 + i, 1200.0) for i in range(10)])
-    judgement = judge_ws(obs, None, None, None, CONFIG)
+    judgement = judge_ws(obs, None, None, None, WS_LIMITS)
     assert verdicts(judgement)["ws-latency"] is Verdict.FAIL
     assert judgement.state == "DEGRADED"
-    prod = judge_ws(obs, None, None, None, GateConfig(profile="prod", duration=10))
+    prod = judge_ws(obs, None, None, None, GateConfig(profile="prod", duration=10).limits().ws)
     assert "800 ms (prod profile)" in next(c for c in prod.checks if c.id == "ws-latency").reason
 
 
 def test_no_pong_fails():
-    judgement = judge_ws(recorded(pings=[], pongs_missing=10), None, None, None, CONFIG)
+    judgement = judge_ws(recorded(pings=[], pongs_missing=10), None, None, None, WS_LIMITS)
     check = next(c for c in judgement.checks if c.id == "ws-latency")
     assert check.verdict is Verdict.FAIL and "no pong" in check.reason
 
@@ -153,12 +153,12 @@ def test_no_pong_fails():
 def test_a_silent_channel_is_stale():
     t0 = 1_800_000_000.0
     obs = recorded(last_at={"ticker": t0 + 2, "orderbook": t0 + 9.6, "trade": t0 + 9.9})
-    check = next(c for c in judge_ws(obs, None, None, None, CONFIG).checks if c.id == "ws-feed")
+    check = next(c for c in judge_ws(obs, None, None, None, WS_LIMITS).checks if c.id == "ws-feed")
     assert check.verdict is Verdict.FAIL and "ticker silent for 8.0 s" in check.reason
 
 
 def test_clock_skew_too_large_is_inconclusive_not_fail():
-    judgement = judge_ws(recorded(), None, ClockSkew("u", 900.0, 30.0), None, CONFIG)
+    judgement = judge_ws(recorded(), None, ClockSkew("u", 900.0, 30.0), None, WS_LIMITS)
     check = next(c for c in judgement.checks if c.id == "event-latency")
     assert check.verdict is Verdict.INCONCLUSIVE and "too uncertain" in check.reason
     assert check.metrics["clock_skew_ms"] == 900.0
@@ -171,7 +171,9 @@ def test_metrics_url_figure_is_the_one_judged_and_both_are_reported():
         end=(("100", 10.0), ("1000", 100.0), ("+Inf", 110.0)),
     )
     check = next(
-        c for c in judge_ws(recorded(), None, None, app, CONFIG).checks if c.id == "event-latency"
+        c
+        for c in judge_ws(recorded(), None, None, app, WS_LIMITS).checks
+        if c.id == "event-latency"
     )
     assert check.metrics["app_p95_ms"] == 1000.0 and check.metrics["probe_p95_ms"] is not None
     assert check.metrics["judged_p95_ms"] == 1000.0
@@ -191,7 +193,7 @@ def test_reconnect_storm_and_burst():
         )
         for i in range(15)
     ]
-    judgement = judge_ws(recorded(connections=storm), None, None, None, CONFIG)
+    judgement = judge_ws(recorded(connections=storm), None, None, None, WS_LIMITS)
     assert verdicts(judgement)["ws-stability"] is Verdict.FAIL
     stability = next(c for c in judgement.checks if c.id == "ws-stability")
     assert "(close codes 1011 'feed restarting')" in stability.reason
@@ -210,7 +212,7 @@ def test_refused_upgrade_fails_with_the_nginx_hint():
         error_kind="upgrade",
         http_status=426,
     )
-    judgement = judge_ws(recorded(connections=[refused]), None, None, None, CONFIG)
+    judgement = judge_ws(recorded(connections=[refused]), None, None, None, WS_LIMITS)
     check = judgement.checks[0]
     assert check.verdict is Verdict.FAIL and "did not upgrade" in check.reason
 
@@ -375,7 +377,7 @@ def test_healthy_gate_reports_open_with_measured_figures(stack):
     inputs = stack_inputs(s, duration="3", **{"metrics-url": s.urls["executor_url"] + "/metrics"})
     report = run_gate(load_config(inputs, {}))
     assert report.decision.value == "go", report.reason
-    assert report.check("ws-open").metrics["ws_state"] == "OPEN"
+    assert report.ws_state == "OPEN"
     event = report.check("event-latency")
     assert event.metrics["source"] == "metrics-url"
     assert event.metrics["app_p95_ms"] is not None and event.metrics["probe_p95_ms"] is not None

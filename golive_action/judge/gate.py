@@ -3,9 +3,8 @@ bad input, an interruption). Its verdict is an error, so the decision is NO-GO."
 
 from __future__ import annotations
 
+from golive_action.ids import GATE_ID
 from golive_action.model import CheckResult, Criterion, Verdict
-
-GATE_ID = "gate"
 
 
 def gate_error(reason: str) -> tuple[CheckResult, Criterion]:

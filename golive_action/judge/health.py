@@ -8,11 +8,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from golive_action import jsondoc
+from golive_action.ids import CheckId
 from golive_action.judge.pointer import PointerError, resolve
-from golive_action.judge.stats import latency_summary
-from golive_action.judge.thresholds import Threshold, evaluate, parse_thresholds_or_none
 from golive_action.model import CheckResult, HttpSample, Verdict
+from golive_action.stats import latency_summary
 from golive_action.text import one_line, plural
+from golive_action.thresholds import Threshold, evaluate, parse_thresholds_or_none
 
 
 def sample_problem(sample: HttpSample, expect: tuple[str, Any] | None = None) -> str | None:
@@ -78,7 +79,7 @@ def _error_detail(body_text: str) -> str:
 
 
 def judge_health(
-    check_id: str,
+    check_id: CheckId,
     title: str,
     samples: list[HttpSample],
     probe_error: str | None,

@@ -3,54 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from golive_action.ids import MODES, Mode
+from golive_action.judge.registry import CriterionSpec, criteria_for
 from golive_action.model import CheckResult, Criterion, Decision, Verdict, worst
 from golive_action.text import labelled
 
-
-@dataclass(frozen=True)
-class CriterionSpec:
-    id: str
-    title: str
-    checks: tuple[str, ...]
-
-
-_SMOKE_CHECKS = (
-    "preflight",
-    "web-health",
-    "executor-health",
-    "ticker",
-    "ws-flag",
-    "nginx-ws",
-)
-_SMOKE = CriterionSpec("smoke", "Smoke tests PASS", _SMOKE_CHECKS)
-_NO_5XX = CriterionSpec("no-5xx-spike", "No 5xx spike in logs", ("5xx-spike",))
-_UI = CriterionSpec("ui-responsive", "UI responsive", ("ui-responsive",))
-_CANARY = CriterionSpec("canary", "Canary PASS", ("canary", "canary-rate"))
-_WS = CriterionSpec(
-    "ws",
-    "WS status=OPEN, latency OK",
-    ("ws-open", "ws-latency", "ws-feed", "event-latency", "ws-stability"),
-)
-
-# The checklist's Go/No-Go matrix by mode, with the stable ids the README lists under
-# "Verdicts and the decision". A row lists the checks it draws from; a check the judge did
-# not produce makes its row inconclusive.
-MATRIX: dict[str, tuple[CriterionSpec, ...]] = {
-    "go-live": (_SMOKE, _WS, _CANARY, _NO_5XX, _UI),
-    # The checklist's post-rollback validation: health checks, the page loads with polling
-    # data and shows Canlı (no WS pill), the flag is off, error logs clear.
-    "rollback": (
-        _SMOKE,
-        _NO_5XX,
-        CriterionSpec(
-            "ui-responsive", "UI responsive, polling (Canlı)", ("ui-responsive", "polling-ui")
-        ),
-    ),
-    "monitor": (_SMOKE, _WS, _CANARY, _NO_5XX, _UI),
-}
-CRITERIA = MATRIX["go-live"]
+# The checklist's Go/No-Go matrix by mode, drawn from the registry: each row lists the
+# checks that feed it in that mode. A check the judge did not produce makes its row
+# inconclusive.
+MATRIX: dict[Mode, tuple[CriterionSpec, ...]] = {mode: criteria_for(mode) for mode in MODES}
 
 
 def judge_criterion(spec: CriterionSpec, checks: Sequence[CheckResult]) -> Criterion:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from golive_action.ids import CheckId
 from golive_action.model import CheckResult, Directive, NginxObservation, Verdict
 
-CHECK_ID = "nginx-ws"
+CHECK_ID: CheckId = "nginx-ws"
 TITLE = "nginx WebSocket upgrade configuration"
 MAP_LINES = "map $http_upgrade $connection_upgrade { default upgrade; '' close; }"
 DEFAULT_READ_TIMEOUT_S = 60.0  # nginx's own default for proxy_read_timeout

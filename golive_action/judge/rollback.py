@@ -8,22 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from golive_action.judge.stats import percentile
+from golive_action.ids import TriggerId
 from golive_action.judge.windows import Window, k_of_last_n, most_in_any_span, tumbling
 from golive_action.model import CheckResult, RollbackTrigger, Verdict
+from golive_action.stats import percentile
 from golive_action.text import fixed, plural
 
-TRIGGER_IDS = (
-    "ws-latency",
-    "ws-reconnects",
-    "ws-stuck-closed",
-    "ui-unresponsive",
-    "5xx-spike",
-    "canary-rate",
-)
 
-
-def from_check(trigger_id: str, check: CheckResult | None) -> RollbackTrigger | None:
+def from_check(trigger_id: TriggerId, check: CheckResult | None) -> RollbackTrigger | None:
     """A trigger that fires when its check fails (5xx-spike, ui-unresponsive, canary-rate).
     A check that could not judge (error, inconclusive) does not fire a rollback: that is
     for the gate's decision to hold, not a reason to undo a release."""

@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from golive_action.ids import CheckId
 from golive_action.judge.windows import occupied
 from golive_action.model import AccessLogObservation, CheckResult, HttpSample, Verdict
 
-CHECK_ID = "5xx-spike"
+CHECK_ID: CheckId = "5xx-spike"
 TITLE = "No 5xx spike in the HTTP answers"
 
 

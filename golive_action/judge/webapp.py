@@ -10,9 +10,10 @@ from importlib import resources
 from typing import Any
 
 from golive_action import jsondoc
+from golive_action.ids import CheckId
 from golive_action.judge.pointer import PointerError, resolve
-from golive_action.judge.stats import latency_summary, percentile
 from golive_action.model import CheckResult, HttpSample, Verdict
+from golive_action.stats import latency_summary, percentile
 from golive_action.text import fixed, one_line, plural
 
 # --------------------------------------------------------------------------- ticker
@@ -72,7 +73,8 @@ def judge_ticker(
 ) -> CheckResult:
     """Valid JSON with data: the raw BTCTurk body or the app's wrapper, success/ok true, the
     pair present, bid below ask, a fresh timestamp; mock data is not real data."""
-    cid, title = "ticker", f"BTCTurk ticker ({pair}): valid JSON with data"
+    cid: CheckId = "ticker"
+    title = f"BTCTurk ticker ({pair}): valid JSON with data"
     thresholds = {"age_s": f"<={max_age_s:g}", "bid_ask": "bid<ask"}
 
     def result(verdict: Verdict, reason: str, metrics: dict[str, Any] | None = None) -> CheckResult:
@@ -175,7 +177,8 @@ def judge_ws_flag(
     pointer: str | None,
 ) -> CheckResult:
     """NEXT_PUBLIC_WS_ENABLED as built: on for go-live, off after a rollback."""
-    cid, title = "ws-flag", "WebSocket feature flag as built (NEXT_PUBLIC_WS_ENABLED)"
+    cid: CheckId = "ws-flag"
+    title = "WebSocket feature flag as built (NEXT_PUBLIC_WS_ENABLED)"
     thresholds = {"flag": f"=={str(expected).lower()}"}
     want = "enabled" if expected else "disabled"
 
@@ -242,7 +245,8 @@ def judge_ui_responsive(
     min_samples: int,
 ) -> CheckResult:
     """The trading page answers 200, with a p95 load time under the limit."""
-    cid, title = "ui-responsive", "UI responsive (the trading page loads)"
+    cid: CheckId = "ui-responsive"
+    title = "UI responsive (the trading page loads)"
     thresholds = {
         "latency_ms": f"p(95)<{p95_max_ms:g}",
         "ok": f"rate>={rate_min_percent / 100:g}",
@@ -290,7 +294,8 @@ def judge_ui_responsive(
 
 def judge_polling_ui(samples: list[HttpSample], probe_error: str | None) -> CheckResult:
     """After a rollback the page polls: it shows Canlı and no WS pill."""
-    cid, title = "polling-ui", "Polling UI after rollback (Canlı, no WS pill)"
+    cid: CheckId = "polling-ui"
+    title = "Polling UI after rollback (Canlı, no WS pill)"
     thresholds = {"pill": "Canlı", "ws_pill": "absent"}
     if probe_error is not None:
         return CheckResult(cid, title, Verdict.ERROR, probe_error, 0, {}, thresholds)

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
-from golive_action.config import GateConfig
 from golive_action.judge.rollback import (
     latency_consistently_over,
     reconnects_over,
     stuck_closed,
 )
-from golive_action.judge.stats import percentile
 from golive_action.judge.windows import most_in_any_span
+from golive_action.limits import WsLimits
 from golive_action.model import (
     AppMetrics,
     CheckResult,
@@ -23,9 +22,11 @@ from golive_action.model import (
     Verdict,
     WsObservation,
 )
+from golive_action.stats import percentile
 from golive_action.text import one_line, plural
 
-WS_CHECKS = ("ws-open", "ws-latency", "ws-feed", "event-latency", "ws-stability")
+WsCheckId = Literal["ws-open", "ws-latency", "ws-feed", "event-latency", "ws-stability"]
+WS_CHECKS: tuple[WsCheckId, ...] = get_args(WsCheckId)
 CHANNELS = ("ticker", "orderbook", "trade")
 
 
@@ -67,7 +68,7 @@ def _bucket_deltas(metrics: AppMetrics) -> list[tuple[float, float]]:
 
 
 def _result(
-    check_id: str,
+    check_id: WsCheckId,
     title: str,
     verdict: Verdict,
     reason: str,
@@ -83,74 +84,103 @@ def judge_ws(
     probe_error: str | None,
     clock: ClockSkew | None,
     app: AppMetrics | None,
-    config: GateConfig,
+    limits: WsLimits,
 ) -> WsJudgement:
-    if obs is None:
-        reason = probe_error or "the WebSocket probe did not run"
-        verdict = Verdict.ERROR
-        checks = tuple(_result(cid, _TITLES[cid], verdict, reason, 0, {}, {}) for cid in WS_CHECKS)
-        return WsJudgement(checks, (), None)
-    opened = [c for c in obs.connections if c.opened_at is not None]
-    # A ping still in flight at the end for longer than the limit is known to be over it:
-    # its age counts as a (lower-bound) round trip.
-    limit = config.ws_latency_limit_ms
-    rtts = [rtt for _, rtt in obs.pings] + [a for a in obs.pings_in_flight_ms if a >= limit]
-    p95 = percentile(rtts, 95)
+    """The WebSocket evidence alone: its five checks, its three triggers and the pill state,
+    as the registry's walk judges them one by one."""
     checks = (
-        _open(obs, config),
-        _latency(obs, rtts, config),
-        _feed(obs, config),
-        _event_latency(obs, clock, app, config),
-        _stability(obs, config),
+        judge_ws_open(obs, probe_error, limits),
+        judge_ws_latency(obs, probe_error, limits),
+        judge_ws_feed(obs, probe_error, limits),
+        judge_event_latency(obs, probe_error, clock, app, limits),
+        judge_ws_stability(obs, probe_error, limits),
     )
-    start, end = obs.started_at, obs.ended_at
-    intervals = [(c.opened_at, c.closed_at) for c in opened if c.opened_at is not None]
-    triggers = (
-        latency_consistently_over(
-            obs.pings,
-            start,
-            end,
-            config.ws_rollback_latency_ms,
-            config.latency_window_s,
-            config.consistently_k,
-            config.consistently_n,
-        ),
-        reconnects_over(
-            [c.attempt_at for c in obs.connections[1:]],
-            config.reconnect_window_s,
-            config.ws_reconnects_max_per_min,
-        ),
-        stuck_closed(intervals, start, end, config.ws_stuck_closed_s),
-    )
-    last = obs.connections[-1] if obs.connections else None
-    if last is None or last.opened_at is None or last.closed_at is not None:
-        state = "CLOSED"
-    elif (
-        all(c.verdict is Verdict.PASS for c in checks[1:3])
-        and (p95 is not None and p95 <= config.ws_latency_limit_ms)
-        and not triggers[1].fired
-    ):
-        state = "OPEN"
-    else:
-        state = "DEGRADED"
-    first = checks[0]
-    timeline = _timeline(obs)
-    checks = (
-        CheckResult(
-            first.id,
-            first.title,
-            first.verdict,
-            first.reason,
-            first.samples,
-            {**first.metrics, "ws_state": state, "pill_latency_ms": _r(p95), "timeline": timeline},
-            first.thresholds,
-        ),
-        *checks[1:],
-    )
+    fired = (latency_trigger(obs, limits), reconnects_trigger(obs, limits))
+    triggers = tuple(t for t in (*fired, stuck_closed_trigger(obs, limits)) if t is not None)
+    state = ws_state(obs, checks[1], checks[2], fired[1], limits)
     return WsJudgement(checks, triggers, state)
 
 
-_TITLES = {
+def round_trips(obs: WsObservation, limits: WsLimits) -> list[float]:
+    """The ping round trips, and the pings still in flight at the end for longer than the
+    limit: those are known to be over it, so their age counts as a (lower-bound) round trip."""
+    limit = limits.latency_limit_ms
+    return [rtt for _, rtt in obs.pings] + [a for a in obs.pings_in_flight_ms if a >= limit]
+
+
+def ws_state(
+    obs: WsObservation | None,
+    latency: CheckResult,
+    feed: CheckResult,
+    reconnects: RollbackTrigger | None,
+    limits: WsLimits,
+) -> str | None:
+    """The pill's state: OPEN when the last connection is open with fresh data, latency
+    within the limit and no reconnect storm; DEGRADED when it is open otherwise; CLOSED
+    when it is not open at the end; None when the feed was not observed."""
+    if obs is None:
+        return None
+    last = obs.connections[-1] if obs.connections else None
+    if last is None or last.opened_at is None or last.closed_at is not None:
+        return "CLOSED"
+    p95 = percentile(round_trips(obs, limits), 95)
+    if (
+        latency.verdict is Verdict.PASS
+        and feed.verdict is Verdict.PASS
+        and (p95 is not None and p95 <= limits.latency_limit_ms)
+        and not (reconnects is not None and reconnects.fired)
+    ):
+        return "OPEN"
+    return "DEGRADED"
+
+
+def pill_latency_ms(obs: WsObservation | None, limits: WsLimits) -> float | None:
+    """The figure behind the pill's tooltip: the ping p95, in-flight pings included."""
+    return None if obs is None else _r(percentile(round_trips(obs, limits), 95))
+
+
+def latency_trigger(obs: WsObservation | None, limits: WsLimits) -> RollbackTrigger | None:
+    if obs is None:
+        return None
+    return latency_consistently_over(
+        obs.pings,
+        obs.started_at,
+        obs.ended_at,
+        limits.rollback_latency_ms,
+        limits.latency_window_s,
+        limits.consistently_k,
+        limits.consistently_n,
+    )
+
+
+def reconnects_trigger(obs: WsObservation | None, limits: WsLimits) -> RollbackTrigger | None:
+    if obs is None:
+        return None
+    return reconnects_over(
+        [c.attempt_at for c in obs.connections[1:]],
+        limits.reconnect_window_s,
+        limits.reconnects_max,
+    )
+
+
+def stuck_closed_trigger(obs: WsObservation | None, limits: WsLimits) -> RollbackTrigger | None:
+    if obs is None:
+        return None
+    intervals = [(c.opened_at, c.closed_at) for c in obs.connections if c.opened_at is not None]
+    return stuck_closed(
+        [(opened, closed) for opened, closed in intervals if opened is not None],
+        obs.started_at,
+        obs.ended_at,
+        limits.stuck_closed_s,
+    )
+
+
+def _not_observed(check_id: WsCheckId, probe_error: str | None) -> CheckResult:
+    reason = probe_error or "the WebSocket probe did not run"
+    return _result(check_id, TITLES[check_id], Verdict.ERROR, reason, 0, {}, {})
+
+
+TITLES: dict[WsCheckId, str] = {
     "ws-open": "WebSocket reaches OPEN",
     "ws-latency": "WebSocket latency (ping round trip)",
     "ws-feed": "Feed: subscriptions, fresh messages, spread updates",
@@ -175,13 +205,22 @@ def _timeline(obs: WsObservation) -> list[list[Any]]:
     return events[:50]
 
 
-def _open(obs: WsObservation, config: GateConfig) -> CheckResult:
-    limit_ms = config.ws_open_max_s * 1000
+def judge_ws_open(
+    obs: WsObservation | None, probe_error: str | None, limits: WsLimits
+) -> CheckResult:
+    if obs is None:
+        return _not_observed("ws-open", probe_error)
+    limit_ms = limits.open_max_s * 1000
     thresholds = {"open_ms": f"<{limit_ms:g}"}
-    title = _TITLES["ws-open"]
+    title = TITLES["ws-open"]
     attempts = len(obs.connections)
     opened = [c for c in obs.connections if c.opened_at is not None]
-    metrics: dict[str, Any] = {"attempts": attempts, "opened": len(opened), "url": obs.url}
+    metrics: dict[str, Any] = {
+        "attempts": attempts,
+        "opened": len(opened),
+        "url": obs.url,
+        "timeline": _timeline(obs),
+    }
     if not obs.connections:
         return _result(
             "ws-open",
@@ -215,12 +254,17 @@ def _open(obs: WsObservation, config: GateConfig) -> CheckResult:
     )
 
 
-def _latency(obs: WsObservation, rtts: list[float], config: GateConfig) -> CheckResult:
-    limit = config.ws_latency_limit_ms
+def judge_ws_latency(
+    obs: WsObservation | None, probe_error: str | None, limits: WsLimits
+) -> CheckResult:
+    if obs is None:
+        return _not_observed("ws-latency", probe_error)
+    rtts = round_trips(obs, limits)
+    limit = limits.latency_limit_ms
     thresholds = {
-        "ping_ms": f"p(95)<{limit:g} ({config.profile})",
+        "ping_ms": f"p(95)<{limit:g} ({limits.profile})",
         "pongs_missing": "count==0",
-        "samples": f"count>={config.min_samples_required}",
+        "samples": f"count>={limits.min_samples}",
     }
     metrics: dict[str, Any] = {
         "pings": obs.pings_sent,
@@ -230,7 +274,7 @@ def _latency(obs: WsObservation, rtts: list[float], config: GateConfig) -> Check
         "latency_p95_ms": _r(percentile(rtts, 95)),
         "latency_max_ms": _r(max(rtts) if rtts else None),
     }
-    title = _TITLES["ws-latency"]
+    title = TITLES["ws-latency"]
     if obs.pongs_missing and not rtts:
         return _result(
             "ws-latency",
@@ -242,8 +286,8 @@ def _latency(obs: WsObservation, rtts: list[float], config: GateConfig) -> Check
             thresholds,
         )
     # A short window asks for fewer pings: the minimum follows what the window can hold.
-    planned = max(1, int(config.window_s / config.ws_ping_interval_s))
-    needed = min(config.min_samples_required, planned)
+    planned = max(1, int(limits.window_s / limits.ping_interval_s))
+    needed = min(limits.min_samples, planned)
     thresholds["samples"] = f"count>={needed}"
     if len(rtts) < needed:
         reason = f"only {plural(len(rtts), 'ping round trip')}, fewer than the {needed} needed"
@@ -254,7 +298,7 @@ def _latency(obs: WsObservation, rtts: list[float], config: GateConfig) -> Check
     assert p95 is not None
     problems = []
     if p95 >= limit:
-        problems.append(f"ping p95 {p95:.0f} ms >= {limit:g} ms ({config.profile} profile)")
+        problems.append(f"ping p95 {p95:.0f} ms >= {limit:g} ms ({limits.profile} profile)")
     if obs.pongs_missing:
         problems.append(f"{obs.pongs_missing} of {obs.pings_sent} pings unanswered")
     if problems:
@@ -273,13 +317,17 @@ def _latency(obs: WsObservation, rtts: list[float], config: GateConfig) -> Check
     )
 
 
-def _feed(obs: WsObservation, config: GateConfig) -> CheckResult:
+def judge_ws_feed(
+    obs: WsObservation | None, probe_error: str | None, limits: WsLimits
+) -> CheckResult:
+    if obs is None:
+        return _not_observed("ws-feed", probe_error)
     thresholds = {
-        "gap_s": f"<={config.ws_max_gap_s:g}",
-        "spread_updates": f"count>={config.ws_min_spread_updates}",
+        "gap_s": f"<={limits.max_gap_s:g}",
+        "spread_updates": f"count>={limits.min_spread_updates}",
         "crossed_books": "count==0",
     }
-    title = _TITLES["ws-feed"]
+    title = TITLES["ws-feed"]
     messages = sum(obs.messages.values())
     opened = [c for c in obs.connections if c.opened_at is not None]
     metrics: dict[str, Any] = {
@@ -318,7 +366,7 @@ def _feed(obs: WsObservation, config: GateConfig) -> CheckResult:
     metrics["max_gap_s"] = {k: round(v, 2) for k, v in gaps.items()}
     ticker_age = obs.ended_at - obs.last_at["ticker"] if "ticker" in obs.last_at else None
     metrics["last_ticker_age_s"] = _r(ticker_age)
-    stale = {c: g for c, g in gaps.items() if g > config.ws_max_gap_s}
+    stale = {c: g for c, g in gaps.items() if g > limits.max_gap_s}
     if stale:
         problems.append(
             "stale: "
@@ -326,11 +374,11 @@ def _feed(obs: WsObservation, config: GateConfig) -> CheckResult:
                 f"{c} silent for {g:.1f} s" if c in obs.last_at else f"no {c} message in {g:.1f} s"
                 for c, g in stale.items()
             )
-            + f" (limit {config.ws_max_gap_s:g} s)"
+            + f" (limit {limits.max_gap_s:g} s)"
         )
-    if obs.spread_updates < config.ws_min_spread_updates:
+    if obs.spread_updates < limits.min_spread_updates:
         problems.append(
-            f"spread card: {obs.spread_updates} updates, fewer than {config.ws_min_spread_updates}"
+            f"spread card: {obs.spread_updates} updates, fewer than {limits.min_spread_updates}"
         )
     if obs.crossed_books:
         problems.append(f"crossed order book (bid at or above ask) {obs.crossed_books} times")
@@ -345,13 +393,19 @@ def _feed(obs: WsObservation, config: GateConfig) -> CheckResult:
     return _result("ws-feed", title, Verdict.PASS, reason, messages, metrics, thresholds)
 
 
-def _event_latency(
-    obs: WsObservation, clock: ClockSkew | None, app: AppMetrics | None, config: GateConfig
+def judge_event_latency(
+    obs: WsObservation | None,
+    probe_error: str | None,
+    clock: ClockSkew | None,
+    app: AppMetrics | None,
+    limits: WsLimits,
 ) -> CheckResult:
-    limit = config.event_latency_p95_max_ms
+    if obs is None:
+        return _not_observed("event-latency", probe_error)
+    limit = limits.event_latency_p95_max_ms
     thresholds = {
         "event_to_store_ms": f"p(95)<{limit:g}",
-        "clock_skew_ms": f"<={config.max_clock_skew_ms:g} (probe's own figure)",
+        "clock_skew_ms": f"<={limits.max_clock_skew_ms:g} (probe's own figure)",
     }
     hist = obs.event_latency
     own = hist.percentile(95)
@@ -371,7 +425,7 @@ def _event_latency(
 
     def result(verdict: Verdict, reason: str, samples: int) -> CheckResult:
         return _result(
-            "event-latency", _TITLES["event-latency"], verdict, reason, samples, metrics, thresholds
+            "event-latency", TITLES["event-latency"], verdict, reason, samples, metrics, thresholds
         )
 
     if app is not None:
@@ -409,11 +463,11 @@ def _event_latency(
         )
     if clock is not None and clock.skew_ms is not None and clock.uncertainty_ms is not None:
         bound = abs(clock.skew_ms) + clock.uncertainty_ms
-        if bound > config.max_clock_skew_ms:
+        if bound > limits.max_clock_skew_ms:
             return result(
                 Verdict.INCONCLUSIVE,
                 f"probe P95 {own:.0f} ms, but the clocks may "
-                f"differ by {bound:.0f} ms (limit {config.max_clock_skew_ms:g} ms): "
+                f"differ by {bound:.0f} ms (limit {limits.max_clock_skew_ms:g} ms): "
                 "too uncertain to judge",
                 hist.count,
             )
@@ -443,19 +497,22 @@ def _own(own: float | None, clock: ClockSkew | None) -> str:
     return f" ({'; '.join(parts)})" if parts else ""
 
 
-def _stability(obs: WsObservation, config: GateConfig) -> CheckResult:
+def judge_ws_stability(
+    obs: WsObservation | None, probe_error: str | None, limits: WsLimits
+) -> CheckResult:
+    if obs is None:
+        return _not_observed("ws-stability", probe_error)
     thresholds = {
-        "disconnects": f"<{config.burst_disconnects} within {config.burst_window_s:g} s",
-        "reconnects": f"count<={config.ws_reconnects_max_per_min:g} per "
-        f"{config.reconnect_window_s:g} s",
+        "disconnects": f"<{limits.burst_disconnects} within {limits.burst_window_s:g} s",
+        "reconnects": f"count<={limits.reconnects_max:g} per {limits.reconnect_window_s:g} s",
     }
-    title = _TITLES["ws-stability"]
+    title = TITLES["ws-stability"]
     drops = [
         c.closed_at for c in obs.connections if c.opened_at is not None and c.closed_at is not None
     ]
     reconnects = [c.attempt_at for c in obs.connections[1:]]
-    burst, _ = most_in_any_span([d for d in drops if d is not None], config.burst_window_s)
-    most, _ = most_in_any_span(reconnects, config.reconnect_window_s)
+    burst, _ = most_in_any_span([d for d in drops if d is not None], limits.burst_window_s)
+    most, _ = most_in_any_span(reconnects, limits.reconnect_window_s)
     codes = sorted({str(c.close_code) for c in obs.connections if c.close_code})
     # The server's own words for why it closed, when it gave any: often the quickest clue.
     closes = sorted({(c.close_code, c.close_reason or "") for c in obs.connections if c.close_code})
@@ -471,15 +528,15 @@ def _stability(obs: WsObservation, config: GateConfig) -> CheckResult:
         "close_reasons": sorted({why for _, why in closes if why})[:5],
     }
     problems = []
-    if burst >= config.burst_disconnects:
+    if burst >= limits.burst_disconnects:
         problems.append(
             f"disconnection burst: {burst} disconnects within "
-            f"{config.burst_window_s:g} s (close codes {described or 'none'})"
+            f"{limits.burst_window_s:g} s (close codes {described or 'none'})"
         )
-    if most > config.ws_reconnects_max_per_min:
+    if most > limits.reconnects_max:
         problems.append(
-            f"{plural(most, 'reconnect attempt')} within {config.reconnect_window_s:g} s "
-            f"(limit {config.ws_reconnects_max_per_min:g})"
+            f"{plural(most, 'reconnect attempt')} within {limits.reconnect_window_s:g} s "
+            f"(limit {limits.reconnects_max:g})"
         )
     if problems:
         return _result(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from golive_action.config import GateConfig
-from golive_action.model import CanaryHistory, HttpSample
+from golive_action.ids import ProbeId
+from golive_action.model import CanaryHistory, HttpSample, ProbeResult
 from golive_action.observe.appmetrics import observe_app_metrics
 from golive_action.observe.budget import Budget
 from golive_action.observe.canary import read_canary_file, run_canary
@@ -31,11 +31,12 @@ RETRY_AFTER_CAP_S = 30.0
 @dataclass(frozen=True)
 class Probe:
     """``run(budget)`` returns what the probe recorded: a list of HttpSample for the HTTP
-    probes, a WsObservation, a ClockSkew or an AppMetrics for the others. A probe stops at
-    the budget's deadline, and soon after the budget is cancelled, with what it has."""
+    probes, a WsObservation, ClockSkew, AppMetrics or CanaryHistory for the others
+    (``Observations.record`` files each where the judge reads it). A probe stops at the
+    budget's deadline, and soon after the budget is cancelled, with what it has."""
 
-    id: str
-    run: Callable[[Budget], Any]
+    id: ProbeId
+    run: Callable[[Budget], ProbeResult]
 
 
 def plan_probes(
@@ -46,14 +47,16 @@ def plan_probes(
     probes: list[Probe] = []
     missing: dict[str, str] = {}
 
-    def need(probe_id: str, url: str | None, input_name: str) -> bool:
+    def need(probe_id: ProbeId, url: str | None, input_name: str) -> bool:
         if url is None:
             missing[probe_id] = (
                 f"input {input_name} is not set; fix: pass --{input_name} or the {input_name} input"
             )
         return url is not None
 
-    def sampled(probe_id: str, url: str, find: dict[str, re.Pattern[str]] | None = None) -> Probe:
+    def sampled(
+        probe_id: ProbeId, url: str, find: dict[str, re.Pattern[str]] | None = None
+    ) -> Probe:
         def run(budget: Budget) -> list[HttpSample]:
             return sample_endpoint(
                 probe_id,
@@ -67,16 +70,17 @@ def plan_probes(
 
         return Probe(probe_id, run)
 
-    def once(probe_id: str, url: str, find: dict[str, re.Pattern[str]] | None = None) -> Probe:
+    def once(probe_id: ProbeId, url: str, find: dict[str, re.Pattern[str]] | None = None) -> Probe:
         def run(budget: Budget) -> list[HttpSample]:
             return fetch_honouring_retry_after(probe_id, url, limits, budget, find)
 
         return Probe(probe_id, run)
 
-    for probe_id, url, input_name in (
+    health: tuple[tuple[ProbeId, str | None, str], ...] = (
         ("web-health", config.web_health_url, "web-url"),
         ("executor-health", config.executor_health_url, "executor-url"),
-    ):
+    )
+    for probe_id, url, input_name in health:
         if need(probe_id, url, input_name):
             assert url is not None
             probes.append(sampled(probe_id, url))

@@ -9,7 +9,6 @@ import re
 
 from golive_action.model import CheckResult, Decision, GateReport, Verdict
 from golive_action.report.figures import limits, observed
-from golive_action.report.outputs import ws_state
 
 SUMMARY_LIMIT = 1024 * 1024 - 4096  # the runner refuses a step summary over 1 MiB
 TRUNCATION_NOTE = "\n\n_The summary was cut to stay under 1 MiB; the JSON report has everything._\n"
@@ -43,15 +42,6 @@ def pill(state: str, latency_ms: float | None) -> str:
         return f"{shown} (polling mode, no WebSocket)"
     behind = f"latency {latency_ms:.0f} ms" if latency_ms is not None else "latency not measured"
     return f"{shown} ({behind})"
-
-
-def _ws_state(report: GateReport) -> tuple[str, float | None] | None:
-    state = ws_state(report)
-    if not state:
-        return None
-    opened = report.check("ws-open")
-    latency = opened.metrics.get("pill_latency_ms") if opened is not None else None
-    return state, latency if isinstance(latency, int | float) else None
 
 
 def _rollback_section(report: GateReport) -> list[str]:
@@ -123,9 +113,9 @@ def render_summary(report: GateReport, report_path: str | None = None) -> str:
     monitor = report.mode == "monitor"
     if monitor:
         lines += [*_rollback_section(report), ""]
-    ws = _ws_state(report)
-    if ws is not None:
-        lines += [f"**WebSocket pill:** {pill(*ws)}", ""]
+    if report.ws_state:
+        latency = report.pill.latency_ms if report.pill is not None else None
+        lines += [f"**WebSocket pill:** {pill(report.ws_state, latency)}", ""]
     lines += [
         "| | Criterion | Verdict | Reason |",
         "|---|---|---|---|",

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from golive_action.judge.stats import percentile
+from golive_action.stats import percentile
 
 AGGREGATIONS = ("avg", "min", "med", "max", "count", "rate")
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {

@@ -1,0 +1,67 @@
+"""The stable ids of the gate, as types: modes, probes, checks, criteria, rollback triggers.
+
+They are the README's contract ("Verdicts and the decision", "Rollback triggers") and the
+keys of the JSON report. Written as ``Literal`` types so that mypy refuses an id that no
+list here declares; the tuples are the same ids at run time, in the order the gate uses.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Mode = Literal["go-live", "rollback", "monitor"]
+MODES: tuple[Mode, ...] = get_args(Mode)
+
+# What the probes record, each under its id in the observations.
+ProbeId = Literal[
+    "web-health",
+    "executor-health",
+    "ui",
+    "ticker",
+    "orderbook",
+    "ws-flag",
+    "ws",
+    "clock",
+    "metrics",
+    "canary",
+    "canary-history",
+]
+PROBE_IDS: tuple[ProbeId, ...] = get_args(ProbeId)
+
+# "gate" is the gate itself (bad input, an internal fault, an interruption): it is not one of
+# the registry's checks, and only ever an error.
+GATE_ID: Literal["gate"] = "gate"
+
+CheckId = Literal[
+    "gate",
+    "web-health",
+    "executor-health",
+    "preflight",
+    "ticker",
+    "ws-flag",
+    "ui-responsive",
+    "polling-ui",
+    "nginx-ws",
+    "canary",
+    "canary-rate",
+    "ws-open",
+    "ws-latency",
+    "ws-feed",
+    "event-latency",
+    "ws-stability",
+    "5xx-spike",
+]
+CHECK_IDS: tuple[CheckId, ...] = get_args(CheckId)
+
+CriterionId = Literal["gate", "smoke", "ws", "canary", "no-5xx-spike", "ui-responsive"]
+CRITERION_IDS: tuple[CriterionId, ...] = get_args(CriterionId)
+
+TriggerId = Literal[
+    "ws-latency",
+    "ws-reconnects",
+    "ws-stuck-closed",
+    "ui-unresponsive",
+    "5xx-spike",
+    "canary-rate",
+]
+TRIGGER_IDS: tuple[TriggerId, ...] = get_args(TriggerId)

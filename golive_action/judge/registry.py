@@ -1,0 +1,369 @@
+"""The registry of checks: one table that says, for every check, what it is, the evidence it
+reads, how it is judged, which row of the Go/No-Go matrix it feeds in each mode, whether a
+mode may leave it unseen, and the rollback triggers it may fire.
+
+``judge()`` walks this table; the matrix (``matrix.py``), the list of checks in the reports
+and the README's criteria table are drawn from it. A new check is one entry here, and its
+judge function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from golive_action.ids import CheckId, CriterionId, Mode, ProbeId, TriggerId
+from golive_action.judge import canary, health, nginx, preflight, spike, webapp, ws
+from golive_action.judge.rollback import from_check
+from golive_action.limits import Limits, WsLimits
+from golive_action.model import (
+    CheckResult,
+    HttpSample,
+    Observations,
+    RollbackTrigger,
+    Verdict,
+    WsObservation,
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a judge function reads: the observations, the limits, and the checks judged
+    before it in the table (canary-rate counts this run's own canary)."""
+
+    observations: Observations
+    limits: Limits
+    judged: Mapping[CheckId, CheckResult]
+
+    def http(self, probe: ProbeId) -> list[HttpSample]:
+        return self.observations.http.get(probe, [])
+
+    def error(self, probe: ProbeId) -> str | None:
+        return self.observations.probe_errors.get(probe)
+
+
+@dataclass(frozen=True)
+class TriggerSpec:
+    """A rollback trigger of the checklist, fired from the evidence and its check's result.
+    ``fire`` returns None when the evidence it needs was not gathered: not evaluated."""
+
+    id: TriggerId
+    title: str
+    fire: Callable[[Evidence, CheckResult], RollbackTrigger | None]
+
+
+@dataclass(frozen=True)
+class CriterionSpec:
+    """A row of the Go/No-Go matrix; its checks are the registry's, per mode."""
+
+    id: CriterionId
+    title: str
+    checks: tuple[CheckId, ...] = ()
+    # Checks that lead the row (in its reason), before the others in table order.
+    first: tuple[CheckId, ...] = ()
+
+
+ALL_MODES: frozenset[Mode] = frozenset({"go-live", "rollback", "monitor"})
+LIVE: frozenset[Mode] = frozenset({"go-live", "monitor"})
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One check. It is judged in the modes of ``feeds`` (and only there), into the row
+    named for each; in the modes of ``required`` its verdict is never ``skipped``."""
+
+    id: CheckId
+    title: str
+    probes: tuple[ProbeId, ...]  # the evidence it reads ("nginx-config", "access-log": files)
+    judge: Callable[[Evidence], CheckResult]
+    feeds: Mapping[Mode, CriterionId]
+    required: frozenset[Mode]
+    triggers: tuple[TriggerSpec, ...] = field(default=())
+
+
+def _fired_when_failed(
+    trigger_id: TriggerId,
+) -> Callable[[Evidence, CheckResult], RollbackTrigger | None]:
+    def fire(evidence: Evidence, check: CheckResult) -> RollbackTrigger | None:
+        return from_check(trigger_id, check)
+
+    return fire
+
+
+def _health(
+    check_id: Literal["web-health", "executor-health"], title: str
+) -> Callable[[Evidence], CheckResult]:
+    def judge(ev: Evidence) -> CheckResult:
+        limits = ev.limits.health
+        return health.judge_health(
+            check_id,
+            title,
+            ev.http(check_id),  # each health check reads the probe of its own id
+            ev.error(check_id),
+            limits.rate_min_percent,
+            limits.min_samples,
+            limits.extra,
+            limits.expect,
+        )
+
+    return judge
+
+
+def _canary_rate(ev: Evidence) -> CheckResult:
+    limits = ev.limits.canary
+    current = ev.judged.get("canary")
+    rate = canary.judge_canary_rate(
+        ev.observations.canary_history,
+        current.verdict if current is not None and limits.configured else None,
+        limits.window,
+        limits.runs_needed,
+        limits.rate_min_percent,
+    )
+    problem = ev.error("canary-history")
+    if problem:
+        return CheckResult(rate.id, rate.title, Verdict.ERROR, problem)
+    return rate
+
+
+def _spike(ev: Evidence) -> CheckResult:
+    limits = ev.limits.spike
+    every_answer = [s for samples in ev.observations.http.values() for s in samples]
+    return spike.judge_5xx_spike(
+        every_answer,
+        limits.window_s,
+        limits.max_percent,
+        limits.min_requests,
+        ev.observations.access_log,
+    )
+
+
+def _ws_trigger(
+    trigger: Callable[[WsObservation | None, WsLimits], RollbackTrigger | None],
+) -> Callable[[Evidence, CheckResult], RollbackTrigger | None]:
+    def fire(evidence: Evidence, check: CheckResult) -> RollbackTrigger | None:
+        return trigger(evidence.observations.ws, evidence.limits.ws)
+
+    return fire
+
+
+_WEB = "Web health (GET /api/public/health)"
+_EXECUTOR = "Executor health (GET /health)"
+_SMOKE: Mapping[Mode, CriterionId] = {m: "smoke" for m in ALL_MODES}
+_WS: Mapping[Mode, CriterionId] = {m: "ws" for m in LIVE}
+_CANARY: Mapping[Mode, CriterionId] = {m: "canary" for m in LIVE}
+
+# In the order the checks are judged and shown.
+CHECKS: tuple[CheckSpec, ...] = (
+    CheckSpec("web-health", _WEB, ("web-health",), _health("web-health", _WEB), _SMOKE, ALL_MODES),
+    CheckSpec(
+        "executor-health",
+        _EXECUTOR,
+        ("executor-health",),
+        _health("executor-health", _EXECUTOR),
+        _SMOKE,
+        ALL_MODES,
+    ),
+    CheckSpec(
+        "preflight",
+        preflight.TITLE,
+        (),
+        lambda ev: preflight.judge_preflight(ev.limits.preflight),
+        _SMOKE,
+        ALL_MODES,
+    ),
+    CheckSpec(
+        "ticker",
+        "BTCTurk ticker (and order book) through the web app: valid, fresh, not mock",
+        ("ticker", "orderbook"),
+        lambda ev: webapp.judge_ticker(
+            ev.http("ticker"),
+            ev.http("orderbook"),
+            ev.error("ticker"),
+            ev.limits.ticker.pair,
+            ev.limits.ticker.max_age_s,
+        ),
+        _SMOKE,
+        ALL_MODES,
+    ),
+    CheckSpec(
+        "ws-flag",
+        "WebSocket feature flag as built (NEXT_PUBLIC_WS_ENABLED)",
+        ("ws-flag",),
+        lambda ev: webapp.judge_ws_flag(
+            ev.http("ws-flag"),
+            ev.error("ws-flag"),
+            ev.limits.ws_flag.given,
+            ev.limits.ws_flag.expected,
+            ev.limits.ws_flag.pointer,
+        ),
+        _SMOKE,
+        ALL_MODES,
+    ),
+    CheckSpec(
+        "ui-responsive",
+        "UI responsive (the trading page loads)",
+        ("ui",),
+        lambda ev: webapp.judge_ui_responsive(
+            ev.http("ui"),
+            ev.error("ui"),
+            ev.limits.ui.p95_max_ms,
+            ev.limits.ui.rate_min_percent,
+            ev.limits.ui.min_samples,
+        ),
+        {m: "ui-responsive" for m in ALL_MODES},
+        ALL_MODES,
+        (TriggerSpec("ui-unresponsive", "UI unresponsive", _fired_when_failed("ui-unresponsive")),),
+    ),
+    CheckSpec(
+        "polling-ui",
+        "Polling UI after rollback (Canlı, no WS pill)",
+        ("ui",),
+        lambda ev: webapp.judge_polling_ui(ev.http("ui"), ev.error("ui")),
+        {"rollback": "ui-responsive"},
+        frozenset({"rollback"}),
+    ),
+    CheckSpec(
+        "nginx-ws",
+        nginx.TITLE,
+        (),  # the nginx-config file, read at the end of the run
+        lambda ev: nginx.judge_nginx_ws(ev.observations.nginx, ev.limits.nginx.ws_location),
+        _SMOKE,
+        frozenset(),  # optional: skipped without nginx-config
+    ),
+    CheckSpec(
+        "canary",
+        canary.TITLE,
+        ("canary",),
+        lambda ev: canary.judge_canary(
+            ev.http("canary"), ev.error("canary"), ev.limits.canary.configured
+        ),
+        _CANARY,
+        frozenset(),  # skipped without spark-api-url or canary-file
+    ),
+    CheckSpec(
+        "canary-rate",
+        "Canary PASS rate over the last canary-window runs",
+        ("canary-history",),
+        _canary_rate,
+        _CANARY,
+        frozenset(),  # skipped without a token, a repository and a workflow
+        (
+            TriggerSpec(
+                "canary-rate",
+                "Canary pass rate under the minimum",
+                _fired_when_failed("canary-rate"),
+            ),
+        ),
+    ),
+    CheckSpec(
+        "ws-open",
+        ws.TITLES["ws-open"],
+        ("ws",),
+        lambda ev: ws.judge_ws_open(ev.observations.ws, ev.error("ws"), ev.limits.ws),
+        _WS,
+        LIVE,
+        (
+            TriggerSpec(
+                "ws-stuck-closed", "WebSocket stuck closed", _ws_trigger(ws.stuck_closed_trigger)
+            ),
+        ),
+    ),
+    CheckSpec(
+        "ws-latency",
+        ws.TITLES["ws-latency"],
+        ("ws",),
+        lambda ev: ws.judge_ws_latency(ev.observations.ws, ev.error("ws"), ev.limits.ws),
+        _WS,
+        LIVE,
+        (
+            TriggerSpec(
+                "ws-latency",
+                "WebSocket latency consistently over the rollback limit",
+                _ws_trigger(ws.latency_trigger),
+            ),
+        ),
+    ),
+    CheckSpec(
+        "ws-feed",
+        ws.TITLES["ws-feed"],
+        ("ws",),
+        lambda ev: ws.judge_ws_feed(ev.observations.ws, ev.error("ws"), ev.limits.ws),
+        _WS,
+        LIVE,
+    ),
+    CheckSpec(
+        "event-latency",
+        ws.TITLES["event-latency"],
+        ("ws", "clock", "metrics"),
+        lambda ev: ws.judge_event_latency(
+            ev.observations.ws,
+            ev.error("ws"),
+            ev.observations.clock,
+            ev.observations.app_metrics,
+            ev.limits.ws,
+        ),
+        _WS,
+        LIVE,
+    ),
+    CheckSpec(
+        "ws-stability",
+        ws.TITLES["ws-stability"],
+        ("ws",),
+        lambda ev: ws.judge_ws_stability(ev.observations.ws, ev.error("ws"), ev.limits.ws),
+        _WS,
+        LIVE,
+        (
+            TriggerSpec(
+                "ws-reconnects",
+                "WebSocket reconnects over the limit",
+                _ws_trigger(ws.reconnects_trigger),
+            ),
+        ),
+    ),
+    CheckSpec(
+        "5xx-spike",
+        spike.TITLE,
+        (),  # every HTTP answer of the run, and the access-log file when given
+        _spike,
+        {m: "no-5xx-spike" for m in ALL_MODES},
+        ALL_MODES,
+        (TriggerSpec("5xx-spike", "5xx spike", _fired_when_failed("5xx-spike")),),
+    ),
+)
+
+# The checklist's Go/No-Go matrix rows, in the order they are shown; the checks of each row
+# in a mode are the registry's entries that feed it in that mode.
+CRITERIA: tuple[CriterionSpec, ...] = (
+    # The inputs come before what they reach: preflight leads the smoke row.
+    CriterionSpec("smoke", "Smoke tests PASS", first=("preflight",)),
+    CriterionSpec("ws", "WS status=OPEN, latency OK"),
+    CriterionSpec("canary", "Canary PASS"),
+    CriterionSpec("no-5xx-spike", "No 5xx spike in logs"),
+    CriterionSpec("ui-responsive", "UI responsive"),
+)
+# The checklist's post-rollback validation words its UI row for the polling page.
+_MODE_TITLES: Mapping[tuple[Mode, CriterionId], str] = {
+    ("rollback", "ui-responsive"): "UI responsive, polling (Canlı)",
+}
+
+
+def checks_for(mode: Mode) -> tuple[CheckSpec, ...]:
+    """The checks judged in ``mode``, in table order."""
+    return tuple(spec for spec in CHECKS if mode in spec.feeds)
+
+
+def criteria_for(mode: Mode) -> tuple[CriterionSpec, ...]:
+    """The matrix of ``mode``: every row some check feeds there, with those checks."""
+    rows = []
+    for row in CRITERIA:
+        fed = [spec.id for spec in checks_for(mode) if spec.feeds[mode] == row.id]
+        checks = (*[c for c in row.first if c in fed], *[c for c in fed if c not in row.first])
+        if checks:
+            title = _MODE_TITLES.get((mode, row.id), row.title)
+            rows.append(CriterionSpec(row.id, title, checks))
+    return tuple(rows)
+
+
+def spec(check_id: CheckId) -> CheckSpec:
+    return next(s for s in CHECKS if s.id == check_id)

@@ -1,0 +1,116 @@
+"""What the judge is held to: small frozen limit objects, one per family of checks.
+
+The judge gets these, never the whole configuration: a check reads the few figures it is
+judged against, and a run recorded earlier can be judged again with other limits. They are
+built from a ``GateConfig`` in one place, ``GateConfig.limits()`` (config.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from golive_action.ids import Mode
+
+
+@dataclass(frozen=True)
+class PreflightFacts:
+    """Which inputs the run was given (never their values), for the preflight check."""
+
+    mode: Mode
+    web_url: bool
+    executor_url: bool
+    ws_url: bool
+    spark_api_url: bool
+    spark_api_token: bool
+    ws_flag: bool | None  # the ws-flag input, when the user stated the flag
+    ws_flag_expected: bool
+
+
+@dataclass(frozen=True)
+class HealthLimits:
+    rate_min_percent: float
+    min_samples: int
+    # Extra thresholds by metric id (``web-health.latency_ms``), in the threshold grammar.
+    extra: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # (JSON pointer, expected value) when the user set them; None: the "ok" rule.
+    expect: tuple[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class UiLimits:
+    p95_max_ms: float
+    rate_min_percent: float
+    min_samples: int
+
+
+@dataclass(frozen=True)
+class TickerLimits:
+    pair: str
+    max_age_s: float
+
+
+@dataclass(frozen=True)
+class WsFlagLimits:
+    given: bool | None  # the ws-flag input: the flag is then not read from the page
+    expected: bool
+    pointer: str | None
+
+
+@dataclass(frozen=True)
+class NginxLimits:
+    ws_location: str  # a regular expression the WebSocket location must match
+
+
+@dataclass(frozen=True)
+class CanaryLimits:
+    configured: bool  # a canary-file or spark-api-url was given
+    window: int
+    runs_needed: int
+    rate_min_percent: float
+
+
+@dataclass(frozen=True)
+class WsLimits:
+    profile: str
+    latency_limit_ms: float  # the ping p95 limit in force (input, or the profile's)
+    open_max_s: float
+    window_s: float
+    ping_interval_s: float
+    min_samples: int
+    max_gap_s: float
+    min_spread_updates: int
+    event_latency_p95_max_ms: float
+    max_clock_skew_ms: float
+    burst_disconnects: int
+    burst_window_s: float
+    reconnects_max: float  # per reconnect_window_s
+    reconnect_window_s: float
+    rollback_latency_ms: float
+    latency_window_s: float
+    consistently_k: int
+    consistently_n: int
+    stuck_closed_s: float
+
+
+@dataclass(frozen=True)
+class SpikeLimits:
+    window_s: float
+    max_percent: float
+    min_requests: int
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Everything the judge needs besides the observations."""
+
+    mode: Mode
+    preflight: PreflightFacts
+    health: HealthLimits
+    ui: UiLimits
+    ticker: TickerLimits
+    ws_flag: WsFlagLimits
+    nginx: NginxLimits
+    canary: CanaryLimits
+    ws: WsLimits
+    spike: SpikeLimits
