@@ -33,15 +33,15 @@ def test_the_two_commands_are_there():
     assert "scripts/test" in ci
 
 
-def test_the_inputs_table_is_generated_from_the_schema():
+def test_the_inputs_and_criteria_tables_are_generated():
     import importlib.util
 
-    path = Path(__file__).parent.parent / "scripts" / "readme_inputs.py"
-    spec = importlib.util.spec_from_file_location("readme_inputs", path)
+    path = Path(__file__).parent.parent / "scripts" / "readme_tables.py"
+    spec = importlib.util.spec_from_file_location("readme_tables", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.main(["--check"]) == 0, "run: .venv/bin/python scripts/readme_inputs.py"
+    assert module.main(["--check"]) == 0, "run: .venv/bin/python scripts/readme_tables.py"
 
 
 def test_every_threshold_metric_is_in_the_readme():

@@ -13,7 +13,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from golive_action.ids import CheckId, CriterionId, Mode, ProbeId, TriggerId
+from golive_action.ids import (
+    CHECK_IDS,
+    GATE_ID,
+    TRIGGER_IDS,
+    CheckId,
+    CriterionId,
+    Mode,
+    ProbeId,
+    TriggerId,
+)
 from golive_action.judge import canary, health, nginx, preflight, spike, webapp, ws
 from golive_action.judge.rollback import from_check
 from golive_action.limits import Limits, WsLimits
@@ -80,6 +89,8 @@ class CheckSpec:
     feeds: Mapping[Mode, CriterionId]
     required: frozenset[Mode]
     triggers: tuple[TriggerSpec, ...] = field(default=())
+    # For a check some mode may leave unseen: when it is skipped.
+    skipped_when: str = ""
 
 
 def _fired_when_failed(
@@ -166,7 +177,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     ),
     CheckSpec(
         "preflight",
-        preflight.TITLE,
+        f"{preflight.TITLE}: the inputs the mode needs are there and agree",
         (),
         lambda ev: preflight.judge_preflight(ev.limits.preflight),
         _SMOKE,
@@ -202,7 +213,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     ),
     CheckSpec(
         "ui-responsive",
-        "UI responsive (the trading page loads)",
+        "UI responsive: the trading page (ui-path) answers, p95 load time under ui-p95-max-ms",
         ("ui",),
         lambda ev: webapp.judge_ui_responsive(
             ev.http("ui"),
@@ -217,7 +228,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     ),
     CheckSpec(
         "polling-ui",
-        "Polling UI after rollback (Canlı, no WS pill)",
+        "Polling UI after rollback: Canlı and no WS pill on every load",
         ("ui",),
         lambda ev: webapp.judge_polling_ui(ev.http("ui"), ev.error("ui")),
         {"rollback": "ui-responsive"},
@@ -229,7 +240,8 @@ CHECKS: tuple[CheckSpec, ...] = (
         (),  # the nginx-config file, read at the end of the run
         lambda ev: nginx.judge_nginx_ws(ev.observations.nginx, ev.limits.nginx.ws_location),
         _SMOKE,
-        frozenset(),  # optional: skipped without nginx-config
+        frozenset(),
+        skipped_when="no nginx-config is given",
     ),
     CheckSpec(
         "canary",
@@ -239,7 +251,8 @@ CHECKS: tuple[CheckSpec, ...] = (
             ev.http("canary"), ev.error("canary"), ev.limits.canary.configured
         ),
         _CANARY,
-        frozenset(),  # skipped without spark-api-url or canary-file
+        frozenset(),
+        skipped_when="neither spark-api-url nor canary-file is given",
     ),
     CheckSpec(
         "canary-rate",
@@ -247,7 +260,7 @@ CHECKS: tuple[CheckSpec, ...] = (
         ("canary-history",),
         _canary_rate,
         _CANARY,
-        frozenset(),  # skipped without a token, a repository and a workflow
+        frozenset(),
         (
             TriggerSpec(
                 "canary-rate",
@@ -255,6 +268,7 @@ CHECKS: tuple[CheckSpec, ...] = (
                 _fired_when_failed("canary-rate"),
             ),
         ),
+        skipped_when="github-token, the repository or canary-workflow is missing",
     ),
     CheckSpec(
         "ws-open",
@@ -323,7 +337,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     ),
     CheckSpec(
         "5xx-spike",
-        spike.TITLE,
+        f"{spike.TITLE}, in windows of spike-window-s (and the access-log, when given)",
         (),  # every HTTP answer of the run, and the access-log file when given
         _spike,
         {m: "no-5xx-spike" for m in ALL_MODES},
@@ -367,3 +381,48 @@ def criteria_for(mode: Mode) -> tuple[CriterionSpec, ...]:
 
 def spec(check_id: CheckId) -> CheckSpec:
     return next(s for s in CHECKS if s.id == check_id)
+
+
+def registry_problems(
+    checks: tuple[CheckSpec, ...] = CHECKS, criteria: tuple[CriterionSpec, ...] = CRITERIA
+) -> list[str]:
+    """What is inconsistent in a table of checks: a check that feeds no row, a row no check
+    feeds or that names an unknown check, a required mode the check is not judged in, an id
+    declared twice, a check or trigger id with no entry. Empty for a sound registry."""
+    problems: list[str] = []
+    ids = [spec.id for spec in checks]
+    rows = {row.id for row in criteria}
+    problems += [
+        f"check {i} is declared twice" for i in sorted({i for i in ids if ids.count(i) > 1})
+    ]
+    for spec in checks:
+        if not spec.feeds:
+            problems.append(f"check {spec.id} feeds no criterion in any mode")
+        problems += [
+            f"check {spec.id} feeds criterion {row}, which the matrix does not have"
+            for row in sorted(set(spec.feeds.values()) - rows)
+        ]
+        problems += [
+            f"check {spec.id} is required in {mode} but not judged there"
+            for mode in sorted(spec.required - set(spec.feeds))
+        ]
+        if spec.required != set(spec.feeds) and not spec.skipped_when:
+            problems.append(f"check {spec.id} may be skipped but does not say when")
+    for row in criteria:
+        problems += [
+            f"criterion {row.id} names check {c}, which no spec defines"
+            for c in row.first
+            if c not in ids
+        ]
+        if not any(row.id in spec.feeds.values() for spec in checks):
+            problems.append(f"criterion {row.id} is fed by no check")
+    problems += [
+        f"check id {i} has no registry entry" for i in CHECK_IDS if i != GATE_ID and i not in ids
+    ]
+    fired = [t.id for spec in checks for t in spec.triggers]
+    problems += [f"trigger {t} is fired by no check" for t in TRIGGER_IDS if t not in fired]
+    problems += [
+        f"trigger {t} is fired by two checks"
+        for t in sorted({t for t in fired if fired.count(t) > 1})
+    ]
+    return problems

@@ -1,0 +1,92 @@
+"""Rewrite the generated tables of README.md: the inputs (from the config schema, the one
+list of inputs) and the criteria and checks (from the registry of checks).
+
+.venv/bin/python scripts/readme_tables.py          # rewrite README.md
+.venv/bin/python scripts/readme_tables.py --check  # exit 1 when README.md is stale
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from golive_action.config import input_specs
+from golive_action.ids import MODES
+from golive_action.judge.registry import CHECKS, CRITERIA, criteria_for
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def inputs_table() -> str:
+    rows = ["| Input | Default | Description |", "|---|---|---|"]
+    for spec in input_specs().values():
+        default = spec.default
+        if isinstance(default, bool):
+            shown = f"`{str(default).lower()}`"
+        else:
+            shown = "" if default is None else f"`{default}`"
+        extra = [e for e in spec.env_names if not e.startswith(("INPUT_", "GOLIVE_"))]
+        env = f" Also read from `{'`, `'.join(extra)}`." if extra else ""
+        description = (spec.description + env).replace("|", "\\|")
+        rows.append(f"| `{spec.name}` | {shown} | {description} |")
+    return "\n".join(rows)
+
+
+def _ids(ids: tuple[str, ...]) -> str:
+    return ", ".join(f"`{i}`" for i in ids) or "(none)"
+
+
+def criteria_table() -> str:
+    """The matrix by mode, then every check: what it judges, where it counts, when it may be
+    skipped, and the rollback trigger it fires."""
+    rows = ["| Criterion | " + " | ".join(f"Checks in `{m}`" for m in MODES) + " |"]
+    rows.append("|---" * (len(MODES) + 1) + "|")
+    matrices = {mode: {row.id: row for row in criteria_for(mode)} for mode in MODES}
+    for criterion in CRITERIA:
+        cells = [
+            _ids(matrices[m][criterion.id].checks) if criterion.id in matrices[m] else "not judged"
+            for m in MODES
+        ]
+        rows.append(f"| `{criterion.id}`: {criterion.title} | " + " | ".join(cells) + " |")
+    rows += [
+        "",
+        "| Check | Judges | Counts in | May be skipped | Rollback trigger |",
+        "|---|---|---|---|---|",
+    ]
+    for spec in CHECKS:
+        modes = ", ".join(f"`{m}`" for m in MODES if m in spec.feeds)
+        skipped = f"yes, when {spec.skipped_when}" if spec.skipped_when else "no"
+        triggers = _ids(tuple(t.id for t in spec.triggers)) if spec.triggers else ""
+        title = spec.title.replace("|", "\\|")
+        rows.append(f"| `{spec.id}` | {title} | {modes} | {skipped} | {triggers} |")
+    return "\n".join(rows)
+
+
+SECTIONS: dict[str, Callable[[], str]] = {"inputs": inputs_table, "criteria": criteria_table}
+
+
+def rendered(text: str) -> str:
+    for name, table in SECTIONS.items():
+        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+        head, _, rest = text.partition(start)
+        _, _, tail = rest.partition(end)
+        text = f"{head}{start}\n{table()}\n{end}{tail}"
+    return text
+
+
+def main(argv: list[str]) -> int:
+    text = README.read_text()
+    for name in SECTIONS:
+        if f"<!-- {name}:start -->" not in text or f"<!-- {name}:end -->" not in text:
+            print(f"README.md has no <!-- {name}:start --> ... end section", file=sys.stderr)
+            return 2
+    new = rendered(text)
+    if "--check" in argv:
+        return 0 if new == text else 1
+    README.write_text(new)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

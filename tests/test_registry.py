@@ -1,0 +1,83 @@
+"""The registry of checks is the one list: every check judged feeds a criterion, every
+criterion names checks the registry defines, and what it says of a check is true."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from golive_action.config import GateConfig
+from golive_action.ids import CHECK_IDS, GATE_ID, MODES, TRIGGER_IDS
+from golive_action.judge import judge
+from golive_action.judge.matrix import MATRIX
+from golive_action.judge.registry import (
+    CHECKS,
+    CRITERIA,
+    CriterionSpec,
+    checks_for,
+    registry_problems,
+    spec,
+)
+from golive_action.model import Observations, Verdict
+
+
+def test_the_registry_is_sound():
+    assert registry_problems() == []
+
+
+def test_every_check_id_has_one_entry_and_every_trigger_one_check():
+    assert sorted(s.id for s in CHECKS) == sorted(i for i in CHECK_IDS if i != GATE_ID)
+    fired = sorted(t.id for s in CHECKS for t in s.triggers)
+    assert fired == sorted(TRIGGER_IDS)
+
+
+def test_a_broken_table_is_caught():
+    web = spec("web-health")
+    orphan = dataclasses.replace(web, feeds={})
+    assert "check web-health feeds no criterion in any mode" in registry_problems(
+        (orphan, *CHECKS[1:])
+    )
+    stray = dataclasses.replace(web, feeds={"go-live": "canary-2"})  # type: ignore[dict-item]
+    assert any("which the matrix does not have" in p for p in registry_problems((stray,)))
+    row = CriterionSpec("smoke", "Smoke", first=("no-such-check",))  # type: ignore[arg-type]
+    assert "criterion smoke names check no-such-check, which no spec defines" in registry_problems(
+        CHECKS, (row, *CRITERIA[1:])
+    )
+    unfed = registry_problems(tuple(s for s in CHECKS if s.id != "5xx-spike"))
+    assert "criterion no-5xx-spike is fed by no check" in unfed
+    assert "check id 5xx-spike has no registry entry" in unfed
+    assert "trigger 5xx-spike is fired by no check" in unfed
+    quiet = dataclasses.replace(spec("nginx-ws"), skipped_when="")
+    assert "check nginx-ws may be skipped but does not say when" in registry_problems((quiet,))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_matrix_is_drawn_from_the_registry(mode):
+    rows = MATRIX[mode]
+    in_rows = [c for row in rows for c in row.checks]
+    assert sorted(in_rows) == sorted(s.id for s in checks_for(mode)), "each check in one row"
+    for row in rows:
+        assert all(spec(c).feeds[mode] == row.id for c in row.checks)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "config",
+    [
+        GateConfig(),
+        GateConfig(web_url="http://a", executor_url="http://b", ws_url="ws://c", canary_file="f"),
+    ],
+    ids=["nothing-given", "urls-given"],
+)
+def test_judged_checks_feed_a_criterion_and_required_ones_are_never_skipped(mode, config):
+    judgement = judge(Observations(1.0, 2.0), dataclasses.replace(config, mode=mode).limits())
+    judged = [c.id for c in judgement.checks]
+    assert judged == [s.id for s in checks_for(mode)]
+    criteria_checks = {c for criterion in judgement.criteria for c in criterion.checks}
+    assert set(judged) <= criteria_checks, "a judged check that feeds no criterion"
+    assert criteria_checks <= {s.id for s in CHECKS}, "a criterion naming an unknown check"
+    for check in judgement.checks:
+        if check.verdict is Verdict.SKIPPED:
+            assert mode not in spec(check.id).required, f"{check.id} is required in {mode}"
+    assert judgement.decision.value == "no-go"  # nothing was observed
