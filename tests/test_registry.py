@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from golive_action.config import GateConfig
-from golive_action.ids import CHECK_IDS, GATE_ID, MODES, TRIGGER_IDS
+from golive_action.ids import CHECK_IDS, CRITERION_IDS, GATE_ID, MODES, PROBE_IDS, TRIGGER_IDS
 from golive_action.judge import judge
 from golive_action.judge.matrix import MATRIX
 from golive_action.judge.registry import (
@@ -30,6 +30,12 @@ def test_every_check_id_has_one_entry_and_every_trigger_one_check():
     assert sorted(s.id for s in CHECKS) == sorted(i for i in CHECK_IDS if i != GATE_ID)
     fired = sorted(t.id for s in CHECKS for t in s.triggers)
     assert fired == sorted(TRIGGER_IDS)
+
+
+def test_every_criterion_id_is_a_row_and_every_probe_is_read_by_a_check():
+    assert [c.id for c in CRITERIA] == [i for i in CRITERION_IDS if i != GATE_ID]
+    read = {probe for s in CHECKS for probe in s.probes}
+    assert read == set(PROBE_IDS)
 
 
 def test_a_broken_table_is_caught():
