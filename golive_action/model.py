@@ -532,12 +532,12 @@ class Pill:
     ``WS`` green when OPEN, ``WS!`` yellow when DEGRADED, ``WS✗`` red when CLOSED, and
     ``Canlı`` when the page polls (WebSocket DISABLED)."""
 
-    text: str
+    label: str
     colour: str  # green, yellow, red; none for Canlı
     latency_ms: float | None  # the tooltip's figure: the ping p95 behind the state
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "colour": self.colour, "latency_ms": self.latency_ms}
+        return {"label": self.label, "colour": self.colour, "latency_ms": self.latency_ms}
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,10 @@ OWN_VOCABULARY = frozenset(
         "version",
         "signal",
         "started_at",
+        "ws_state",
+        "label",
+        "colour",
+        "canary",
     }
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 
 import pytest
@@ -71,3 +72,22 @@ def test_a_broken_report_is_caught():
         broken = copy.deepcopy(document)
         mutate(broken)
         assert report_problems(broken), mutate
+
+
+def test_the_judged_pill_and_headline_survive_a_token_that_spells_them():
+    from golive_action.model import Headline, Pill
+    from golive_action.text import Redactor
+
+    report = dataclasses.replace(
+        failed_report(GateConfig(), "x", 1.0, 0.0),
+        ws_state="OPEN",
+        pill=Pill("WS", "green", 3.0),
+        headline=Headline(canary="PASS"),
+    )
+    redacted = Redactor(["OPEN", "WS", "green", "PASS"]).tree(report)
+    assert (redacted.ws_state, redacted.pill, redacted.headline) == (
+        "OPEN",
+        Pill("WS", "green", 3.0),
+        Headline(canary="PASS"),
+    )
+    assert report_problems(redacted.to_dict()) == []
