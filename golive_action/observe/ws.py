@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 import websocket
 
-from golive_action.model import WsConnection, WsObservation
-from golive_action.observe.btcturk import (
+from golive_action.btcturk import (
     CHANNELS,
     KNOWN_TYPES,
     MAX_FRAME_CHARS,
@@ -25,6 +24,7 @@ from golive_action.observe.btcturk import (
     subscribe_messages,
     trade_time_ms,
 )
+from golive_action.model import WsConnection, WsObservation
 from golive_action.observe.budget import Budget
 from golive_action.text import one_line, url_without_userinfo
 
