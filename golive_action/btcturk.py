@@ -10,14 +10,19 @@ from typing import Any
 
 from golive_action import jsondoc
 
-# orderbook gives the full book about once a second; obdiff its changes in between, which
-# is what keeps a spread card live.
-CHANNELS = ("ticker", "orderbook", "trade", "obdiff")
+# The channels the go-live checklist requires: each must be acknowledged (a 100 with ok)
+# and keep sending for the whole window.
+CHANNELS = ("ticker", "orderbook", "trade")
+# What the probe joins. orderbook gives the full book about once a second; obdiff its
+# changes in between (432), which is what keeps a spread card live and the probe's book
+# with it. obdiff is not on the checklist: its 432s are order book frames, so their
+# freshness is judged as the orderbook channel's.
+SUBSCRIBED = (*CHANNELS, "obdiff")
 KNOWN_TYPES = {991, 100, 401, 402, 421, 422, 431, 432}
 MAX_FRAME_CHARS = 1024 * 1024  # a frame over this is counted and dropped, never parsed
 
 
-def subscribe_messages(pair: str, channels: tuple[str, ...] = CHANNELS) -> list[str]:
+def subscribe_messages(pair: str, channels: tuple[str, ...] = SUBSCRIBED) -> list[str]:
     """The 151 messages that join each channel for the pair."""
     return [
         json.dumps([151, {"type": 151, "channel": ch, "event": pair, "join": True}])

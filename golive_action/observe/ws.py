@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import websocket
 
 from golive_action.btcturk import (
-    CHANNELS,
     KNOWN_TYPES,
     MAX_FRAME_CHARS,
+    SUBSCRIBED,
     OrderBook,
     parse_frame,
     subscribe_messages,
@@ -177,7 +177,7 @@ class _Session:
             named = message.split("|", 1)[-1].split(":", 1)[0] if "|" in message else message
             # Kept by the channel's own name only: a key is never server text (keys are not
             # redacted in the report; the message, kept below, is).
-            channel = named if named in CHANNELS else "other"
+            channel = named if named in SUBSCRIBED else "other"
             ok = frame.payload.get("ok") is True
             room = WsObservation.MAX_ERRORS
             if channel in self.obs.subscriptions or len(self.obs.subscriptions) < room:
