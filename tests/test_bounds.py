@@ -6,7 +6,7 @@
 | canary response              | 1 MiB                                   | observe/canary.py     |
 | WebSocket frame              | 1 MiB counted and dropped, never parsed | btcturk.py            |
 | order book                   | 5,000 price levels a side               | btcturk.py            |
-| feed bookkeeping             | known message types, 20 channels/errors | observe/ws.py         |
+| feed bookkeeping             | known message types, 20 channels/errors | btcturk.py            |
 | ping round trips             | 20,000 kept                             | model.WsObservation   |
 | latency histogram            | one counter per ms up to 600 s          | model.LatencyHistogram|
 | samples                      | `samples` per endpoint, at most 100,000 | config schema         |
