@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import random
-import socket
 import ssl
 import time
 from collections import deque
@@ -18,6 +17,7 @@ import websocket
 
 from golive_action.btcturk import FeedProtocol, subscribe_messages
 from golive_action.model import WsConnection, WsObservation
+from golive_action.observe import neterrors
 from golive_action.observe.budget import Budget
 from golive_action.text import one_line, url_without_userinfo
 
@@ -56,18 +56,18 @@ def _describe(exc: BaseException, timeout_s: float) -> tuple[str, str, int | Non
             (f"the proxy or server did not upgrade (HTTP {status} instead of 101); {NGINX_HINT}"),
             status,
         )
-    if isinstance(exc, ConnectionRefusedError):
-        return "refused", "connection refused", None
-    if isinstance(exc, socket.gaierror):
-        return "dns", "host name does not resolve", None
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return "tls", f"TLS certificate not accepted: {exc.verify_message or exc.reason}", None
+    network = neterrors.classify(exc, timeout_s)
+    if network is not None and network.decisive:
+        return network.kind, network.reason, None
     if isinstance(exc, ssl.SSLError):
         return "tls", "TLS handshake failed", None
-    if isinstance(exc, websocket.WebSocketTimeoutException | TimeoutError | socket.timeout):
+    # Every failure here is of the opening handshake, and is worded as such.
+    if isinstance(exc, websocket.WebSocketTimeoutException) or (
+        network is not None and network.kind == "timeout"
+    ):
         return "timeout", f"no OPEN within {timeout_s:g} s", None
-    if isinstance(
-        exc, websocket.WebSocketConnectionClosedException | ConnectionResetError | BrokenPipeError
+    if isinstance(exc, websocket.WebSocketConnectionClosedException | BrokenPipeError) or (
+        network is not None and network.kind == "reset"
     ):
         return "closed", "the server closed the connection during the handshake", None
     return "other", f"{type(exc).__name__}: {exc}", None
