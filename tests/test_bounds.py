@@ -4,9 +4,9 @@
 |------------------------------|-----------------------------------------|-----------------------|
 | HTTP response body           | 1 MiB read (decoded), 16 KiB kept       | observe/http.py       |
 | canary response              | 1 MiB                                   | observe/canary.py     |
-| WebSocket frame              | 1 MiB counted and dropped, never parsed | observe/btcturk.py    |
-| order book                   | 5,000 price levels a side               | observe/btcturk.py    |
-| feed bookkeeping             | known message types, 20 channels/errors | observe/ws.py         |
+| WebSocket frame              | 1 MiB counted and dropped, never parsed | btcturk.py            |
+| order book                   | 5,000 price levels a side               | btcturk.py            |
+| feed bookkeeping             | known message types, 20 channels/errors | btcturk.py            |
 | ping round trips             | 20,000 kept                             | model.WsObservation   |
 | latency histogram            | one counter per ms up to 600 s          | model.LatencyHistogram|
 | samples                      | `samples` per endpoint, at most 100,000 | config schema         |
@@ -37,6 +37,7 @@ import pytest
 
 from golive_action import runner
 from golive_action.actions import annotation_lines
+from golive_action.btcturk import MAX_FRAME_CHARS, Frame, OrderBook, parse_frame
 from golive_action.config import ConfigError, load_config
 from golive_action.model import (
     REASON_LIMIT,
@@ -47,7 +48,6 @@ from golive_action.model import (
     WsObservation,
 )
 from golive_action.observe import accesslog, artifacts, canary, nginx
-from golive_action.observe.btcturk import MAX_FRAME_CHARS, Frame, OrderBook, parse_frame
 from golive_action.observe.budget import Budget
 from golive_action.observe.http import HttpLimits, fetch, new_session, sample_endpoint
 from golive_action.observe.plan import Probe

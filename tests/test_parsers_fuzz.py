@@ -9,8 +9,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from golive_action.btcturk import OrderBook, parse_frame
 from golive_action.observe.accesslog import read_access_log
-from golive_action.observe.btcturk import OrderBook, parse_frame
 from golive_action.observe.nginx import NginxSyntaxError, parse
 
 levels = st.lists(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from golive_action.btcturk import OrderBook, parse_frame, subscribe_messages
 from golive_action.config import GateConfig, load_config
 from golive_action.judge.ws import histogram_quantile, judge_ws
 from golive_action.model import (
@@ -25,7 +26,6 @@ from golive_action.model import (
     WsConnection,
     WsObservation,
 )
-from golive_action.observe.btcturk import OrderBook, parse_frame, subscribe_messages
 from golive_action.observe.budget import Budget
 from golive_action.observe.ws import WsSettings, observe_ws
 from golive_action.runner import run_gate

@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
+from golive_action.btcturk import CHANNELS
 from golive_action.judge.rollback import (
     latency_consistently_over,
     reconnects_over,
@@ -27,7 +28,6 @@ from golive_action.text import one_line, plural
 
 WsCheckId = Literal["ws-open", "ws-latency", "ws-feed", "event-latency", "ws-stability"]
 WS_CHECKS: tuple[WsCheckId, ...] = get_args(WsCheckId)
-CHANNELS = ("ticker", "orderbook", "trade")
 
 
 @dataclass(frozen=True)

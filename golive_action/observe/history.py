@@ -8,6 +8,7 @@ from typing import Any
 import requests
 
 from golive_action.model import CanaryHistory, PastRun
+from golive_action.observe import neterrors
 from golive_action.observe.artifacts import ArtifactRead, download_zip, read_member
 from golive_action.text import one_line
 
@@ -27,7 +28,7 @@ def fetch_history(
     artifact: str | None = None,
 ) -> CanaryHistory:
     """The newest ``window`` completed runs that count (not cancelled, not skipped)."""
-    from github import Auth, Github, GithubException, GithubRetry
+    from github import Auth, Github, GithubRetry
     from github.GithubObject import NotSet
 
     retry = GithubRetry(
@@ -76,35 +77,42 @@ def fetch_history(
             )
             if len(runs) >= window:
                 break
-    except GithubException as exc:
-        kind, reason = _describe(exc, repository, workflow)
+    except Exception as exc:  # every failure is the check's error, with what was read
+        kind, reason = _describe(exc, repository, workflow, api_url, timeout_s)
         return CanaryHistory(repository, workflow, tuple(runs), error=reason, error_kind=kind)
-    except requests.exceptions.RetryError:
-        reason = (
-            "GitHub API still refusing after retries (rate limit or server errors); the "
-            "pass rate could not be read"
-        )
-        return CanaryHistory(
-            repository, workflow, tuple(runs), error=reason, error_kind="rate-limited"
-        )
-    except (requests.exceptions.RequestException, OSError) as exc:
-        reason = one_line(f"GitHub API unreachable at {api_url}: {type(exc).__name__}", 200)
-        return CanaryHistory(repository, workflow, tuple(runs), error=reason, error_kind="network")
-    except Exception as exc:  # PyGithub meeting a payload of another shape
-        reason = one_line(
-            f"GitHub API at {api_url} answered the runs listing in a shape the gate does not "
-            f"know ({type(exc).__name__}); the pass rate could not be read",
-            200,
-        )
-        return CanaryHistory(
-            repository, workflow, tuple(runs), error=reason, error_kind="malformed"
-        )
     finally:
         client.close()
     return CanaryHistory(repository, workflow, tuple(runs))
 
 
-def _describe(exc: Exception, repository: str, workflow: str) -> tuple[str, str]:
+def _describe(
+    exc: Exception, repository: str, workflow: str, api_url: str, timeout_s: float
+) -> tuple[str, str]:
+    """A kind and a one-line reason for a listing that failed: the API's refusals by their
+    status, the network's by the probes' shared classifier."""
+    from github import GithubException  # imported already: fetch_history has run
+
+    if isinstance(exc, GithubException):
+        return _refused(exc, repository, workflow)
+    if isinstance(exc, requests.exceptions.RetryError):
+        return "rate-limited", (
+            "GitHub API still refusing after retries (rate limit or server errors); the "
+            "pass rate could not be read"
+        )
+    if isinstance(exc, requests.exceptions.RequestException | OSError):
+        network = neterrors.classify(exc, timeout_s)
+        detail = network.reason if network is not None else type(exc).__name__
+        return "network", one_line(f"GitHub API unreachable at {api_url}: {detail}", 200)
+    # PyGithub meeting a payload of another shape
+    return "malformed", one_line(
+        f"GitHub API at {api_url} answered the runs listing in a shape the gate does not "
+        f"know ({type(exc).__name__}); the pass rate could not be read",
+        200,
+    )
+
+
+def _refused(exc: Exception, repository: str, workflow: str) -> tuple[str, str]:
+    """The API's own refusals, by HTTP status."""
     status = getattr(exc, "status", None)
     data = getattr(exc, "data", None)
     message = data.get("message", "") if isinstance(data, dict) else ""

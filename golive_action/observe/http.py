@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import email.utils
-import http.client
 import re
-import socket
-import ssl
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
 from golive_action.model import HttpSample
+from golive_action.observe import neterrors
 from golive_action.observe.budget import Budget
 from golive_action.text import one_line, url_without_userinfo
 
@@ -225,18 +223,13 @@ def _read_capped(response: requests.Response, limits: HttpLimits, start: float) 
 
 def describe_error(exc: BaseException, limits: HttpLimits) -> tuple[str, str]:
     """A kind and a one-line reason for a failed request, from the whole exception chain."""
-    chain = list(_exception_chain(exc))
     if isinstance(exc, _BodyTooLarge):
         return "too-large", f"response body over the cap of {limits.body_cap} bytes"
     if isinstance(exc, _BodyTooSlow):
         return "timeout", f"response body not complete within {limits.timeout_s:g} s"
-    for link in chain:
-        if isinstance(link, ConnectionRefusedError):
-            return "refused", "connection refused"
-        if isinstance(link, socket.gaierror):
-            return "dns", "host name does not resolve"
-        if isinstance(link, ssl.SSLCertVerificationError):
-            return "tls", f"TLS certificate not accepted: {link.verify_message or link.reason}"
+    network = neterrors.classify(exc, limits.timeout_s)
+    if network is not None and network.decisive:
+        return network.kind, network.reason
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return "timeout", f"no connection within {limits.timeout_s:g} s"
     if isinstance(exc, requests.exceptions.ReadTimeout):
@@ -249,13 +242,8 @@ def describe_error(exc: BaseException, limits: HttpLimits) -> tuple[str, str]:
         scheme = re.search(r"'([A-Za-z][A-Za-z0-9+.-]*):", str(exc))
         where = f"the scheme {scheme.group(1)}:" if scheme else "a URL"
         return "redirect", f"redirected to {where}, which is not http or https"
-    for link in chain:
-        if isinstance(link, ConnectionResetError):
-            return "reset", "connection reset by the server"
-        if isinstance(link, http.client.RemoteDisconnected):
-            return "closed", "the server closed the connection without a response"
-        if isinstance(link, socket.timeout | TimeoutError):
-            return "timeout", f"no data within {limits.timeout_s:g} s"
+    if network is not None:
+        return network.kind, network.reason
     if isinstance(
         exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
     ):
@@ -263,20 +251,6 @@ def describe_error(exc: BaseException, limits: HttpLimits) -> tuple[str, str]:
     if isinstance(exc, requests.exceptions.ConnectionError):
         return "connection", "connection failed"
     return "other", f"{type(exc).__name__}: {exc}"
-
-
-def _exception_chain(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    todo: list[BaseException] = [exc]
-    while todo:
-        link = todo.pop(0)
-        if id(link) in seen:
-            continue
-        seen.add(id(link))
-        yield link
-        nested = [link.__cause__, link.__context__, getattr(link, "reason", None)]
-        nested.extend(a for a in link.args if isinstance(a, BaseException))
-        todo.extend(n for n in nested if isinstance(n, BaseException))
 
 
 def sample_endpoint(

@@ -1,12 +1,12 @@
 """The WebSocket probe (websocket-client): connect, subscribe, ping, listen, reconnect, for
 the observation window. It records what happened; the judge decides. Protocol logic lives in
-btcturk.py; this module only moves frames and keeps time."""
+btcturk.py (FeedProtocol, fed every data frame); this module only moves frames and keeps
+time."""
 
 from __future__ import annotations
 
 import contextlib
 import random
-import socket
 import ssl
 import time
 from collections import deque
@@ -15,16 +15,9 @@ from dataclasses import dataclass
 
 import websocket
 
+from golive_action.btcturk import FeedProtocol, subscribe_messages
 from golive_action.model import WsConnection, WsObservation
-from golive_action.observe.btcturk import (
-    CHANNELS,
-    KNOWN_TYPES,
-    MAX_FRAME_CHARS,
-    OrderBook,
-    parse_frame,
-    subscribe_messages,
-    trade_time_ms,
-)
+from golive_action.observe import neterrors
 from golive_action.observe.budget import Budget
 from golive_action.text import one_line, url_without_userinfo
 
@@ -34,6 +27,7 @@ CONNECT_LIMIT_WINDOW_S = 60.0
 # How long one receive waits, so that pings, the window's end and a cancellation are noticed
 # on time.
 RECV_SLICE_S = 0.1
+_TEXT = websocket.ABNF.OPCODE_TEXT
 NGINX_HINT = (
     "behind nginx, add map $http_upgrade $connection_upgrade and "
     "proxy_set_header Connection $connection_upgrade"
@@ -62,25 +56,26 @@ def _describe(exc: BaseException, timeout_s: float) -> tuple[str, str, int | Non
             (f"the proxy or server did not upgrade (HTTP {status} instead of 101); {NGINX_HINT}"),
             status,
         )
-    if isinstance(exc, ConnectionRefusedError):
-        return "refused", "connection refused", None
-    if isinstance(exc, socket.gaierror):
-        return "dns", "host name does not resolve", None
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return "tls", f"TLS certificate not accepted: {exc.verify_message or exc.reason}", None
+    network = neterrors.classify(exc, timeout_s)
+    if network is not None and network.decisive:
+        return network.kind, network.reason, None
     if isinstance(exc, ssl.SSLError):
         return "tls", "TLS handshake failed", None
-    if isinstance(exc, websocket.WebSocketTimeoutException | TimeoutError | socket.timeout):
+    # Every failure here is of the opening handshake, and is worded as such.
+    if isinstance(exc, websocket.WebSocketTimeoutException) or (
+        network is not None and network.kind == "timeout"
+    ):
         return "timeout", f"no OPEN within {timeout_s:g} s", None
-    if isinstance(
-        exc, websocket.WebSocketConnectionClosedException | ConnectionResetError | BrokenPipeError
+    if isinstance(exc, websocket.WebSocketConnectionClosedException | BrokenPipeError) or (
+        network is not None and network.kind == "reset"
     ):
         return "closed", "the server closed the connection during the handshake", None
     return "other", f"{type(exc).__name__}: {exc}", None
 
 
 class _Session:
-    """One open connection: subscribe, ping, receive until it closes or the window ends."""
+    """One open connection: subscribe, ping, receive until it closes or the window ends.
+    Data frames go to the feed's protocol; this class keeps the control frames and time."""
 
     def __init__(
         self,
@@ -88,10 +83,10 @@ class _Session:
         obs: WsObservation,
         record: WsConnection,
         settings: WsSettings,
-        book: OrderBook,
+        feed: FeedProtocol,
     ) -> None:
         self.ws, self.obs, self.record = ws, obs, record
-        self.settings, self.book = settings, book
+        self.settings, self.feed = settings, feed
         self.pending: dict[bytes, float] = {}
         self.sequence = 0
 
@@ -101,6 +96,7 @@ class _Session:
         for message in subscribe_messages(self.settings.pair):
             self.ws.send(message)
         self.ws.settimeout(RECV_SLICE_S)
+        receive = self.feed.receive
         next_ping = time.monotonic()
         while True:
             now = time.monotonic()
@@ -120,7 +116,9 @@ class _Session:
                     None, f"connection lost: {one_line(str(exc), 120) or 'no close frame'}"
                 )
                 return False
-            if not self._handle(opcode, frame.data):
+            if opcode == _TEXT:  # the feed's frames, straight to the protocol
+                receive(frame.data, time.time())
+            elif not self._control(opcode, frame.data):
                 return False
 
     def record_in_flight(self) -> None:
@@ -146,7 +144,8 @@ class _Session:
                 del self.pending[payload]
                 self.obs.pongs_missing += 1
 
-    def _handle(self, opcode: int, data: bytes) -> bool:
+    def _control(self, opcode: int, data: bytes) -> bool:
+        """Any frame but text; False when it closed the connection."""
         received = time.time()
         if opcode == websocket.ABNF.OPCODE_PONG:
             sent = self.pending.pop(bytes(data), None)
@@ -161,71 +160,15 @@ class _Session:
             return False
         if opcode == websocket.ABNF.OPCODE_PING:
             return True  # the library has answered it
-        if opcode == websocket.ABNF.OPCODE_BINARY:
-            self._problem("binary frame")
-            return True
-        if len(data) > MAX_FRAME_CHARS:
-            self._problem("oversized frame")
-            return True
-        frame = parse_frame(data.decode("utf-8", "replace"))
-        if frame.problem is not None:
-            self._problem(frame.problem)
-            return True
-        self._count(frame.kind, received)
-        if frame.kind == 100:
-            message = str(frame.payload.get("message", ""))
-            named = message.split("|", 1)[-1].split(":", 1)[0] if "|" in message else message
-            # Kept by the channel's own name only: a key is never server text (keys are not
-            # redacted in the report; the message, kept below, is).
-            channel = named if named in CHANNELS else "other"
-            ok = frame.payload.get("ok") is True
-            room = WsObservation.MAX_ERRORS
-            if channel in self.obs.subscriptions or len(self.obs.subscriptions) < room:
-                self.obs.subscriptions[channel] = ok
-            if not ok and len(self.obs.subscription_errors) < room:
-                self.obs.subscription_errors.append(one_line(message, 120))
-        elif frame.kind in (431, 432):
-            if self.book.apply(frame):
-                self.obs.spread_updates += 1
-                self.obs.last_spread = self.book.spread()
-            if self.book.crossed():
-                self.obs.crossed_books += 1
-        elif frame.kind == 422:
-            at = trade_time_ms(frame.payload)
-            if at is not None:
-                self.obs.event_latency.add(received * 1000.0 - at)
+        # A binary frame, or any other data opcode the library lets through, which was
+        # always read as text.
+        self.feed.receive(data, received, opcode == websocket.ABNF.OPCODE_BINARY)
         return True
-
-    def _count(self, kind: int, received: float) -> None:
-        key = str(kind) if kind in KNOWN_TYPES else "other"  # a bounded set of keys
-        self.obs.messages[key] = self.obs.messages.get(key, 0) + 1
-        channel = parse_channel(kind)
-        if channel is None:
-            return
-        last = self.obs.last_at.get(channel)
-        start = last if last is not None else self.record.opened_at or received
-        gap = received - start
-        self.obs.max_gap_s[channel] = max(self.obs.max_gap_s.get(channel, 0.0), gap)
-        self.obs.last_at[channel] = received
-
-    def _problem(self, what: str) -> None:
-        self.obs.problems[what] = self.obs.problems.get(what, 0) + 1
 
     def _closed(self, code: int | None, reason: str | None) -> None:
         self.record.closed_at = time.time()
         self.record.close_code = code
         self.record.close_reason = reason
-
-
-def parse_channel(kind: int) -> str | None:
-    return {
-        401: "ticker",
-        402: "ticker",
-        431: "orderbook",
-        432: "orderbook",
-        421: "trade",
-        422: "trade",
-    }.get(kind)
 
 
 def observe_ws(
@@ -240,7 +183,7 @@ def observe_ws(
     end = min(time.monotonic() + settings.duration_s, budget.deadline)
     attempts: deque[float] = deque()
     backoff = settings.backoff_initial_s
-    book = OrderBook()
+    feed = FeedProtocol(obs)
     started = time.monotonic()
     next_progress = [started + PROGRESS_EVERY_S]
     rng = random.Random()
@@ -304,8 +247,9 @@ def observe_ws(
             continue
         record.open_ms = (time.perf_counter() - start) * 1000.0
         record.opened_at = time.time()
+        feed.opened(record.opened_at)
         backoff = settings.backoff_initial_s  # an OPEN resets the backoff
-        session = _Session(ws, obs, record, settings, book)
+        session = _Session(ws, obs, record, settings, feed)
         try:
             still_open = session.run(end, budget, report_progress)
         except Exception as exc:  # a send on a dying socket, say

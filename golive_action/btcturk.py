@@ -1,5 +1,8 @@
 """The BTCTurk feed protocol, apart from any socket: the messages to send, the frames
-received, and the order book they build. Pure and synchronous, so that it is tested alone."""
+received, the order book they build, and what a window of frames adds to a WsObservation
+(:class:`FeedProtocol`). Pure and synchronous, with no clock of its own (the caller passes
+the time each frame arrived), so that it is tested alone and the judge may import its
+constants."""
 
 from __future__ import annotations
 
@@ -9,15 +12,22 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from golive_action import jsondoc
+from golive_action.model import WsObservation
+from golive_action.text import one_line
 
-# orderbook gives the full book about once a second; obdiff its changes in between, which
-# is what keeps a spread card live.
-CHANNELS = ("ticker", "orderbook", "trade", "obdiff")
+# The channels the go-live checklist requires: each must be acknowledged (a 100 with ok)
+# and keep sending for the whole window.
+CHANNELS = ("ticker", "orderbook", "trade")
+# What the probe joins. orderbook gives the full book about once a second; obdiff its
+# changes in between (432), which is what keeps a spread card live and the probe's book
+# with it. obdiff is not on the checklist: its 432s are order book frames, so their
+# freshness is judged as the orderbook channel's.
+SUBSCRIBED = (*CHANNELS, "obdiff")
 KNOWN_TYPES = {991, 100, 401, 402, 421, 422, 431, 432}
 MAX_FRAME_CHARS = 1024 * 1024  # a frame over this is counted and dropped, never parsed
 
 
-def subscribe_messages(pair: str, channels: tuple[str, ...] = CHANNELS) -> list[str]:
+def subscribe_messages(pair: str, channels: tuple[str, ...] = SUBSCRIBED) -> list[str]:
     """The 151 messages that join each channel for the pair."""
     return [
         json.dumps([151, {"type": 151, "channel": ch, "event": pair, "join": True}])
@@ -36,13 +46,23 @@ class Frame:
 
     @property
     def channel(self) -> str | None:
-        if self.kind in (401, 402):
-            return "ticker"
-        if self.kind in (431, 432):
-            return "orderbook"
-        if self.kind in (421, 422):
-            return "trade"
-        return None
+        return _CHANNEL_OF.get(self.kind)
+
+
+# The channel each type of data frame belongs to: 100 (subscription results) and 991
+# (the greeting) belong to none.
+_CHANNEL_OF = {
+    401: "ticker",
+    402: "ticker",
+    431: "orderbook",
+    432: "orderbook",
+    421: "trade",
+    422: "trade",
+}
+
+
+def parse_channel(kind: int) -> str | None:
+    return _CHANNEL_OF.get(kind)
 
 
 def parse_frame(data: str | bytes) -> Frame:
@@ -154,3 +174,77 @@ class OrderBook:
     def crossed(self) -> bool:
         bid, ask = self.best()
         return bid is not None and ask is not None and bid >= ask
+
+
+class FeedProtocol:
+    """What the frames of one observation window add to ``obs``, across its connections:
+    message counts by type, subscription results, each channel's last message and longest
+    silence, the order book's spread and crossings, trade event times, and the frames that
+    were not [type, payload] arrays. Every dictionary it fills has a bounded set of keys."""
+
+    def __init__(self, obs: WsObservation) -> None:
+        self.obs = obs
+        # One book for the window: a 431 after a reconnection replaces it anyway.
+        self.book = OrderBook()
+        self.opened_at: float | None = None
+
+    def opened(self, at: float) -> None:
+        """A connection opened at ``at`` (Unix time): a channel's first silence is counted
+        from the connection's open, not from its first message."""
+        self.opened_at = at
+
+    def receive(self, data: bytes, received_at: float, binary: bool = False) -> None:
+        """One data frame as it came off the socket (``received_at``, Unix time). The
+        feed sends text only: a binary frame is counted as a problem, never read."""
+        if binary:
+            self._problem("binary frame")
+            return
+        # Measured on the bytes, before the decode: a huge frame costs no decode either.
+        if len(data) > MAX_FRAME_CHARS:
+            self._problem("oversized frame")
+            return
+        frame = parse_frame(data.decode("utf-8", "replace"))
+        if frame.problem is not None:
+            self._problem(frame.problem)
+            return
+        # Inline, not in helpers: this runs for every frame, and the probe must keep up
+        # with the feed's rate (bench/ws_ingest.py).
+        obs = self.obs
+        kind = frame.kind
+        key = str(kind) if kind in KNOWN_TYPES else "other"  # a bounded set of keys
+        obs.messages[key] = obs.messages.get(key, 0) + 1
+        channel = _CHANNEL_OF.get(kind)
+        if channel is not None:
+            last = obs.last_at.get(channel)
+            start = last if last is not None else self.opened_at or received_at
+            gap = received_at - start
+            obs.max_gap_s[channel] = max(obs.max_gap_s.get(channel, 0.0), gap)
+            obs.last_at[channel] = received_at
+        if kind == 100:
+            self._subscription(frame.payload)
+        elif kind in (431, 432):
+            if self.book.apply(frame):
+                obs.spread_updates += 1
+                obs.last_spread = self.book.spread()
+            if self.book.crossed():
+                obs.crossed_books += 1
+        elif kind == 422:
+            at = trade_time_ms(frame.payload)
+            if at is not None:
+                obs.event_latency.add(received_at * 1000.0 - at)
+
+    def _subscription(self, payload: dict[str, Any]) -> None:
+        message = str(payload.get("message", ""))
+        named = message.split("|", 1)[-1].split(":", 1)[0] if "|" in message else message
+        # Kept by the channel's own name only: a key is never server text (keys are not
+        # redacted in the report; the message, kept below, is).
+        channel = named if named in SUBSCRIBED else "other"
+        ok = payload.get("ok") is True
+        room = WsObservation.MAX_ERRORS
+        if channel in self.obs.subscriptions or len(self.obs.subscriptions) < room:
+            self.obs.subscriptions[channel] = ok
+        if not ok and len(self.obs.subscription_errors) < room:
+            self.obs.subscription_errors.append(one_line(message, 120))
+
+    def _problem(self, what: str) -> None:
+        self.obs.problems[what] = self.obs.problems.get(what, 0) + 1

@@ -1,0 +1,65 @@
+"""What went wrong on the network, named once for every probe (HTTP, WebSocket, GitHub API):
+an error kind and a one-line reason, read from the whole exception chain. Each library wraps
+the socket's own error in its own exceptions (requests in urllib3's in the standard
+library's), so the cause is looked for in every link, not only in the exception caught.
+
+Each probe keeps what only it knows (a body over the cap, a redirect loop, a refused
+upgrade, an API status) and asks :func:`classify` for the rest."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NetError:
+    kind: str  # refused, dns, tls, reset, timeout
+    reason: str  # one line
+    # True for a cause that explains the failure whatever wraps it: a refused connection, a
+    # name that does not resolve, a refused certificate. False for a symptom (a reset, a
+    # timeout) that the probe's own library may name more precisely ("no connection
+    # within" for a connect timeout), so the probe checks its own exceptions first.
+    decisive: bool
+
+
+def classify(exc: BaseException, timeout_s: float) -> NetError | None:
+    """The network error somewhere in ``exc``'s chain, or None when there is none. Decisive
+    causes are looked for in the whole chain before any symptom is: a refused connection
+    retried until a timeout is still a refused connection."""
+    chain = list(exception_chain(exc))
+    for link in chain:
+        if isinstance(link, ConnectionRefusedError):
+            return NetError("refused", "connection refused", True)
+        if isinstance(link, socket.gaierror):
+            return NetError("dns", "host name does not resolve", True)
+        if isinstance(link, ssl.SSLCertVerificationError):
+            detail = link.verify_message or link.reason
+            return NetError("tls", f"TLS certificate not accepted: {detail}", True)
+    for link in chain:
+        # http.client.RemoteDisconnected (a server that closed without a response) is a
+        # ConnectionResetError too, and is told as one.
+        if isinstance(link, ConnectionResetError):
+            return NetError("reset", "connection reset by the server", False)
+        if isinstance(link, socket.timeout | TimeoutError):
+            return NetError("timeout", f"no data within {timeout_s:g} s", False)
+    return None
+
+
+def exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every exception it was raised from or while handling, breadth first,
+    each once. urllib3 keeps the cause in ``reason`` and requests in ``args``, so both are
+    followed too."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        link = todo.pop(0)
+        if id(link) in seen:
+            continue
+        seen.add(id(link))
+        yield link
+        nested = [link.__cause__, link.__context__, getattr(link, "reason", None)]
+        nested.extend(a for a in link.args if isinstance(a, BaseException))
+        todo.extend(n for n in nested if isinstance(n, BaseException))
