@@ -17,15 +17,18 @@ from golive_action._version import __version__
 if TYPE_CHECKING:
     from golive_action.config import ConfigError, GateConfig, load_config
     from golive_action.model import GateReport, Verdict
+    from golive_action.report.jsonreport import ReportError, read_report
     from golive_action.runner import run_gate
 
 __all__ = [
     "ConfigError",
     "GateConfig",
     "GateReport",
+    "ReportError",
     "Verdict",
     "__version__",
     "load_config",
+    "read_report",
     "run_gate",
 ]
 
@@ -35,6 +38,8 @@ _LAZY = {
     "load_config": "golive_action.config",
     "GateReport": "golive_action.model",
     "Verdict": "golive_action.model",
+    "ReportError": "golive_action.report.jsonreport",
+    "read_report": "golive_action.report.jsonreport",
     "run_gate": "golive_action.runner",
 }
 

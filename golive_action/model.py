@@ -468,6 +468,18 @@ class CheckResult:
             "thresholds": dict(self.thresholds),
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
+        return cls(
+            id=data["id"],
+            title=data["title"],
+            verdict=Verdict(data["verdict"]),
+            reason=data["reason"],
+            samples=int(data["samples"]),
+            metrics=dict(data["metrics"]),
+            thresholds=dict(data["thresholds"]),
+        )
+
 
 @dataclass(frozen=True)
 class Criterion:
@@ -491,6 +503,16 @@ class Criterion:
             "checks": list(self.checks),
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Criterion:
+        return cls(
+            id=data["id"],
+            title=data["title"],
+            verdict=Verdict(data["verdict"]),
+            reason=data["reason"],
+            checks=tuple(data["checks"]),
+        )
+
 
 @dataclass(frozen=True)
 class RollbackTrigger:
@@ -503,6 +525,16 @@ class RollbackTrigger:
 
     def __post_init__(self) -> None:
         _one_line_reason(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RollbackTrigger:
+        """From the report's ``rollback.evaluated`` (or, fired, from ``rollback.reasons``)."""
+        return cls(
+            id=data["id"],
+            fired=bool(data["fired"]),
+            reason=data["reason"],
+            evidence=dict(data.get("evidence", {})),
+        )
 
 
 @dataclass(frozen=True)
@@ -554,6 +586,34 @@ class GateReport:
                     {"id": t.id, "reason": t.reason, "evidence": dict(t.evidence)}
                     for t in self.fired_triggers
                 ],
+                # Every trigger that was evaluated, fired or not: the report reads back whole.
+                "evaluated": [
+                    {"id": t.id, "fired": t.fired, "reason": t.reason, "evidence": dict(t.evidence)}
+                    for t in self.triggers
+                ],
             },
             "observations": self.observations.to_dict(),
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GateReport:
+        """The report back from its JSON (``to_dict()``), once it is valid against the report
+        schema (``report.jsonreport.read_report`` checks it). The schema's required fields are
+        read with ``[]``; an optional one (a field an older report may lack) with ``.get``."""
+        rollback = data["rollback"]
+        triggers = rollback.get("evaluated")
+        if triggers is None:  # written before rollback.evaluated: the fired triggers alone
+            triggers = [{**t, "fired": True} for t in rollback["reasons"]]
+        return cls(
+            decision=Decision(data["decision"]),
+            reason=data["reason"],
+            mode=data["mode"],
+            profile=data["profile"],
+            started_at=data["started_at"],
+            duration_s=float(data["duration_s"]),
+            criteria=tuple(Criterion.from_dict(c) for c in data["criteria"]),
+            checks=tuple(CheckResult.from_dict(c) for c in data["checks"]),
+            triggers=tuple(RollbackTrigger.from_dict(t) for t in triggers),
+            observations=Observations.from_dict(data["observations"]),
+            version=data["version"],
+        )
