@@ -70,17 +70,20 @@ def build_parser() -> argparse.ArgumentParser:
         prog="golive", description="Go/No-Go gate for a WebSocket migration.", allow_abbrev=False
     )
     parser.add_argument("--version", action="version", version=f"golive {__version__}")
+    parser.set_defaults(handler=_no_command)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     run = commands.add_parser(
         "run", help="run the gate (exit 0 GO, 1 NO-GO, 2 bad input)", allow_abbrev=False
     )
+    run.set_defaults(handler=_cmd_run)
     run.add_argument("--config", metavar="FILE", help="JSON or YAML file of inputs")
     _add_input_flags(run)
 
     demo = commands.add_parser(
         "demo", help="run the whole gate against the embedded reference stack", allow_abbrev=False
     )
+    demo.set_defaults(handler=_cmd_demo)
     _add_scenario_flag(demo)
     demo.add_argument("--config", metavar="FILE", help="JSON or YAML file of inputs")
     _add_input_flags(demo, skip=_STACK_INPUTS, defaults=_DEMO_DEFAULTS)
@@ -90,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the reference stack in the foreground until SIGINT/SIGTERM",
         allow_abbrev=False,
     )
+    sandbox.set_defaults(handler=_cmd_sandbox)
     _add_scenario_flag(sandbox)
     sandbox.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     sandbox.add_argument(
@@ -104,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="bearer token the canary accepts (default: any non-empty token)",
     )
     canary = commands.add_parser("canary", help="the canary alone", allow_abbrev=False)
+    canary.set_defaults(handler=_no_canary_command)
     canary_commands = canary.add_subparsers(
         dest="canary_command", metavar="COMMAND", parser_class=_Parser
     )
@@ -112,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="judge one canary response file (exit 0 PASS, 1 FAIL, 2 unreadable)",
         allow_abbrev=False,
     )
+    parse.set_defaults(handler=_cmd_canary_parse)
     parse.add_argument("file", metavar="FILE", help="a saved canary response (canary_resp.json)")
     rate = canary_commands.add_parser(
         "rate",
@@ -119,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
         "canary-rate-min, 1 below or inconclusive, 2 usage)",
         allow_abbrev=False,
     )
+    rate.set_defaults(handler=_cmd_canary_rate)
     for short, name, text in _CANARY_RATE_ALIASES:
         rate.add_argument(short, f"--{name}", dest=name, default=None, help=text)
     rate.add_argument("--config", metavar="FILE", help="JSON or YAML file of inputs")
@@ -241,26 +248,42 @@ def _dispatch(
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)
     args.typed_flags = _typed_flags(args_list, [name for _, name, _ in _CANARY_RATE_ALIASES])
-    if args.command == "run":
-        return _cmd_run(args, environ, out, err, cancel)
-    if args.command == "demo":
-        return _cmd_demo(args, environ, out, err, cancel)
-    if args.command == "sandbox":
-        return _cmd_sandbox(args, environ, out, err)
-    if args.command == "canary" and args.canary_command == "parse":
-        return _cmd_canary_parse(args.file, out)
-    if args.command == "canary" and args.canary_command == "rate":
-        return _cmd_canary_rate(args, environ, out, err)
-    if args.command == "canary":
-        return _usage_error(
-            "golive canary needs a command; fix: use golive canary parse FILE or golive "
-            "canary rate",
-            environ,
-            out,
-            err,
-        )
+    # The parser that matched set its command's handler (build_parser); the top level and
+    # golive canary have one that says a command is missing.
+    handler: _Handler = args.handler
+    return handler(args, environ, out, err, cancel)
+
+
+# What every command is, given its parsed arguments: an exit code.
+_Handler = Callable[
+    [argparse.Namespace, Mapping[str, str], TextIO, TextIO, "threading.Event | None"], int
+]
+
+
+def _no_command(
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    cancel: threading.Event | None = None,
+) -> int:
     return _usage_error(
         "a command is required; fix: use golive run, demo, sandbox or canary", environ, out, err
+    )
+
+
+def _no_canary_command(
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    cancel: threading.Event | None = None,
+) -> int:
+    return _usage_error(
+        "golive canary needs a command; fix: use golive canary parse FILE or golive canary rate",
+        environ,
+        out,
+        err,
     )
 
 
@@ -379,13 +402,19 @@ def _stack_inputs(urls: Mapping[str, str], token: str) -> dict[str, str | None]:
     }
 
 
-def _cmd_canary_parse(path: str, out: TextIO) -> int:
+def _cmd_canary_parse(
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    cancel: threading.Event | None = None,
+) -> int:
     from golive_action import actions
     from golive_action.judge.canary import judge_canary
     from golive_action.model import Verdict
     from golive_action.observe.canary import read_canary_file
 
-    result = judge_canary(read_canary_file(path), None, configured=True)
+    result = judge_canary(read_canary_file(args.file), None, configured=True)
     word = {Verdict.PASS: "PASS", Verdict.FAIL: "FAIL"}.get(result.verdict, "ERROR")
     print(actions.neutralize(f"{word}: {result.reason}"), file=out)
     if result.verdict is Verdict.PASS and result.metrics.get("latency_figures"):
@@ -394,7 +423,11 @@ def _cmd_canary_parse(path: str, out: TextIO) -> int:
 
 
 def _cmd_canary_rate(
-    args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: TextIO
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    cancel: threading.Event | None = None,
 ) -> int:
     from golive_action import actions
     from golive_action.config import ConfigError, load_config
@@ -457,8 +490,13 @@ _SANDBOX_POLL_S = 0.1
 
 
 def _cmd_sandbox(
-    args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: TextIO
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    cancel: threading.Event | None = None,
 ) -> int:
+    """Not a gate run (``cancel`` is None): it catches SIGINT and SIGTERM itself, to stop."""
     try:
         from golive_action.sandbox.stack import ReferenceStack, UnknownScenario, get_scenario
 

@@ -1,5 +1,5 @@
 """Publishing from Python (golive_action.publish) writes what golive run writes, by the same
-fail-closed rules; the command line dispatches every command through its parser."""
+fail-closed rules."""
 
 from __future__ import annotations
 
@@ -168,24 +168,3 @@ def test_a_closed_gate_publishes_no_canary_response(tmp_path):
     report = failed_report(GateConfig(), "why", 0.0, 0.0)
     assert publish(report, PublishSettings(), {}, io.StringIO(), io.StringIO()) == 1
     assert sorted(os.listdir(".")) == ["golive-report.json"]
-
-
-# --------------------------------------------------------------------------- dispatch
-
-
-def test_a_missing_command_says_which_to_use(run_cli):
-    result = run_cli()
-    assert result.code == 2 and result.out == ""
-    assert result.err == (
-        "golive: error: a command is required; fix: use golive run, demo, sandbox or canary\n"
-    )
-    result = run_cli("canary")
-    assert result.code == 2
-    assert result.err == (
-        "golive: error: golive canary needs a command; fix: use golive canary parse FILE or "
-        "golive canary rate\n"
-    )
-    assert (
-        "::error title=golive%3A bad input::a command is required"
-        in run_cli(env={"GITHUB_ACTIONS": "true"}).out
-    )
