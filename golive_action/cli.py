@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import os
 import secrets
@@ -16,14 +14,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from golive_action._version import __version__
+from golive_action.exitcodes import EXIT_GO, EXIT_NO_GO, EXIT_USAGE
 from golive_action.interrupt import GATE_COMMANDS, command_word
 
 if TYPE_CHECKING:
     from golive_action.interrupt import Cancellation
-
-EXIT_GO = 0
-EXIT_NO_GO = 1
-EXIT_USAGE = 2
 
 
 class UsageError(Exception):
@@ -75,17 +70,20 @@ def build_parser() -> argparse.ArgumentParser:
         prog="golive", description="Go/No-Go gate for a WebSocket migration.", allow_abbrev=False
     )
     parser.add_argument("--version", action="version", version=f"golive {__version__}")
+    parser.set_defaults(handler=_no_command)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     run = commands.add_parser(
         "run", help="run the gate (exit 0 GO, 1 NO-GO, 2 bad input)", allow_abbrev=False
     )
+    run.set_defaults(handler=_cmd_run)
     run.add_argument("--config", metavar="FILE", help="JSON or YAML file of inputs")
     _add_input_flags(run)
 
     demo = commands.add_parser(
         "demo", help="run the whole gate against the embedded reference stack", allow_abbrev=False
     )
+    demo.set_defaults(handler=_cmd_demo)
     _add_scenario_flag(demo)
     demo.add_argument("--config", metavar="FILE", help="JSON or YAML file of inputs")
     _add_input_flags(demo, skip=_STACK_INPUTS, defaults=_DEMO_DEFAULTS)
@@ -95,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the reference stack in the foreground until SIGINT/SIGTERM",
         allow_abbrev=False,
     )
+    sandbox.set_defaults(handler=_cmd_sandbox)
     _add_scenario_flag(sandbox)
     sandbox.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     sandbox.add_argument(
@@ -109,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="bearer token the canary accepts (default: any non-empty token)",
     )
     canary = commands.add_parser("canary", help="the canary alone", allow_abbrev=False)
+    canary.set_defaults(handler=_no_canary_command)
     canary_commands = canary.add_subparsers(
         dest="canary_command", metavar="COMMAND", parser_class=_Parser
     )
@@ -117,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="judge one canary response file (exit 0 PASS, 1 FAIL, 2 unreadable)",
         allow_abbrev=False,
     )
+    parse.set_defaults(handler=_cmd_canary_parse)
     parse.add_argument("file", metavar="FILE", help="a saved canary response (canary_resp.json)")
     rate = canary_commands.add_parser(
         "rate",
@@ -124,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
         "canary-rate-min, 1 below or inconclusive, 2 usage)",
         allow_abbrev=False,
     )
+    rate.set_defaults(handler=_cmd_canary_rate)
     for short, name, text in _CANARY_RATE_ALIASES:
         rate.add_argument(short, f"--{name}", dest=name, default=None, help=text)
     rate.add_argument("--config", metavar="FILE", help="JSON or YAML file of inputs")
@@ -246,26 +248,42 @@ def _dispatch(
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)
     args.typed_flags = _typed_flags(args_list, [name for _, name, _ in _CANARY_RATE_ALIASES])
-    if args.command == "run":
-        return _cmd_run(args, environ, out, err, cancel)
-    if args.command == "demo":
-        return _cmd_demo(args, environ, out, err, cancel)
-    if args.command == "sandbox":
-        return _cmd_sandbox(args, environ, out, err)
-    if args.command == "canary" and args.canary_command == "parse":
-        return _cmd_canary_parse(args.file, out)
-    if args.command == "canary" and args.canary_command == "rate":
-        return _cmd_canary_rate(args, environ, out, err)
-    if args.command == "canary":
-        return _usage_error(
-            "golive canary needs a command; fix: use golive canary parse FILE or golive "
-            "canary rate",
-            environ,
-            out,
-            err,
-        )
+    # The parser that matched set its command's handler (build_parser); the top level and
+    # golive canary have one that says a command is missing.
+    handler: _Handler = args.handler
+    return handler(args, environ, out, err, cancel)
+
+
+# What every command is, given its parsed arguments: an exit code.
+_Handler = Callable[
+    [argparse.Namespace, Mapping[str, str], TextIO, TextIO, "threading.Event | None"], int
+]
+
+
+def _no_command(
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    cancel: threading.Event | None = None,
+) -> int:
     return _usage_error(
         "a command is required; fix: use golive run, demo, sandbox or canary", environ, out, err
+    )
+
+
+def _no_canary_command(
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    cancel: threading.Event | None = None,
+) -> int:
+    return _usage_error(
+        "golive canary needs a command; fix: use golive canary parse FILE or golive canary rate",
+        environ,
+        out,
+        err,
     )
 
 
@@ -308,14 +326,12 @@ def _cmd_run(
         config = load_config(flags, environ, args.config)
     except ConfigError as exc:
         return _config_failure(str(exc), flags, environ, out, err, args.config)
+    from golive_action.publishing import PublishSettings, mask_secrets, publish
     from golive_action.runner import run_gate
 
-    _mask_secrets(config.secrets(), environ, out)
+    mask_secrets(config.secrets(), environ, out)
     report = run_gate(config, _progress(err, config.secrets()), cancel)
-    report = _closed_if_cancelled(report, cancel)
-    code = _publish(report, config.report, environ, out, err, config.canary_output)
-    _commit_status(report, config, environ, out)
-    return code
+    return publish(report, PublishSettings.from_config(config), environ, out, err, cancel=cancel)
 
 
 def _cmd_demo(
@@ -365,8 +381,14 @@ def _cmd_demo(
         from golive_action.runner import run_gate
 
         report = run_gate(config, _progress(err, config.secrets()), cancel)
-    report = _closed_if_cancelled(report, cancel)
-    return _publish(report, config.report, environ, out, err, config.canary_output)
+    import dataclasses
+
+    from golive_action.publishing import PublishSettings, publish
+
+    # Published as run publishes, but never as a commit status: it judged the reference
+    # stack, not the commit.
+    settings = dataclasses.replace(PublishSettings.from_config(config), commit_status=False)
+    return publish(report, settings, environ, out, err, cancel=cancel)
 
 
 def _stack_inputs(urls: Mapping[str, str], token: str) -> dict[str, str | None]:
@@ -380,25 +402,19 @@ def _stack_inputs(urls: Mapping[str, str], token: str) -> dict[str, str | None]:
     }
 
 
-def _closed_if_cancelled(report: Any, cancel: threading.Event | None) -> Any:
-    """A signal that came after the judging still closes the gate: no GO is published by a
-    run that was told to stop (the exit code will say it was signalled)."""
-    from golive_action.interrupt import Cancellation
-    from golive_action.runner import close_report
-
-    if cancel is None or not cancel.is_set() or report.observations.interrupted is not None:
-        return report
-    name = cancel.signal_name if isinstance(cancel, Cancellation) else None
-    return close_report(report, f"interrupted by {name or 'its caller'} after the judging")
-
-
-def _cmd_canary_parse(path: str, out: TextIO) -> int:
+def _cmd_canary_parse(
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    cancel: threading.Event | None = None,
+) -> int:
     from golive_action import actions
     from golive_action.judge.canary import judge_canary
     from golive_action.model import Verdict
     from golive_action.observe.canary import read_canary_file
 
-    result = judge_canary(read_canary_file(path), None, configured=True)
+    result = judge_canary(read_canary_file(args.file), None, configured=True)
     word = {Verdict.PASS: "PASS", Verdict.FAIL: "FAIL"}.get(result.verdict, "ERROR")
     print(actions.neutralize(f"{word}: {result.reason}"), file=out)
     if result.verdict is Verdict.PASS and result.metrics.get("latency_figures"):
@@ -407,7 +423,11 @@ def _cmd_canary_parse(path: str, out: TextIO) -> int:
 
 
 def _cmd_canary_rate(
-    args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: TextIO
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    cancel: threading.Event | None = None,
 ) -> int:
     from golive_action import actions
     from golive_action.config import ConfigError, load_config
@@ -439,7 +459,9 @@ def _cmd_canary_rate(
             err,
         )
     assert config.github_token and config.github_repository and config.canary_workflow_file
-    _mask_secrets(config.secrets(), environ, out)
+    from golive_action.publishing import mask_secrets
+
+    mask_secrets(config.secrets(), environ, out)
     history = fetch_history(
         config.github_token.reveal(),
         config.github_repository,
@@ -468,8 +490,13 @@ _SANDBOX_POLL_S = 0.1
 
 
 def _cmd_sandbox(
-    args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: TextIO
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    cancel: threading.Event | None = None,
 ) -> int:
+    """Not a gate run (``cancel`` is None): it catches SIGINT and SIGTERM itself, to stop."""
     try:
         from golive_action.sandbox.stack import ReferenceStack, UnknownScenario, get_scenario
 
@@ -537,37 +564,7 @@ def _sandbox_input_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
-# --------------------------------------------------------------------------- publishing
-
-
-def _commit_status(report: Any, config: Any, environ: Mapping[str, str], out: TextIO) -> None:
-    """With commit-status: true, the decision goes on the PR head commit; a refusal is a
-    warning, never a failure of the gate (summary and outputs are already written)."""
-    if not config.commit_status:
-        return
-    from golive_action import actions
-    from golive_action.status import post_status
-
-    token = config.github_token.reveal() if config.github_token else None
-    outcome = post_status(
-        report,
-        token,
-        config.github_repository,
-        actions.commit_target(environ),
-        config.status_context,
-        config.github_api_url,
-    )
-    if actions.in_actions(environ):
-        print(
-            actions.command(
-                "notice" if outcome.posted else "warning",
-                outcome.note,
-                title="golive: commit status",
-            ),
-            file=out,
-        )
-    else:
-        print(actions.neutralize(outcome.note), file=out)
+# --------------------------------------------------------------------------- helpers
 
 
 def _progress(err: TextIO, secrets: Sequence[str]) -> Callable[[str], None]:
@@ -584,145 +581,6 @@ def _progress(err: TextIO, secrets: Sequence[str]) -> Callable[[str], None]:
     return show
 
 
-def _mask_secrets(values: Sequence[str], environ: Mapping[str, str], out: TextIO) -> None:
-    from golive_action import actions
-
-    if actions.in_actions(environ):
-        for value in values:
-            print(actions.add_mask(value), file=out, flush=True)
-
-
-def _publish(
-    report: Any,
-    report_path: str,
-    environ: Mapping[str, str],
-    out: TextIO,
-    err: TextIO,
-    canary_output: str | None = None,
-) -> int:
-    """Write the canary response, the JSON report, the outputs and the summary, then print
-    the terminal report.
-
-    Whatever cannot be written turns the run into a NO-GO before the rest is written, so
-    that no exit other than 0 leaves ``decision=go`` in an output, the summary or the report.
-    """
-    from golive_action import actions
-    from golive_action.model import Decision
-    from golive_action.report.jsonreport import write_report
-    from golive_action.report.outputs import report_outputs
-    from golive_action.report.summary import render_correction, render_summary
-    from golive_action.report.terminal import render_terminal
-    from golive_action.runner import close_report
-
-    failures: list[str] = []
-
-    def failed(message: str) -> None:
-        print(f"golive: error: {message}", file=err)
-        failures.append(message.split("; fix:", 1)[0])
-
-    saved = _save_canary_response(report, canary_output, failed)
-    unwritable = actions.unwritable_files(environ)
-    for problem in unwritable.values():
-        failed(problem)
-    if failures:
-        report = close_report(report, f"evidence not published: {'; '.join(failures)}")
-    written = ""
-    try:
-        if report_path:
-            write_report(report, report_path)
-            written = report_path
-    except OSError as exc:
-        failed(
-            f"report {_file_problem(report_path, exc)}; fix: give --report a writable path of "
-            "a regular file"
-        )
-        report = close_report(report, f"evidence not published: {failures[-1]}")
-    before = len(failures)
-    summary_written = False
-    try:
-        if actions.SUMMARY_FILE not in unwritable:
-            summary_written = actions.append_summary(
-                render_summary(report, written or None), environ
-            )
-    except OSError as exc:
-        summary_path = environ.get(actions.SUMMARY_FILE, "")
-        failed(actions.env_file_problem(actions.SUMMARY_FILE, summary_path, exc))
-    try:
-        if actions.OUTPUT_FILE not in unwritable:
-            actions.write_outputs(report_outputs(report, written, saved or ""), environ)
-    except OSError as exc:
-        failed(
-            actions.env_file_problem(actions.OUTPUT_FILE, environ.get(actions.OUTPUT_FILE, ""), exc)
-        )
-    if len(failures) > before and report.decision is Decision.GO:
-        # A file failed after the checks above (a full disk): what was already written
-        # said GO, so it is written again, closed, as far as it still can be.
-        report = close_report(report, f"evidence not published: {'; '.join(failures[before:])}")
-        with contextlib.suppress(OSError):
-            if written:
-                write_report(report, written)
-            if summary_written:
-                actions.append_summary(render_correction(report), environ)
-    colour = out.isatty() and "NO_COLOR" not in environ
-    text = render_terminal(report, colour=colour, report_path=written or None)
-    canary = report.check("canary")
-    if (
-        canary is not None
-        and canary.verdict.value == "pass"
-        and canary.metrics.get("latency_recorded")
-    ):
-        # The checklist's line, printed only when real latency figures were recorded.
-        text += "Canary PASS - latency evidence collected\n"
-    if actions.in_actions(environ):
-        print(actions.group("golive: the gate's report", text), end="", file=out)
-        for line in actions.annotation_lines(report):
-            print(line, file=out)
-        out.flush()
-    else:
-        print(actions.neutralize(text), end="", file=out, flush=True)
-    if failures:
-        return EXIT_USAGE
-    return EXIT_GO if report.decision is Decision.GO else EXIT_NO_GO
-
-
-def _file_problem(path: str, exc: OSError) -> str:
-    from golive_action.files import FileProblem
-
-    if isinstance(exc, FileProblem):
-        return str(exc.strerror)
-    return f"'{path}' cannot be written ({exc.strerror or exc})"
-
-
-def _canary_body(report: Any) -> str | None:
-    samples = report.observations.http.get("canary") or []
-    last = samples[-1] if samples else None
-    if last is None or last.probe != "canary" or last.error is not None:
-        return None
-    body: str = last.body
-    return body
-
-
-def _save_canary_response(
-    report: Any, path: str | None, failed: Callable[[str], None]
-) -> str | None:
-    """canary_resp.json: the raw answer of the canary (tokens already redacted), for the
-    artifact. Nothing is written when the canary was not called."""
-    body = _canary_body(report)
-    if path is None or body is None:
-        return None
-    from golive_action.files import write_output
-
-    try:
-        write_output(path, body.encode("utf-8"))
-    except OSError as exc:
-        failed(
-            f"canary response {_file_problem(path, exc)}; fix: give --canary-output a writable "
-            "path of a regular file"
-        )
-        return None
-    return path
-
-
 def _config_failure(
     message: str,
     flags: Mapping[str, str | None],
@@ -732,10 +590,9 @@ def _config_failure(
     config_file: str | None = None,
 ) -> int:
     """Bad input: one line on stderr, exit 2, and the gate still fails closed (NO-GO report,
-    outputs and summary), so that a later job never reads a missing output as a pass."""
-    from golive_action.config import GateConfig, input_specs
-    from golive_action.files import output_problem
-    from golive_action.runner import failed_report
+    outputs and summary: ``publishing.publish_refused``)."""
+    from golive_action.config import input_specs
+    from golive_action.publishing import mask_secrets, publish_refused
 
     # The inputs were refused, but the secrets among them are still masked first.
     given = [
@@ -745,15 +602,9 @@ def _config_failure(
         for value in (flags.get(spec.name), *(environ.get(n) for n in spec.env_names))
         if value and value.strip()
     ]
-    _mask_secrets([value.strip() for value in given], environ, out)
+    mask_secrets([value.strip() for value in given], environ, out)
     _usage_error(message, environ, out, err)
-    fallback = GateConfig()
-    report = failed_report(fallback, f"bad input: {message}", time.time(), 0.0)
-    path = _best_effort_report_path(flags, environ, config_file, fallback.report)
-    if output_problem(path) is not None:  # the bad input may be the report's path itself
-        path = fallback.report if output_problem(fallback.report) is None else ""
-    _publish(report, path, environ, io.StringIO(), err)
-    return EXIT_USAGE
+    return publish_refused(message, flags, environ, err, config_file)
 
 
 def _usage_error(message: str, environ: Mapping[str, str], out: TextIO, err: TextIO) -> int:
@@ -764,23 +615,3 @@ def _usage_error(message: str, environ: Mapping[str, str], out: TextIO, err: Tex
     if actions.in_actions(environ):
         print(actions.command("error", message, title="golive: bad input"), file=out)
     return EXIT_USAGE
-
-
-def _best_effort_report_path(
-    flags: Mapping[str, str | None],
-    environ: Mapping[str, str],
-    config_file: str | None,
-    default: str,
-) -> str:
-    """Where the user asked for the report, even when another input is bad: the flag, the
-    environment, then the config file's ``report``, as the sources rank."""
-    candidates = [flags.get("report"), environ.get("INPUT_REPORT"), environ.get("GOLIVE_REPORT")]
-    if config_file:
-        from golive_action.config import ConfigError, read_config_file
-
-        try:
-            configured = read_config_file(config_file).get("report")
-        except ConfigError:
-            configured = None
-        candidates.append(configured if isinstance(configured, str) else None)
-    return next((c.strip() for c in candidates if c and c.strip()), default)

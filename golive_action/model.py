@@ -489,6 +489,18 @@ class CheckResult:
             "thresholds": dict(self.thresholds),
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
+        return cls(
+            id=data["id"],
+            title=data["title"],
+            verdict=Verdict(data["verdict"]),
+            reason=data["reason"],
+            samples=int(data["samples"]),
+            metrics=dict(data["metrics"]),
+            thresholds=dict(data["thresholds"]),
+        )
+
 
 @dataclass(frozen=True)
 class Criterion:
@@ -512,6 +524,16 @@ class Criterion:
             "checks": list(self.checks),
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Criterion:
+        return cls(
+            id=data["id"],
+            title=data["title"],
+            verdict=Verdict(data["verdict"]),
+            reason=data["reason"],
+            checks=tuple(data["checks"]),
+        )
+
 
 @dataclass(frozen=True)
 class RollbackTrigger:
@@ -524,6 +546,16 @@ class RollbackTrigger:
 
     def __post_init__(self) -> None:
         _one_line_reason(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RollbackTrigger:
+        """From the report's ``rollback.evaluated`` (or, fired, from ``rollback.reasons``)."""
+        return cls(
+            id=data["id"],
+            fired=bool(data["fired"]),
+            reason=data["reason"],
+            evidence=dict(data.get("evidence", {})),
+        )
 
 
 @dataclass(frozen=True)
@@ -612,6 +644,37 @@ class GateReport:
                     {"id": t.id, "reason": t.reason, "evidence": dict(t.evidence)}
                     for t in self.fired_triggers
                 ],
+                # Every trigger that was evaluated, fired or not: the report reads back whole.
+                "evaluated": [
+                    {"id": t.id, "fired": t.fired, "reason": t.reason, "evidence": dict(t.evidence)}
+                    for t in self.triggers
+                ],
             },
             "observations": self.observations.to_dict(),
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GateReport:
+        """The report back from its JSON (``to_dict()``), once it is valid against the report
+        schema (``report.jsonreport.read_report`` checks it). The schema's required fields are
+        read with ``[]``; an optional one (a field an older report may lack) with ``.get``."""
+        rollback = data["rollback"]
+        triggers = rollback.get("evaluated")
+        if triggers is None:  # written before rollback.evaluated: the fired triggers alone
+            triggers = [{**t, "fired": True} for t in rollback["reasons"]]
+        return cls(
+            decision=Decision(data["decision"]),
+            reason=data["reason"],
+            mode=data["mode"],
+            profile=data["profile"],
+            started_at=data["started_at"],
+            duration_s=float(data["duration_s"]),
+            criteria=tuple(Criterion.from_dict(c) for c in data["criteria"]),
+            checks=tuple(CheckResult.from_dict(c) for c in data["checks"]),
+            triggers=tuple(RollbackTrigger.from_dict(t) for t in triggers),
+            observations=Observations.from_dict(data["observations"]),
+            version=data["version"],
+            ws_state=data.get("ws_state"),
+            pill=Pill(**data["pill"]) if data.get("pill") else None,
+            headline=Headline(**data["headline"]) if data.get("headline") else Headline(),
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
@@ -13,6 +14,7 @@ import pytest
 import requests
 import websocket
 
+from golive_action.cli import build_parser
 from golive_action.report.jsonreport import report_problems
 from golive_action.report.outputs import OUTPUT_NAMES
 from tests.faulty import closed_port, http_server, reply
@@ -292,3 +294,50 @@ def test_demo_scenarios_of_the_http_checks(run_cli, scenario, mode, code, failin
             "latency_p95_ms",
             "latency_max_ms",
         } <= set(metrics)
+
+
+# --------------------------------------------------------------------------- dispatch
+
+
+def _parsers(parser: argparse.ArgumentParser, words: tuple[str, ...] = ()):
+    """Every parser of the command tree, with the words that reach it."""
+    yield words, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _parsers(sub, (*words, name))
+
+
+def test_every_command_dispatches_through_its_parser():
+    tree = dict(_parsers(build_parser()))
+    assert set(tree) >= {
+        (),
+        ("run",),
+        ("demo",),
+        ("sandbox",),
+        ("canary",),
+        ("canary", "parse"),
+        ("canary", "rate"),
+    }
+    for words, parser in tree.items():
+        assert callable(parser.get_default("handler")), words
+    handlers = [parser.get_default("handler") for parser in tree.values()]
+    assert len(set(handlers)) == len(handlers), "each command has its own handler"
+
+
+def test_a_missing_command_says_which_to_use(run_cli):
+    result = run_cli()
+    assert result.code == 2 and result.out == ""
+    assert result.err == (
+        "golive: error: a command is required; fix: use golive run, demo, sandbox or canary\n"
+    )
+    result = run_cli("canary")
+    assert result.code == 2
+    assert result.err == (
+        "golive: error: golive canary needs a command; fix: use golive canary parse FILE or "
+        "golive canary rate\n"
+    )
+    assert (
+        "::error title=golive%3A bad input::a command is required"
+        in run_cli(env={"GITHUB_ACTIONS": "true"}).out
+    )

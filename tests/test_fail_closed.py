@@ -642,9 +642,9 @@ def test_canary_rate_writes_no_report_so_it_does_not_check_one(run_cli, tmp_path
 
 
 def test_a_signal_after_the_judging_still_closes_the_gate(stack):
-    from golive_action.cli import _closed_if_cancelled
     from golive_action.interrupt import Cancellation
     from golive_action.model import Decision
+    from golive_action.publishing import closed_if_cancelled
     from golive_action.runner import run_gate
     from tests.conftest import stack_inputs
 
@@ -652,7 +652,7 @@ def test_a_signal_after_the_judging_still_closes_the_gate(stack):
     report = run_gate(load_config(stack_inputs(s, samples="1"), {}))
     cancellation = Cancellation()
     cancellation.cancel("SIGTERM")
-    closed = _closed_if_cancelled(report, cancellation)
+    closed = closed_if_cancelled(report, cancellation)
     assert closed.decision is Decision.NO_GO
     assert "interrupted by SIGTERM after the judging" in closed.reason
     assert [c.id for c in closed.checks][: len(report.checks)] == [c.id for c in report.checks]

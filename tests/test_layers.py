@@ -25,6 +25,7 @@ SHARED = (
     "golive_action.btcturk",
     "golive_action.files",
     "golive_action.interrupt",
+    "golive_action.exitcodes",
     "golive_action.regexcheck",
     "golive_action.yamlconfig",
 )
@@ -55,7 +56,7 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
         "golive_action.observe",
         "golive_action.judge",
     ),
-    "golive_action.publish": (
+    "golive_action.publishing": (
         *SHARED,
         "golive_action.config",
         "golive_action.report",

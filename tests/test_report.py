@@ -5,13 +5,14 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import os
 
 import pytest
 
 from golive_action.config import GateConfig, load_config
 from golive_action.judge.ws import WS_CHECKS
-from golive_action.model import Observations
-from golive_action.report.jsonreport import report_problems, write_report
+from golive_action.model import Observations, RollbackTrigger
+from golive_action.report.jsonreport import ReportError, read_report, report_problems, write_report
 from golive_action.runner import failed_report, run_gate
 from tests.conftest import stack_inputs
 
@@ -91,3 +92,120 @@ def test_the_judged_pill_and_headline_survive_a_token_that_spells_them():
         Headline(canary="PASS"),
     )
     assert report_problems(redacted.to_dict()) == []
+
+
+# --------------------------------------------------------------------------- read_report
+
+
+@pytest.mark.parametrize("scenario", ["healthy", "flapping"])
+def test_a_report_reads_back_as_it_was_written(stack, tmp_path, scenario):
+    s = stack(scenario)
+    report = run_gate(load_config(stack_inputs(s), {}))
+    assert report.triggers, "the run evaluates rollback triggers"
+    back = read_report(str(write_report(report, str(tmp_path / "golive-report.json"))))
+    assert back.to_dict() == report.to_dict()
+    # Every evaluated trigger comes back, not only the fired ones that rollback.reasons holds.
+    assert [(t.id, t.fired, t.reason) for t in back.triggers] == [
+        (t.id, t.fired, t.reason) for t in report.triggers
+    ]
+    assert back.decision is report.decision and back.observations == report.observations
+
+
+def test_a_failed_report_reads_back_as_it_was_written(tmp_path):
+    report = failed_report(GateConfig(), "bad input: x", 1.0, 0.25)
+    back = read_report(str(write_report(report, str(tmp_path / "r.json"))))
+    assert back.to_dict() == report.to_dict()
+    assert back == report
+
+
+def test_the_report_keeps_every_evaluated_trigger_and_the_fired_ones_as_before():
+    report = dataclasses.replace(
+        failed_report(GateConfig(), "why", 0.0, 0.0),
+        triggers=(
+            RollbackTrigger("ws-latency", False, "not fired: under the limit", {"k": 3}),
+            RollbackTrigger("5xx-spike", True, "12% of answers were 5xx", {"check": "5xx-spike"}),
+        ),
+    )
+    rollback = report.to_dict()["rollback"]
+    assert rollback["triggered"] is True
+    assert rollback["reasons"] == [
+        {"id": "5xx-spike", "reason": "12% of answers were 5xx", "evidence": {"check": "5xx-spike"}}
+    ]
+    assert [(t["id"], t["fired"]) for t in rollback["evaluated"]] == [
+        ("ws-latency", False),
+        ("5xx-spike", True),
+    ]
+    assert report_problems(report.to_dict()) == []
+
+
+def test_a_report_written_before_rollback_evaluated_reads_back_with_its_fired_triggers(tmp_path):
+    document = failed_report(GateConfig(), "why", 0.0, 0.0).to_dict()
+    document["rollback"] = {
+        "triggered": True,
+        "reasons": [{"id": "5xx-spike", "reason": "12% 5xx", "evidence": {}}],
+    }
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(document))
+    back = read_report(str(path))
+    assert [(t.id, t.fired, t.reason) for t in back.triggers] == [("5xx-spike", True, "12% 5xx")]
+
+
+def test_the_schema_names_every_rollback_trigger():
+    from golive_action.ids import TRIGGER_IDS
+    from golive_action.report.jsonreport import load_report_schema
+
+    assert tuple(load_report_schema()["$defs"]["triggerId"]["enum"]) == TRIGGER_IDS
+
+
+def test_the_schema_names_every_check_and_criterion():
+    from golive_action.ids import CHECK_IDS, CRITERION_IDS
+    from golive_action.report.jsonreport import load_report_schema
+
+    defs = load_report_schema()["$defs"]
+    assert tuple(defs["checkId"]["enum"]) == CHECK_IDS
+    assert tuple(defs["criterionId"]["enum"]) == CRITERION_IDS
+
+
+def _bad_reports(tmp_path):
+    good = failed_report(GateConfig(), "why", 0.0, 0.0).to_dict()
+    not_json = tmp_path / "not-json.json"
+    not_json.write_text("{not json")
+    other = tmp_path / "other-schema.json"
+    other.write_text(json.dumps({**good, "schema": "golive-report/2"}))
+    missing = tmp_path / "missing.json"
+    missing.write_text(json.dumps({k: v for k, v in good.items() if k != "criteria"}))
+    nested = tmp_path / "deep.json"
+    nested.write_text('{"schema": "golive-report/1", "checks": ' + "[" * 200 + "]" * 200 + "}")
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero.json"
+    zero.symlink_to("/dev/zero")
+    return {
+        not_json: "not JSON (line 1, column 2",
+        other: "schema 'golive-report/2', not 'golive-report/1'",
+        missing: "'criteria' is a required property",
+        nested: "nested deeper than",
+        fifo: "is a FIFO, not a regular file",
+        zero: "is a device, not a regular file",
+        tmp_path / "nowhere.json": "cannot be read",
+        tmp_path: "is a directory",
+    }
+
+
+def test_a_bad_report_file_is_one_line_that_names_it_the_problem_and_the_fix(tmp_path):
+    for path, problem in _bad_reports(tmp_path).items():
+        with pytest.raises(ReportError) as caught:
+            read_report(str(path))
+        message = str(caught.value)
+        assert "\n" not in message, path
+        assert f"'{path}'" in message and problem in message and "; fix: " in message, message
+        assert isinstance(caught.value, ValueError)
+
+
+def test_a_report_the_schema_allows_but_that_does_not_read_back_is_a_report_error(tmp_path):
+    document = failed_report(GateConfig(), "why", 0.0, 0.0).to_dict()
+    document["observations"]["ws"] = {"url": "ws://x"}
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(ReportError, match=r"does not read back as a report .*; fix: "):
+        read_report(str(path))

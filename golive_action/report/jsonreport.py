@@ -1,15 +1,31 @@
 """The JSON report (README "The JSON report"): build, validate against its own schema,
-write."""
+write, and read back."""
 
 from __future__ import annotations
 
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from golive_action.files import write_output
-from golive_action.model import GateReport
+from golive_action.jsondoc import MAX_JSON_DEPTH, JsonTooDeep, loads
+from golive_action.model import REPORT_SCHEMA_ID, GateReport
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
+
+# A report holds every sample of its run; a long run's stays far below this.
+REPORT_FILE_CAP = 64 * 1024 * 1024
+# A server's document, parsed to jsondoc's bound, can sit a few levels deep in a report
+# (a check's metrics); twice that bound is still far below the interpreter's limit.
+REPORT_MAX_DEPTH = 2 * MAX_JSON_DEPTH
+_FIX = "give the path of a JSON report that golive wrote"
+
+
+class ReportError(ValueError):
+    """A file that is not a readable golive report. The message is one line: the file, what
+    is wrong with it and the fix."""
 
 
 def load_report_schema() -> dict[str, Any]:
@@ -20,13 +36,17 @@ def load_report_schema() -> dict[str, Any]:
 
 def report_problems(document: dict[str, Any]) -> list[str]:
     """Every way the document breaks the report schema (empty when it is valid)."""
+    return [_problem(e) for e in _schema_errors(document)]
+
+
+def _schema_errors(document: dict[str, Any]) -> list[ValidationError]:
     from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator(load_report_schema())
-    return [
-        f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}"
-        for e in validator.iter_errors(document)
-    ]
+    return list(Draft202012Validator(load_report_schema()).iter_errors(document))
+
+
+def _problem(error: ValidationError) -> str:
+    return f"{'/'.join(map(str, error.absolute_path)) or '(top)'}: {error.message}"
 
 
 def write_report(report: GateReport, path: str) -> Path:
@@ -36,3 +56,78 @@ def write_report(report: GateReport, path: str) -> Path:
     text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
     write_output(path, text.encode("utf-8"))
     return Path(path)
+
+
+def read_report(path: str) -> GateReport:
+    """The report a gate wrote, back as a :class:`GateReport` (``to_dict()`` gives the same
+    document). Only a regular file is read, at most :data:`REPORT_FILE_CAP` bytes, its JSON
+    nesting bounded; it must be valid against ``schemas/report.schema.json``.
+
+    Raises :class:`ReportError` (a ValueError, one line) for anything else."""
+    document = _read_json(path)
+    where = f"report '{path}'"
+    schema = document.get("schema")
+    if schema != REPORT_SCHEMA_ID:
+        problem = 'no "schema" field' if schema is None else f"schema {schema!r}"
+        raise _error(
+            f"{where}: {problem}, not {REPORT_SCHEMA_ID!r}",
+            f"{_FIX}, or read it with the golive version that wrote it",
+        )
+    errors = _schema_errors(document)
+    if errors:
+        from jsonschema.exceptions import best_match
+
+        # The most telling error (inside a oneOf, the branch's own), not the first one.
+        first = _problem(best_match(errors))
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise _error(
+            f"{where}: not valid against report.schema.json: {first}{more}", f"{_FIX}, unchanged"
+        )
+    if isinstance(document["observations"], str):
+        raise _error(
+            f"{where}: its observations are in another file ({document['observations']!r})",
+            "give a report with its observations inline, as golive writes it",
+        )
+    try:
+        return GateReport.from_dict(document)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # what the schema leaves open
+        problem = f"no field {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
+        raise _error(f"{where}: does not read back as a report ({problem})", _FIX) from None
+
+
+def _read_json(path: str) -> dict[str, Any]:
+    """The file's JSON object: a regular file, under the cap, nesting bounded."""
+    from golive_action.files import FileProblem, read_regular
+
+    try:
+        raw = read_regular(path, REPORT_FILE_CAP)
+    except FileProblem as exc:
+        raise _error(f"report {exc.strerror}", f"{_FIX}, a regular file") from None
+    where = f"report '{path}'"
+    if len(raw) > REPORT_FILE_CAP:
+        raise _error(f"{where}: larger than {REPORT_FILE_CAP} bytes", _FIX)
+    try:
+        document = loads(raw, REPORT_MAX_DEPTH)
+    except json.JSONDecodeError as exc:
+        problem = f"not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        raise _error(f"{where}: {problem}", _FIX) from None
+    except ValueError as exc:  # not UTF-8, nested too deep, a number of endless digits
+        raise _error(f"{where}: {_json_problem(exc)}", _FIX) from None
+    if not isinstance(document, dict):
+        raise _error(f"{where}: a JSON {type(document).__name__}, not a report object", _FIX)
+    return document
+
+
+def _json_problem(exc: ValueError) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text"
+    if isinstance(exc, JsonTooDeep):
+        return str(exc)
+    return f"not JSON ({exc})"
+
+
+def _error(problem: str, fix: str) -> ReportError:
+    from golive_action.text import one_line
+
+    # The problem may quote the file at length: it is cut, the fix never is.
+    return ReportError(f"{one_line(problem, 500)}; fix: {fix}")
