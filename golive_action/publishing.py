@@ -77,8 +77,10 @@ def publish(
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     report = closed_if_cancelled(report, cancel)
-    code = _write_evidence(report, settings, environ, out, err)
-    _commit_status(report, settings, environ, out)
+    code, published = _write_evidence(report, settings, environ, out, err)
+    # The status says what the evidence says: a run closed while publishing is a failure
+    # on the commit too, not the GO it was judged.
+    _commit_status(published, settings, environ, out)
     return code
 
 
@@ -143,8 +145,9 @@ def _write_evidence(
     environ: Mapping[str, str],
     out: TextIO,
     err: TextIO,
-) -> int:
-    """Everything but the commit status, failing closed (module docstring)."""
+) -> tuple[int, GateReport]:
+    """Everything but the commit status, failing closed (module docstring). Returns the exit
+    code and the report as published (closed when a file could not be written)."""
     from golive_action import actions
     from golive_action.model import Decision
     from golive_action.report.jsonreport import write_report
@@ -221,8 +224,8 @@ def _write_evidence(
     else:
         print(actions.neutralize(text), end="", file=out, flush=True)
     if failures:
-        return EXIT_USAGE
-    return EXIT_GO if report.decision is Decision.GO else EXIT_NO_GO
+        return EXIT_USAGE, report
+    return (EXIT_GO if report.decision is Decision.GO else EXIT_NO_GO), report
 
 
 def _file_problem(path: str, exc: OSError) -> str:

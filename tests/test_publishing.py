@@ -6,13 +6,15 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
+import responses
 
 import golive_action
 from golive_action import actions
-from golive_action.config import GateConfig, load_config
+from golive_action.config import GateConfig, Secret, load_config
 from golive_action.model import Decision, GateReport
 from golive_action.publishing import PublishSettings, mask_secrets, publish, publish_refused
 from golive_action.runner import failed_report, run_gate
@@ -87,6 +89,27 @@ def test_a_file_that_cannot_be_written_publishes_a_no_go_first(judged, tmp_path)
     outputs = Path(env[actions.OUTPUT_FILE]).read_text()
     assert "decision=no-go\n" in outputs and "passed=false\n" in outputs
     assert "NO-GO" in Path(env[actions.SUMMARY_FILE]).read_text()
+
+
+@responses.activate
+def test_the_commit_status_of_a_run_closed_while_publishing_is_a_failure(judged, tmp_path):
+    report, _ = judged
+    head = "d" * 40
+    posted = responses.post(
+        re.compile(rf"https://api.github.com(:443)?/repos/octo/app/statuses/{head}"),
+        json={},
+        status=201,
+    )
+    env = {**actions_env(tmp_path / "env"), "GITHUB_SHA": head, "GITHUB_EVENT_NAME": "push"}
+    (tmp_path / "taken").mkdir()
+    settings = PublishSettings(
+        report="taken",
+        commit_status=True,
+        github_token=Secret("gh-t0ken-5e1b"),
+        github_repository="octo/app",
+    )
+    assert publish(report, settings, env, io.StringIO(), io.StringIO()) == 2
+    assert json.loads(posted.calls[0].request.body)["state"] == "failure"
 
 
 def test_a_file_that_fails_late_rewrites_the_go_as_closed(judged, tmp_path, monkeypatch):
