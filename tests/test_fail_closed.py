@@ -680,3 +680,35 @@ def test_reasons_read_as_a_person_writes_them(run_cli, tmp_path):
     assert "-0.0 s" not in shown and " 1 attempts" not in shown and "sample(s)" not in shown
     ws_open = next(c for c in document["checks"] if c["id"] == "ws-open")
     assert "attempt" in ws_open["reason"]
+
+
+def test_the_artifact_download_sends_its_token_once_and_no_netrc(tmp_path, monkeypatch):
+    """The API redirects an artifact download to a storage host: the token goes to the API
+    alone, and no .netrc credentials go to either host (requests would look them up)."""
+    from golive_action.observe.artifacts import download_zip
+
+    netrc = tmp_path / ".netrc"
+    netrc.write_text(
+        "machine 127.0.0.1 login netrc-user password netrc-PW\n"
+        "machine localhost login netrc-user password netrc-PW\n"
+    )
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    seen: dict[str, str | None] = {}
+
+    def storage(h) -> None:
+        seen["storage"] = h.headers.get("Authorization")
+        reply(200, b"PK-zip-bytes", "application/zip")(h)
+
+    with http_server(storage) as blob:
+
+        def api(h) -> None:
+            seen["api"] = h.headers.get("Authorization")
+            where = blob.replace("127.0.0.1", "localhost") + "/blob.zip"
+            reply(302, b"", "text/plain", {"Location": where})(h)
+
+        with http_server(api) as url:
+            data, problem, _ = download_zip(url + "/artifacts/1/zip", "gh-t0ken-77", 5.0)
+    assert (data, problem) == (b"PK-zip-bytes", None)
+    assert seen == {"api": "Bearer gh-t0ken-77", "storage": None}

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 import requests
 
+from golive_action.observe.http import HttpLimits, new_session
+from golive_action.observe.neterrors import classify
+
 ZIP_CAP = 10 * 1024 * 1024
 MEMBER_CAP = 1024 * 1024
 MEMBERS = ("canary_resp.json", "golive-report.json")
@@ -24,15 +27,20 @@ class ArtifactRead:
 
 def download_zip(url: str, token: str, timeout_s: float) -> tuple[bytes | None, str | None, bool]:
     """(zip bytes, problem, expired). The API answers with a redirect to a short-lived URL
-    on another host; requests drops the Authorization header on the way there."""
+    on another host: the token is dropped on the way there, and the probe's session never
+    adds ``~/.netrc`` credentials (a plain requests call would, in place of the token to
+    the API and to the storage host after the redirect)."""
     try:
-        with requests.get(
-            url,
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=(timeout_s, timeout_s),
-            stream=True,
-            allow_redirects=True,
-        ) as response:
+        with (
+            new_session(HttpLimits(timeout_s=timeout_s)) as session,
+            session.get(
+                url,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=(timeout_s, timeout_s),
+                stream=True,
+                allow_redirects=True,
+            ) as response,
+        ):
             if response.status_code == 410:
                 return None, "artifact expired (410)", True
             if response.status_code != 200:
@@ -44,7 +52,9 @@ def download_zip(url: str, token: str, timeout_s: float) -> tuple[bytes | None, 
                     return None, f"artifact zip over the cap of {ZIP_CAP} bytes", False
             return bytes(data), None, False
     except requests.RequestException as exc:
-        return None, f"artifact download failed ({type(exc).__name__})", False
+        known = classify(exc, timeout_s)
+        why = known.reason if known is not None else type(exc).__name__
+        return None, f"artifact download failed ({why})", False
 
 
 def read_member(data: bytes) -> ArtifactRead:
