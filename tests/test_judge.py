@@ -142,15 +142,15 @@ def test_judge_is_deterministic_from_serialized_observations():
     )
     again = Observations.from_dict(json.loads(json.dumps(obs.to_dict())))
     assert again == obs
-    first = judge(obs, GateConfig(samples=1).limits())
-    assert judge(again, GateConfig(samples=1).limits()) == first
+    first = judge(obs, GateConfig(samples=1))
+    assert judge(again, GateConfig(samples=1)) == first
     verdicts = {c.id: c.verdict for c in first.checks}
     assert verdicts["web-health"] is Verdict.PASS
     assert verdicts["executor-health"] is Verdict.FAIL
     assert verdicts["ticker"] is Verdict.INCONCLUSIVE  # not observed: never a pass
     assert first.decision is Decision.NO_GO
     # Judged again with another threshold, the same evidence gives another answer.
-    lenient = judge(again, GateConfig(samples=1, health_rate_min=0.0).limits())
+    lenient = judge(again, GateConfig(samples=1, health_rate_min=0.0))
     assert {c.id: c.verdict for c in lenient.checks}["executor-health"] is Verdict.PASS
 
 

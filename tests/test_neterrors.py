@@ -57,3 +57,16 @@ def test_the_websocket_probe_reads_the_cause_its_library_wraps():
     dns = socket.gaierror(-2, "Name or service not known")
     wrapped = raised(websocket.WebSocketAddressException(dns), dns)
     assert _describe(wrapped, 5)[:2] == ("dns", "host name does not resolve")
+
+
+def test_the_websocket_probe_names_a_failure_by_its_own_type_first():
+    """As before the classifier was shared: the exception caught says what happened, and
+    what it wraps only names a failure the probe would otherwise call 'other'."""
+    refused = ConnectionRefusedError(111, "Connection refused")
+    timed_out = raised(TimeoutError("timed out"), refused)
+    assert _describe(timed_out, 5)[:2] == ("timeout", "no OPEN within 5 s")
+    closed = raised(websocket.WebSocketConnectionClosedException("gone"), TimeoutError())
+    assert _describe(closed, 5)[0] == "closed"
+    dns = socket.gaierror(-2, "Name or service not known")
+    address = raised(websocket.WebSocketAddressException(dns), dns)
+    assert _describe(address, 5)[:2] == ("dns", "host name does not resolve")

@@ -58,7 +58,7 @@ def test_scenario_decision_and_judging_again_from_recorded_observations(stack, n
         assert criteria[criterion] == "fail", (criteria, report.reason)
         assert report.check(check).verdict.value == "fail", report.check(check).reason
     recorded = json.loads(json.dumps(report.observations.to_dict()))
-    again = judge(Observations.from_dict(recorded), config.limits())
+    again = judge(Observations.from_dict(recorded), config)
     assert again.decision == report.decision
     assert again.criteria == report.criteria
     assert again.checks == report.checks

@@ -44,13 +44,13 @@ def test_an_interruption_is_never_a_go_even_when_every_check_passed(stack):
     short, with every other check judged as before."""
     config = load_config(stack_inputs(stack("healthy")), {})
     complete = run_gate(config).observations
-    before = judge(complete, config.limits())
+    before = judge(complete, config)
     assert before.decision is Decision.GO
 
     cut = dataclasses.replace(complete, interrupted=Interruption("SIGINT", 12.4))
     recorded = Observations.from_dict(json.loads(json.dumps(cut.to_dict())))
     assert recorded == cut
-    judged = judge(recorded, config.limits())
+    judged = judge(recorded, config)
     assert judged.decision is Decision.NO_GO
     assert judged.reason == REASON
     assert judged.criteria[0].id == "gate" and judged.criteria[0].verdict is Verdict.ERROR

@@ -6,6 +6,7 @@ the evidence, the matrix rows are drawn from the checks, the triggers from their
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from golive_action.ids import TRIGGER_IDS, CheckId
 from golive_action.judge.gate import gate_error
@@ -46,7 +47,16 @@ PILLS: dict[str, tuple[str, str]] = {
 }
 
 
-def judge(observations: Observations, limits: Limits) -> Judgement:
+class Configured(Protocol):
+    """Anything that gives limits: a ``GateConfig``, without the judge importing it."""
+
+    def limits(self) -> Limits: ...
+
+
+def judge(observations: Observations, limits: Limits | Configured) -> Judgement:
+    """Judge the observations against the limits (or a configuration's limits)."""
+    if not isinstance(limits, Limits):
+        limits = limits.limits()
     judged: dict[CheckId, CheckResult] = {}
     fired: list[RollbackTrigger] = []
     evidence = Evidence(observations, limits, judged)  # sees each check as it is judged

@@ -3,6 +3,7 @@ recorded observation. Pure functions."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
@@ -210,6 +211,12 @@ def judge_ws_open(
 ) -> CheckResult:
     if obs is None:
         return _not_observed("ws-open", probe_error)
+    check = _open(obs, limits)
+    # The state changes of the whole window come last, whatever the verdict.
+    return dataclasses.replace(check, metrics={**check.metrics, "timeline": _timeline(obs)})
+
+
+def _open(obs: WsObservation, limits: WsLimits) -> CheckResult:
     limit_ms = limits.open_max_s * 1000
     thresholds = {"open_ms": f"<{limit_ms:g}"}
     title = TITLES["ws-open"]
@@ -219,7 +226,6 @@ def judge_ws_open(
         "attempts": attempts,
         "opened": len(opened),
         "url": obs.url,
-        "timeline": _timeline(obs),
     }
     if not obs.connections:
         return _result(

@@ -29,22 +29,33 @@ def classify(exc: BaseException, timeout_s: float) -> NetError | None:
     """The network error somewhere in ``exc``'s chain, or None when there is none. Decisive
     causes are looked for in the whole chain before any symptom is: a refused connection
     retried until a timeout is still a refused connection."""
-    chain = list(exception_chain(exc))
-    for link in chain:
-        if isinstance(link, ConnectionRefusedError):
-            return NetError("refused", "connection refused", True)
-        if isinstance(link, socket.gaierror):
-            return NetError("dns", "host name does not resolve", True)
-        if isinstance(link, ssl.SSLCertVerificationError):
-            detail = link.verify_message or link.reason
-            return NetError("tls", f"TLS certificate not accepted: {detail}", True)
-    for link in chain:
-        # http.client.RemoteDisconnected (a server that closed without a response) is a
-        # ConnectionResetError too, and is told as one.
-        if isinstance(link, ConnectionResetError):
-            return NetError("reset", "connection reset by the server", False)
-        if isinstance(link, socket.timeout | TimeoutError):
-            return NetError("timeout", f"no data within {timeout_s:g} s", False)
+    named = [found for link in exception_chain(exc) if (found := _named(link, timeout_s))]
+    return next((n for n in named if n.decisive), named[0] if named else None)
+
+
+def classify_outermost(exc: BaseException, timeout_s: float) -> NetError | None:
+    """The network error nearest the surface of ``exc``'s chain: the exception's own kind
+    when it has one, else that of what it wraps (a library's address error around a DNS
+    failure, say). For a probe whose own exceptions already say what happened."""
+    return next(
+        (found for link in exception_chain(exc) if (found := _named(link, timeout_s))), None
+    )
+
+
+def _named(link: BaseException, timeout_s: float) -> NetError | None:
+    if isinstance(link, ConnectionRefusedError):
+        return NetError("refused", "connection refused", True)
+    if isinstance(link, socket.gaierror):
+        return NetError("dns", "host name does not resolve", True)
+    if isinstance(link, ssl.SSLCertVerificationError):
+        detail = link.verify_message or link.reason
+        return NetError("tls", f"TLS certificate not accepted: {detail}", True)
+    # http.client.RemoteDisconnected (a server that closed without a response) is a
+    # ConnectionResetError too, and is told as one.
+    if isinstance(link, ConnectionResetError):
+        return NetError("reset", "connection reset by the server", False)
+    if isinstance(link, socket.timeout | TimeoutError):
+        return NetError("timeout", f"no data within {timeout_s:g} s", False)
     return None
 
 

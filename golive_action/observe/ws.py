@@ -56,20 +56,22 @@ def _describe(exc: BaseException, timeout_s: float) -> tuple[str, str, int | Non
             (f"the proxy or server did not upgrade (HTTP {status} instead of 101); {NGINX_HINT}"),
             status,
         )
-    network = neterrors.classify(exc, timeout_s)
-    if network is not None and network.decisive:
-        return network.kind, network.reason, None
-    if isinstance(exc, ssl.SSLError):
+    # The exception's own type says what happened; what it wraps only when it does not
+    # (websocket-client's address error around a DNS failure, say).
+    if isinstance(exc, ssl.SSLError) and not isinstance(exc, ssl.SSLCertVerificationError):
         return "tls", "TLS handshake failed", None
     # Every failure here is of the opening handshake, and is worded as such.
-    if isinstance(exc, websocket.WebSocketTimeoutException) or (
-        network is not None and network.kind == "timeout"
-    ):
+    if isinstance(exc, websocket.WebSocketTimeoutException):
         return "timeout", f"no OPEN within {timeout_s:g} s", None
-    if isinstance(exc, websocket.WebSocketConnectionClosedException | BrokenPipeError) or (
-        network is not None and network.kind == "reset"
-    ):
+    if isinstance(exc, websocket.WebSocketConnectionClosedException | BrokenPipeError):
         return "closed", "the server closed the connection during the handshake", None
+    network = neterrors.classify_outermost(exc, timeout_s)
+    if network is not None and network.kind == "timeout":
+        return "timeout", f"no OPEN within {timeout_s:g} s", None
+    if network is not None and network.kind == "reset":
+        return "closed", "the server closed the connection during the handshake", None
+    if network is not None:
+        return network.kind, network.reason, None
     return "other", f"{type(exc).__name__}: {exc}", None
 
 
