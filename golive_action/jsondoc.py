@@ -9,6 +9,7 @@ it becomes the error of the check that read it, never of the gate.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 # Deeper than any health, canary, ticker or order book document; far below the interpreter's
@@ -26,14 +27,65 @@ class JsonTooDeep(ValueError):
             super().__init__(f"JSON nested deeper than {limit} levels")
 
 
-def loads(text: str | bytes, max_depth: int | None = MAX_JSON_DEPTH) -> Any:
+class JsonNotPlain(ValueError):
+    """Valid to Python's parser, but not plain JSON: NaN or an infinity, a number of endless
+    digits, or a key twice in one object (where the last would silently win)."""
+
+
+# A number longer than this is no figure the gate writes (Python would refuse it near 4,300
+# digits anyway, with a hint about its own settings).
+_MAX_NUMBER_CHARS = 40
+
+
+def _plain_number(text: str) -> float:
+    if len(text) > _MAX_NUMBER_CHARS:
+        raise JsonNotPlain(f"a number of more than {_MAX_NUMBER_CHARS} characters")
+    value = float(text)
+    if not math.isfinite(value):
+        raise JsonNotPlain(f"the number {text}, which is out of range")
+    return value
+
+
+def _plain_integer(text: str) -> int:
+    if len(text) > _MAX_NUMBER_CHARS:
+        raise JsonNotPlain(f"a number of more than {_MAX_NUMBER_CHARS} characters")
+    return int(text)
+
+
+def _no_constant(name: str) -> Any:
+    raise JsonNotPlain(f"{name}, which is not a JSON number")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise JsonNotPlain(f"the key {key!r} twice in one object")
+            seen.add(key)
+    return document
+
+
+def loads(text: str | bytes, max_depth: int | None = MAX_JSON_DEPTH, *, plain: bool = False) -> Any:
     """``json.loads`` that raises :class:`JsonTooDeep` (a ValueError) past ``max_depth``.
 
     ``max_depth=None`` keeps only the parser's own bound (its RecursionError, told as
     JsonTooDeep): for documents read in place and never walked recursively, such as the
-    feed's frames, where a walk per frame would cost more than the parse."""
+    feed's frames, where a walk per frame would cost more than the parse. ``plain=True``
+    also refuses what is not plain JSON (:class:`JsonNotPlain`): for a document the gate
+    reads back as its own, where a NaN or a doubled key would be a figure it never wrote."""
     try:
-        document = json.loads(text)
+        if plain:
+            document = json.loads(
+                text,
+                parse_float=_plain_number,
+                parse_int=_plain_integer,
+                parse_constant=_no_constant,
+                object_pairs_hook=_unique_keys,
+            )
+        else:
+            document = json.loads(text)
     except RecursionError:
         raise JsonTooDeep(max_depth) from None
     if max_depth is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
 
 from golive_action.ids import CheckId, CriterionId, ProbeId, TriggerId
 from golive_action.text import one_line
@@ -558,15 +558,33 @@ class RollbackTrigger:
         )
 
 
+# The WebSocket state as the trading page's pill shows it, and the pill for each state.
+WsState = Literal["OPEN", "DEGRADED", "CLOSED", "DISABLED"]
+PillLabel = Literal["WS", "WS!", "WS✗", "Canlı"]
+PillColour = Literal["green", "yellow", "red", "none"]
+PILLS: dict[WsState, tuple[PillLabel, PillColour]] = {
+    "OPEN": ("WS", "green"),
+    "DEGRADED": ("WS!", "yellow"),
+    "CLOSED": ("WS✗", "red"),
+    "DISABLED": ("Canlı", "none"),  # polling mode: no WebSocket, no colour
+}
+CanaryWord = Literal["PASS", "FAIL", "ERROR", "SKIPPED"]
+
+
 @dataclass(frozen=True)
 class Pill:
     """The status pill of the trading page as the judged evidence says it must show:
     ``WS`` green when OPEN, ``WS!`` yellow when DEGRADED, ``WS✗`` red when CLOSED, and
     ``Canlı`` when the page polls (WebSocket DISABLED)."""
 
-    label: str
-    colour: str  # green, yellow, red; none for Canlı
+    label: PillLabel
+    colour: PillColour
     latency_ms: float | None  # the tooltip's figure: the ping p95 behind the state
+
+    @classmethod
+    def of(cls, state: WsState, latency_ms: float | None) -> Pill:
+        label, colour = PILLS[state]
+        return cls(label, colour, None if state == "DISABLED" else latency_ms)
 
     def to_dict(self) -> dict[str, Any]:
         return {"label": self.label, "colour": self.colour, "latency_ms": self.latency_ms}
@@ -580,7 +598,7 @@ class Headline:
     ws_latency_p95_ms: float | None = None  # ping round trip, any verdict
     event_latency_p95_ms: float | None = None  # the event-to-store P95 the ws row judged
     health_rate_percent: float | None = None  # health samples that answered 200 and ok
-    canary: str = "SKIPPED"  # PASS, FAIL, ERROR or SKIPPED
+    canary: CanaryWord = "SKIPPED"
     canary_pass_rate_percent: float | None = None  # only when the rate was judged
 
     def to_dict(self) -> dict[str, Any]:
@@ -604,7 +622,7 @@ class GateReport:
     version: str
     # The WebSocket state as the pill shows it (OPEN, DEGRADED, CLOSED, DISABLED), the pill,
     # and the headline figures: judged, so that no renderer digs them out of metrics.
-    ws_state: str | None = None
+    ws_state: WsState | None = None
     pill: Pill | None = None
     headline: Headline = field(default_factory=Headline)
 
@@ -656,12 +674,8 @@ class GateReport:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GateReport:
         """The report back from its JSON (``to_dict()``), once it is valid against the report
-        schema (``report.jsonreport.read_report`` checks it). The schema's required fields are
-        read with ``[]``; an optional one (a field an older report may lack) with ``.get``."""
-        rollback = data["rollback"]
-        triggers = rollback.get("evaluated")
-        if triggers is None:  # written before rollback.evaluated: the fired triggers alone
-            triggers = [{**t, "fired": True} for t in rollback["reasons"]]
+        schema (``report.jsonreport.read_report`` checks it, and refuses a report older than
+        the fields read here)."""
         return cls(
             decision=Decision(data["decision"]),
             reason=data["reason"],
@@ -671,10 +685,10 @@ class GateReport:
             duration_s=float(data["duration_s"]),
             criteria=tuple(Criterion.from_dict(c) for c in data["criteria"]),
             checks=tuple(CheckResult.from_dict(c) for c in data["checks"]),
-            triggers=tuple(RollbackTrigger.from_dict(t) for t in triggers),
+            triggers=tuple(RollbackTrigger.from_dict(t) for t in data["rollback"]["evaluated"]),
             observations=Observations.from_dict(data["observations"]),
             version=data["version"],
-            ws_state=data.get("ws_state"),
-            pill=Pill(**data["pill"]) if data.get("pill") else None,
-            headline=Headline(**data["headline"]) if data.get("headline") else Headline(),
+            ws_state=data["ws_state"],
+            pill=Pill(**data["pill"]) if data["pill"] is not None else None,
+            headline=Headline(**data["headline"]),
         )

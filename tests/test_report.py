@@ -6,6 +6,7 @@ import copy
 import dataclasses
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -138,16 +139,21 @@ def test_the_report_keeps_every_evaluated_trigger_and_the_fired_ones_as_before()
     assert report_problems(report.to_dict()) == []
 
 
-def test_a_report_written_before_rollback_evaluated_reads_back_with_its_fired_triggers(tmp_path):
+@pytest.mark.parametrize("missing", ["ws_state", "pill", "headline", "rollback.evaluated"])
+def test_a_report_of_an_earlier_version_is_refused_with_why(tmp_path, missing):
+    """A report written before these fields would read back with a default pill, headline
+    or triggers that say something the run never said: it is refused instead."""
     document = failed_report(GateConfig(), "why", 0.0, 0.0).to_dict()
-    document["rollback"] = {
-        "triggered": True,
-        "reasons": [{"id": "5xx-spike", "reason": "12% 5xx", "evidence": {}}],
-    }
+    if missing == "rollback.evaluated":
+        del document["rollback"]["evaluated"]
+    else:
+        del document[missing]
     path = tmp_path / "old.json"
     path.write_text(json.dumps(document))
-    back = read_report(str(path))
-    assert [(t.id, t.fired, t.reason) for t in back.triggers] == [("5xx-spike", True, "12% 5xx")]
+    with pytest.raises(ReportError) as refused:
+        read_report(str(path))
+    assert f"written by an earlier golive (it has no {missing})" in str(refused.value)
+    assert "fix: run the gate again with this version" in str(refused.value)
 
 
 def test_the_schema_names_every_rollback_trigger():
@@ -207,3 +213,58 @@ def test_a_report_the_schema_allows_but_that_does_not_read_back_is_a_report_erro
     path.write_text(json.dumps(document))
     with pytest.raises(ReportError, match=r"does not read back as a report .*; fix: "):
         read_report(str(path))
+
+
+def _hostile_reports(tmp_path: Path) -> dict[Path, str]:
+    good = failed_report(GateConfig(), "why", 0.0, 0.0).to_dict()
+    text = json.dumps(good)
+    passed = [{**c, "verdict": "pass"} for c in good["criteria"]]
+    failing_smoke = {**good["criteria"][0], "id": "smoke"}
+    green = {"label": "WS", "colour": "green", "latency_ms": 1}
+    duration = '"duration_s": 0.0'
+    edits = {
+        "nan": (text.replace(duration, '"duration_s": NaN'), "NaN"),
+        "inf": (text.replace(duration, '"duration_s": 1e999'), "out of range"),
+        "digits": (
+            text.replace(duration, '"duration_s": ' + "9" * 5000),
+            "a number of more than 40 characters",
+        ),
+        "twice": (
+            text.replace('{"schema"', '{"decision": "go", "schema"'),
+            "the key 'decision' twice in one object",
+        ),
+        "go": ({**good, "decision": "go"}, "decision go, but criterion gate did not pass"),
+        "go-failing": (
+            {**good, "decision": "go", "criteria": [*passed, failing_smoke]},
+            "decision go, but criterion smoke did not pass",
+        ),
+        "triggered": (
+            {**good, "rollback": {**good["rollback"], "triggered": True}},
+            "rollback.triggered is true, but 0 evaluated triggers fired",
+        ),
+        "pill": (
+            {**good, "ws_state": "CLOSED", "pill": green},
+            "ws_state CLOSED with the pill WS green",
+        ),
+        "stateless": ({**good, "ws_state": "OPEN"}, "a ws_state without its pill"),
+        "two": ({**good, "checks": good["checks"] * 2}, "check gate twice"),
+        "when": (
+            {**good, "started_at": "yesterday"},
+            "started_at 'yesterday' is not an ISO 8601 time",
+        ),
+    }
+    cases: dict[Path, str] = {}
+    for name, (document, problem) in edits.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(document if isinstance(document, str) else json.dumps(document))
+        cases[path] = problem
+    return cases
+
+
+def test_a_hand_edited_report_that_is_not_plain_or_contradicts_itself_is_refused(tmp_path):
+    for path, problem in _hostile_reports(tmp_path).items():
+        with pytest.raises(ReportError) as caught:
+            read_report(str(path))
+        message = str(caught.value)
+        assert "\n" not in message and "sys." not in message, message
+        assert f"'{path}'" in message and problem in message and "; fix: " in message, message

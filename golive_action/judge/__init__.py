@@ -23,6 +23,7 @@ from golive_action.model import (
     Observations,
     Pill,
     RollbackTrigger,
+    WsState,
 )
 
 
@@ -33,18 +34,9 @@ class Judgement:
     criteria: tuple[Criterion, ...]
     checks: tuple[CheckResult, ...]
     triggers: tuple[RollbackTrigger, ...]
-    ws_state: str | None = None
+    ws_state: WsState | None = None
     pill: Pill | None = None
     headline: Headline = field(default_factory=Headline)
-
-
-# The pill of the trading page for each state, as the UI draws it.
-PILLS: dict[str, tuple[str, str]] = {
-    "OPEN": ("WS", "green"),
-    "DEGRADED": ("WS!", "yellow"),
-    "CLOSED": ("WS✗", "red"),
-    "DISABLED": ("Canlı", "none"),
-}
 
 
 class Configured(Protocol):
@@ -81,11 +73,7 @@ def judge(observations: Observations, limits: Limits | Configured) -> Judgement:
         criteria = (gate_criterion, *criteria)
         decision = Decision.NO_GO
     state = _ws_state(observations, limits, judged, triggers)
-    pill = None
-    if state is not None:
-        text, colour = PILLS[state]
-        latency = None if state == "DISABLED" else pill_latency_ms(observations.ws, limits.ws)
-        pill = Pill(text, colour, latency)
+    pill = None if state is None else Pill.of(state, pill_latency_ms(observations.ws, limits.ws))
     return Judgement(
         decision, reason, criteria, tuple(checks), triggers, state, pill, headline(judged)
     )
@@ -96,7 +84,7 @@ def _ws_state(
     limits: Limits,
     judged: dict[CheckId, CheckResult],
     triggers: tuple[RollbackTrigger, ...],
-) -> str | None:
+) -> WsState | None:
     """As the pill shows it; DISABLED when the rollback validation finds the flag off."""
     if limits.mode == "rollback":
         flag = judged.get("ws-flag")

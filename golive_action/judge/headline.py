@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from golive_action.ids import CheckId
-from golive_action.model import CheckResult, Headline, Verdict
+from golive_action.model import CanaryWord, CheckResult, Headline, Verdict
 
 
 def headline(judged: Mapping[CheckId, CheckResult]) -> Headline:
@@ -29,10 +29,11 @@ def headline(judged: Mapping[CheckId, CheckResult]) -> Headline:
     )
 
 
-def canary_word(check: CheckResult | None) -> str:
+def canary_word(check: CheckResult | None) -> CanaryWord:
     if check is None or check.verdict is Verdict.SKIPPED:
         return "SKIPPED"
-    return {Verdict.PASS: "PASS", Verdict.FAIL: "FAIL"}.get(check.verdict, "ERROR")
+    words: dict[Verdict, CanaryWord] = {Verdict.PASS: "PASS", Verdict.FAIL: "FAIL"}
+    return words.get(check.verdict, "ERROR")
 
 
 def _number(check: CheckResult | None, metric: str) -> float | None:

@@ -23,6 +23,7 @@ from golive_action.model import (
     RollbackTrigger,
     Verdict,
     WsObservation,
+    WsState,
 )
 from golive_action.stats import percentile
 from golive_action.text import one_line, plural
@@ -115,7 +116,7 @@ def ws_state(
     feed: CheckResult,
     reconnects: RollbackTrigger | None,
     limits: WsLimits,
-) -> str | None:
+) -> WsState | None:
     """The pill's state: OPEN when the last connection is open with fresh data, latency
     within the limit and no reconnect storm; DEGRADED when it is open otherwise; CLOSED
     when it is not open at the end; None when the feed was not observed."""

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from golive_action.files import write_output
-from golive_action.jsondoc import MAX_JSON_DEPTH, JsonTooDeep, loads
-from golive_action.model import REPORT_SCHEMA_ID, GateReport
+from golive_action.jsondoc import MAX_JSON_DEPTH, JsonNotPlain, JsonTooDeep, loads
+from golive_action.model import PILLS, REPORT_SCHEMA_ID, Decision, GateReport, Verdict
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError
@@ -73,6 +73,18 @@ def read_report(path: str) -> GateReport:
             f"{where}: {problem}, not {REPORT_SCHEMA_ID!r}",
             f"{_FIX}, or read it with the golive version that wrote it",
         )
+    earlier = [f for f in _SINCE_REGISTRY if f not in document] + (
+        ["rollback.evaluated"]
+        if isinstance(document.get("rollback"), dict) and "evaluated" not in document["rollback"]
+        else []
+    )
+    if earlier:
+        raise _error(
+            f"{where}: written by an earlier golive (it has no {', '.join(earlier)}), so it "
+            "does not say everything this version reads",
+            "run the gate again with this version, or read the report with the version that "
+            "wrote it",
+        )
     errors = _schema_errors(document)
     if errors:
         from jsonschema.exceptions import best_match
@@ -89,10 +101,66 @@ def read_report(path: str) -> GateReport:
             "give a report with its observations inline, as golive writes it",
         )
     try:
-        return GateReport.from_dict(document)
+        report = GateReport.from_dict(document)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:  # what the schema leaves open
         problem = f"no field {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
         raise _error(f"{where}: does not read back as a report ({problem})", _FIX) from None
+    contradiction = next(iter(contradictions(document, report)), None)
+    if contradiction is not None:
+        raise _error(f"{where}: contradicts itself: {contradiction}", f"{_FIX}, unchanged")
+    return report
+
+
+# Fields a report has had since the registry of checks; one without them is older.
+_SINCE_REGISTRY = ("ws_state", "pill", "headline")
+
+
+def contradictions(document: dict[str, Any], report: GateReport) -> list[str]:
+    """What a valid report says against itself: a GO with a criterion that did not pass, a
+    rollback flag that disagrees with its triggers, a pill not the one of its state, an id
+    twice, a start time that is no time. The gate never writes one; a hand-edited file may."""
+    from datetime import datetime
+
+    found: list[str] = []
+    if report.decision is Decision.GO:
+        held = [c.id for c in report.criteria if c.verdict not in (Verdict.PASS, Verdict.SKIPPED)]
+        if held:
+            found.append(f"decision go, but criterion {held[0]} did not pass")
+        if not any(c.verdict is Verdict.PASS for c in report.criteria):
+            found.append("decision go, but no criterion passed")
+    rollback = document["rollback"]
+    fired = [t["id"] for t in rollback["evaluated"] if t["fired"]]
+    if rollback["triggered"] != bool(fired):
+        found.append(
+            f"rollback.triggered is {str(rollback['triggered']).lower()}, but "
+            f"{len(fired)} evaluated triggers fired"
+        )
+    if [t["id"] for t in rollback["reasons"]] != fired:
+        found.append("rollback.reasons are not the evaluated triggers that fired")
+    if (report.ws_state is None) != (report.pill is None):
+        found.append("a ws_state without its pill, or a pill without a state")
+    elif (
+        report.ws_state is not None
+        and report.pill is not None
+        and (report.pill.label, report.pill.colour) != PILLS[report.ws_state]
+    ):
+        found.append(
+            f"ws_state {report.ws_state} with the pill {report.pill.label} {report.pill.colour}"
+        )
+    named: tuple[tuple[str, list[str]], ...] = (
+        ("check", [c.id for c in report.checks]),
+        ("criterion", [c.id for c in report.criteria]),
+        ("trigger", [t.id for t in report.triggers]),
+    )
+    for what, ids in named:
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            found.append(f"{what} {twice[0]} twice")
+    try:
+        datetime.fromisoformat(report.started_at)
+    except ValueError:
+        found.append(f"started_at {report.started_at!r} is not an ISO 8601 time")
+    return found
 
 
 def _read_json(path: str) -> dict[str, Any]:
@@ -107,7 +175,7 @@ def _read_json(path: str) -> dict[str, Any]:
     if len(raw) > REPORT_FILE_CAP:
         raise _error(f"{where}: larger than {REPORT_FILE_CAP} bytes", _FIX)
     try:
-        document = loads(raw, REPORT_MAX_DEPTH)
+        document = loads(raw, REPORT_MAX_DEPTH, plain=True)
     except json.JSONDecodeError as exc:
         problem = f"not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         raise _error(f"{where}: {problem}", _FIX) from None
@@ -121,7 +189,7 @@ def _read_json(path: str) -> dict[str, Any]:
 def _json_problem(exc: ValueError) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return "not UTF-8 text"
-    if isinstance(exc, JsonTooDeep):
+    if isinstance(exc, JsonTooDeep | JsonNotPlain):
         return str(exc)
     return f"not JSON ({exc})"
 

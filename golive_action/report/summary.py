@@ -7,7 +7,7 @@ import html
 import json
 import re
 
-from golive_action.model import CheckResult, Decision, GateReport, Verdict
+from golive_action.model import CheckResult, Decision, GateReport, Pill, Verdict, WsState
 from golive_action.report.figures import limits, observed
 
 SUMMARY_LIMIT = 1024 * 1024 - 4096  # the runner refuses a step summary over 1 MiB
@@ -21,8 +21,8 @@ ICON = {
     Verdict.SKIPPED: "⏭️",
 }
 
-# The status pill of the /btcturk page, as the UI shows it.
-PILLS = {"OPEN": "🟢 `WS`", "DEGRADED": "🟡 `WS!`", "CLOSED": "🔴 `WS✗`", "DISABLED": "`Canlı`"}
+# The pill's colour, as the page paints it.
+DOTS = {"green": "🟢 ", "yellow": "🟡 ", "red": "🔴 ", "none": ""}
 
 
 def text(value: str) -> str:
@@ -36,12 +36,18 @@ def cell(value: str) -> str:
     return text(value).replace("|", "\\|")
 
 
-def pill(state: str, latency_ms: float | None) -> str:
-    shown = PILLS.get(state, f"`{cell(state)}`")
-    if state == "DISABLED":
-        return f"{shown} (polling mode, no WebSocket)"
-    behind = f"latency {latency_ms:.0f} ms" if latency_ms is not None else "latency not measured"
-    return f"{shown} ({behind})"
+def pill(state: WsState, latency_ms: float | None) -> str:
+    """The pill of ``state`` with the latency behind it."""
+    return render_pill(Pill.of(state, latency_ms))
+
+
+def render_pill(shown: Pill) -> str:
+    label = f"{DOTS[shown.colour]}`{shown.label}`"
+    if shown.label == "Canlı":
+        return f"{label} (polling mode, no WebSocket)"
+    latency = shown.latency_ms
+    behind = f"latency {latency:.0f} ms" if latency is not None else "latency not measured"
+    return f"{label} ({behind})"
 
 
 def _rollback_section(report: GateReport) -> list[str]:
@@ -113,9 +119,8 @@ def render_summary(report: GateReport, report_path: str | None = None) -> str:
     monitor = report.mode == "monitor"
     if monitor:
         lines += [*_rollback_section(report), ""]
-    if report.ws_state:
-        latency = report.pill.latency_ms if report.pill is not None else None
-        lines += [f"**WebSocket pill:** {pill(report.ws_state, latency)}", ""]
+    if report.pill is not None:
+        lines += [f"**WebSocket pill:** {render_pill(report.pill)}", ""]
     lines += [
         "| | Criterion | Verdict | Reason |",
         "|---|---|---|---|",
