@@ -23,7 +23,7 @@ CHANNELS = ("ticker", "orderbook", "trade")
 # with it. obdiff is not on the checklist: its 432s are order book frames, so their
 # freshness is judged as the orderbook channel's.
 SUBSCRIBED = (*CHANNELS, "obdiff")
-KNOWN_TYPES = {991, 100, 401, 402, 421, 422, 431, 432}
+KNOWN_TYPES = frozenset({991, 100, 401, 402, 421, 422, 431, 432})
 MAX_FRAME_CHARS = 1024 * 1024  # a frame over this is counted and dropped, never parsed
 
 
@@ -59,10 +59,6 @@ _CHANNEL_OF = {
     421: "trade",
     422: "trade",
 }
-
-
-def parse_channel(kind: int) -> str | None:
-    return _CHANNEL_OF.get(kind)
 
 
 def parse_frame(data: str | bytes) -> Frame:

@@ -393,7 +393,7 @@ ProbeResult = list[HttpSample] | WsObservation | ClockSkew | AppMetrics | Canary
 
 @dataclass
 class Observations:
-    """Everything the probes recorded. The judge needs nothing else but the thresholds."""
+    """Everything the probes recorded. The judge needs nothing else but the limits."""
 
     started_at: float
     finished_at: float

@@ -1,4 +1,4 @@
-"""The canary: every shape of spark-app.md judged strictly, arbitrary JSON never crashes,
+"""The canary: every shape of the canary schema judged strictly, arbitrary JSON never crashes,
 the CLI, and the canary run against the reference stack."""
 
 from __future__ import annotations

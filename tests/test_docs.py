@@ -49,3 +49,17 @@ def test_every_threshold_metric_is_in_the_readme():
 
     for metric in METRICS:
         assert f"`{metric}`" in README, metric
+
+
+def test_nothing_refers_to_documents_outside_the_repository():
+    root = Path(__file__).parent.parent
+    outside = ("../shared", "DESIGN.md", "spark-app.md", "btcturk.md", "go-live-checklist.md")
+    this = Path(__file__).resolve()
+    for path in root.rglob("*"):
+        parts = path.relative_to(root).parts
+        if not path.is_file() or path.resolve() == this or parts[0].startswith("."):
+            continue
+        if path.suffix not in {".py", ".md", ".json", ".yml", ".yaml", ".toml", ".txt", ".sh", ""}:
+            continue
+        text = path.read_text(errors="replace")
+        assert not any(name in text for name in outside), path

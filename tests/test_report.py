@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from golive_action.config import GateConfig, load_config
-from golive_action.judge.ws import WS_CHECKS
+from golive_action.judge.registry import checks_for
 from golive_action.model import Observations, RollbackTrigger
 from golive_action.report.jsonreport import ReportError, read_report, report_problems, write_report
 from golive_action.runner import failed_report, run_gate
@@ -28,19 +28,8 @@ def test_report_of_each_scenario_validates(stack, tmp_path, scenario):
     assert report_problems(document) == []
     assert document["schema"] == "golive-report/1"
     assert document["decision"] == ("go" if scenario == "healthy" else "no-go")
-    assert {c["id"] for c in document["checks"]} == {
-        "preflight",
-        "web-health",
-        "executor-health",
-        "ticker",
-        "ws-flag",
-        "ui-responsive",
-        "5xx-spike",
-        "nginx-ws",
-        "canary",
-        "canary-rate",
-        *WS_CHECKS,
-    }
+    # Every check of the mode, as the registry lists them.
+    assert [c["id"] for c in document["checks"]] == [s.id for s in checks_for("go-live")]
     health = next(c for c in document["checks"] if c["id"] == "executor-health")
     assert health["metrics"]["samples"] == 3
     assert len(document["observations"]["http"]["executor-health"]) == 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import email.utils
 import hashlib
 import json
@@ -12,16 +13,20 @@ import math
 import re
 import socket
 import threading
+import types
 from pathlib import Path
 
 import pytest
 
 from golive_action.btcturk import OrderBook, parse_frame, subscribe_messages
 from golive_action.config import GateConfig, load_config
-from golive_action.judge.ws import histogram_quantile, judge_ws
+from golive_action.judge import judge
+from golive_action.judge.registry import checks_for
+from golive_action.judge.ws import histogram_quantile
 from golive_action.model import (
     AppMetrics,
     ClockSkew,
+    Observations,
     Verdict,
     WsConnection,
     WsObservation,
@@ -119,6 +124,29 @@ def recorded(**changes) -> WsObservation:
     for key, value in changes.items():
         setattr(obs, key, value)
     return obs
+
+
+WS_IDS = [s.id for s in checks_for("go-live") if s.feeds["go-live"] == "ws"]
+WS_TRIGGERS = {t.id for s in checks_for("go-live") if s.id in WS_IDS for t in s.triggers}
+
+
+def judge_ws(obs, probe_error, clock, app, ws_limits):
+    """The WebSocket checks, their triggers and the pill state, judged by the registry."""
+    observations = Observations(
+        obs.started_at,
+        obs.ended_at,
+        probe_errors={"ws": probe_error} if probe_error else {},
+        ws=obs,
+        clock=clock,
+        app_metrics=app,
+    )
+    limits = dataclasses.replace(GateConfig().limits(), ws=ws_limits)
+    judged = judge(observations, limits)
+    return types.SimpleNamespace(
+        checks=[c for c in judged.checks if c.id in WS_IDS],
+        triggers=[t for t in judged.triggers if t.id in WS_TRIGGERS],
+        state=judged.ws_state,
+    )
 
 
 def verdicts(judgement):

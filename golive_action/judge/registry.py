@@ -3,8 +3,8 @@ reads, how it is judged, which row of the Go/No-Go matrix it feeds in each mode,
 mode may leave it unseen, and the rollback triggers it may fire.
 
 ``judge()`` walks this table; the matrix (``matrix.py``), the list of checks in the reports
-and the README's criteria table are drawn from it. A new check is one entry here, and its
-judge function.
+and the README's criteria table are drawn from it. A new check is an entry here (with its
+id in ``ids.py``), its judge function and its test (ARCHITECTURE.md, "Where things go").
 """
 
 from __future__ import annotations

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from golive_action.btcturk import CHANNELS
 from golive_action.judge.rollback import (
@@ -29,14 +28,6 @@ from golive_action.stats import percentile
 from golive_action.text import one_line, plural
 
 WsCheckId = Literal["ws-open", "ws-latency", "ws-feed", "event-latency", "ws-stability"]
-WS_CHECKS: tuple[WsCheckId, ...] = get_args(WsCheckId)
-
-
-@dataclass(frozen=True)
-class WsJudgement:
-    checks: tuple[CheckResult, ...]
-    triggers: tuple[RollbackTrigger, ...]
-    state: str | None  # OPEN, DEGRADED, CLOSED, or None when not observed
 
 
 def histogram_quantile(q: float, buckets: list[tuple[float, float]]) -> float | None:
@@ -79,28 +70,6 @@ def _result(
     thresholds: dict[str, str],
 ) -> CheckResult:
     return CheckResult(check_id, title, verdict, reason, samples, metrics, thresholds)
-
-
-def judge_ws(
-    obs: WsObservation | None,
-    probe_error: str | None,
-    clock: ClockSkew | None,
-    app: AppMetrics | None,
-    limits: WsLimits,
-) -> WsJudgement:
-    """The WebSocket evidence alone: its five checks, its three triggers and the pill state,
-    as the registry's walk judges them one by one."""
-    checks = (
-        judge_ws_open(obs, probe_error, limits),
-        judge_ws_latency(obs, probe_error, limits),
-        judge_ws_feed(obs, probe_error, limits),
-        judge_event_latency(obs, probe_error, clock, app, limits),
-        judge_ws_stability(obs, probe_error, limits),
-    )
-    fired = (latency_trigger(obs, limits), reconnects_trigger(obs, limits))
-    triggers = tuple(t for t in (*fired, stuck_closed_trigger(obs, limits)) if t is not None)
-    state = ws_state(obs, checks[1], checks[2], fired[1], limits)
-    return WsJudgement(checks, triggers, state)
 
 
 def round_trips(obs: WsObservation, limits: WsLimits) -> list[float]:

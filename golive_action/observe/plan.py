@@ -1,4 +1,6 @@
-"""Which probes a configuration asks for. Each probe records HttpSamples; none decides."""
+"""Which probes a configuration asks for, each under its ``ProbeId``. Each records what it
+saw (HTTP samples, the WebSocket observation, clock skew, the app's metrics, past runs); none
+decides."""
 
 from __future__ import annotations
 
