@@ -17,11 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
 from golive_action import jsondoc
-from golive_action.ids import Mode
+from golive_action.ids import HEALTH_IDS, Mode
 from golive_action.limits import (
     CanaryLimits,
     HealthLimits,
@@ -40,9 +41,6 @@ from golive_action.yamlconfig import strict_yaml_loader
 
 # Default WebSocket latency limits of the checklist's "Performance Thresholds", by profile.
 WS_LATENCY_DEFAULT_MS = {"local": 300.0, "prod": 800.0}
-
-# web and executor health are each sampled ``samples`` times.
-_HEALTH_ENDPOINTS = 2
 
 _URL_SCHEMES = {"http-url": ("http", "https"), "ws-url": ("ws", "wss")}
 
@@ -268,7 +266,7 @@ class GateConfig:
             health=HealthLimits(
                 self.health_rate_min,
                 self.min_samples_required,
-                dict(self.thresholds or {}),
+                MappingProxyType(dict(self.thresholds or {})),
                 self.health_expectation,
             ),
             ui=UiLimits(self.ui_p95_max_ms, self.health_rate_min, self.min_samples_required),
@@ -307,7 +305,7 @@ class GateConfig:
                 self.spike_5xx_max_percent,
                 # Fewer answers asked for than the minimum: the user chose a small run, and
                 # it is judged on what it asked for (each health endpoint is sampled).
-                min(self.spike_min_requests, self.samples * _HEALTH_ENDPOINTS),
+                min(self.spike_min_requests, self.samples * len(HEALTH_IDS)),
             ),
         )
 

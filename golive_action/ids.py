@@ -27,6 +27,9 @@ ProbeId = Literal[
     "canary-history",
 ]
 PROBE_IDS: tuple[ProbeId, ...] = get_args(ProbeId)
+# The health endpoints: each a probe and the check of the same id, sampled ``samples`` times.
+HealthId = Literal["web-health", "executor-health"]
+HEALTH_IDS: tuple[HealthId, ...] = get_args(HealthId)
 
 # "gate" is the gate itself (bad input, an internal fault, an interruption): it is not one of
 # the registry's checks, and only ever an error.

@@ -7,7 +7,9 @@ built from a ``GateConfig`` in one place, ``GateConfig.limits()`` (config.py).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from golive_action.ids import Mode
@@ -32,7 +34,7 @@ class HealthLimits:
     rate_min_percent: float
     min_samples: int
     # Extra thresholds by metric id (``web-health.latency_ms``), in the threshold grammar.
-    extra: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    extra: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     # (JSON pointer, expected value) when the user set them; None: the "ok" rule.
     expect: tuple[str, Any] | None = None
 

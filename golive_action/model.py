@@ -66,11 +66,15 @@ class Decision(str, Enum):
 # --------------------------------------------------------------------------- observations
 
 
+# Where an HTTP sample came from: its probe, or a canary answer read from a file.
+SampleSource = ProbeId | Literal["canary-file"]
+
+
 @dataclass(frozen=True)
 class HttpSample:
     """One HTTP request as the probe saw it. ``error`` is set when no full response came."""
 
-    probe: str
+    probe: SampleSource
     url: str
     at: float  # Unix time at which the request started, in seconds
     elapsed_ms: float | None  # request start to the end of the body
@@ -397,9 +401,9 @@ class Observations:
 
     started_at: float
     finished_at: float
-    http: dict[str, list[HttpSample]] = field(default_factory=dict)
+    http: dict[ProbeId, list[HttpSample]] = field(default_factory=dict)
     # Probes that could not run or did not finish, with the reason (one line each).
-    probe_errors: dict[str, str] = field(default_factory=dict)
+    probe_errors: dict[ProbeId, str] = field(default_factory=dict)
     nginx: NginxObservation | None = None
     access_log: AccessLogObservation | None = None
     ws: WsObservation | None = None

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from golive_action.ids import CheckId
+from golive_action.ids import HEALTH_IDS, CheckId
 from golive_action.model import CanaryWord, CheckResult, Headline, Verdict
 
 
 def headline(judged: Mapping[CheckId, CheckResult]) -> Headline:
     total = healthy = 0
-    for check_id in ("web-health", "executor-health"):
+    for check_id in HEALTH_IDS:
         check = judged.get(check_id)
         if check is not None and check.samples:
             total += int(check.metrics.get("samples", 0))

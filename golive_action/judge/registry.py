@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
 from golive_action.ids import (
     CHECK_IDS,
@@ -19,6 +18,7 @@ from golive_action.ids import (
     TRIGGER_IDS,
     CheckId,
     CriterionId,
+    HealthId,
     Mode,
     ProbeId,
     TriggerId,
@@ -102,9 +102,7 @@ def _fired_when_failed(
     return fire
 
 
-def _health(
-    check_id: Literal["web-health", "executor-health"], title: str
-) -> Callable[[Evidence], CheckResult]:
+def _health(check_id: HealthId, title: str) -> Callable[[Evidence], CheckResult]:
     def judge(ev: Evidence) -> CheckResult:
         limits = ev.limits.health
         return health.judge_health(

@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from golive_action.model import HttpSample
+from golive_action.model import HttpSample, SampleSource
 from golive_action.observe import neterrors
 from golive_action.observe.budget import Budget
 from golive_action.text import one_line, url_without_userinfo
@@ -117,7 +117,7 @@ def new_session(limits: HttpLimits) -> requests.Session:
 
 def fetch(
     session: requests.Session,
-    probe: str,
+    probe: SampleSource,
     url: str,
     limits: HttpLimits,
     *,
@@ -254,7 +254,7 @@ def describe_error(exc: BaseException, limits: HttpLimits) -> tuple[str, str]:
 
 
 def sample_endpoint(
-    probe: str,
+    probe: SampleSource,
     url: str,
     count: int,
     interval_s: float,

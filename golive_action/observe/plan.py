@@ -43,11 +43,11 @@ class Probe:
 
 def plan_probes(
     config: GateConfig, progress: Callable[[str], None] | None = None
-) -> tuple[list[Probe], dict[str, str]]:
+) -> tuple[list[Probe], dict[ProbeId, str]]:
     """The probes this configuration asks for, and the ones it cannot run (with why)."""
     limits = HttpLimits(timeout_s=config.http_timeout, ca_bundle=config.ca_bundle)
     probes: list[Probe] = []
-    missing: dict[str, str] = {}
+    missing: dict[ProbeId, str] = {}
 
     def need(probe_id: ProbeId, url: str | None, input_name: str) -> bool:
         if url is None:
@@ -143,7 +143,7 @@ def _ws_probes(
     config: GateConfig,
     limits: HttpLimits,
     progress: Callable[[str], None] | None,
-    missing: dict[str, str],
+    missing: dict[ProbeId, str],
 ) -> list[Probe]:
     """The feed, the clock of its servers, and the executor's own metrics over the window."""
     if config.ws_url is None:
@@ -174,7 +174,7 @@ def _ws_probes(
 
 
 def fetch_honouring_retry_after(
-    probe_id: str,
+    probe_id: ProbeId,
     url: str,
     limits: HttpLimits,
     budget: Budget,
