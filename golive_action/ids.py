@@ -7,7 +7,7 @@ list here declares; the tuples are the same ids at run time, in the order the ga
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Literal, TypeGuard, get_args
 
 Mode = Literal["go-live", "rollback", "monitor"]
 MODES: tuple[Mode, ...] = get_args(Mode)
@@ -27,6 +27,20 @@ ProbeId = Literal[
     "canary-history",
 ]
 PROBE_IDS: tuple[ProbeId, ...] = get_args(ProbeId)
+# The probes that record HTTP samples; the others record a WebSocket observation, the clock
+# skew, the app's metrics or past runs.
+HttpProbeId = Literal[
+    "web-health", "executor-health", "ui", "ticker", "orderbook", "ws-flag", "canary"
+]
+HTTP_PROBE_IDS: tuple[HttpProbeId, ...] = get_args(HttpProbeId)
+
+
+def is_http_probe(probe: ProbeId) -> TypeGuard[HttpProbeId]:
+    return probe in HTTP_PROBE_IDS
+
+
+# Local files the gate reads at the end of a run.
+FileId = Literal["nginx-config", "access-log"]
 # The health endpoints: each a probe and the check of the same id, sampled ``samples`` times.
 HealthId = Literal["web-health", "executor-health"]
 HEALTH_IDS: tuple[HealthId, ...] = get_args(HealthId)

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any, Literal
 
-from golive_action.ids import CheckId, CriterionId, ProbeId, TriggerId
+from golive_action.ids import CheckId, CriterionId, HttpProbeId, ProbeId, TriggerId, is_http_probe
 from golive_action.text import one_line
 
 REPORT_SCHEMA_ID = "golive-report/1"
@@ -401,7 +401,7 @@ class Observations:
 
     started_at: float
     finished_at: float
-    http: dict[ProbeId, list[HttpSample]] = field(default_factory=dict)
+    http: dict[HttpProbeId, list[HttpSample]] = field(default_factory=dict)
     # Probes that could not run or did not finish, with the reason (one line each).
     probe_errors: dict[ProbeId, str] = field(default_factory=dict)
     nginx: NginxObservation | None = None
@@ -416,6 +416,8 @@ class Observations:
         """File what a probe recorded where the judge looks for it: HTTP samples under the
         probe's id, the other kinds of evidence in their own field."""
         if isinstance(result, list):
+            if not is_http_probe(probe_id):
+                raise TypeError(f"probe {probe_id} handed in HTTP samples; it is not an HTTP probe")
             self.http[probe_id] = list(result)
         elif isinstance(result, WsObservation):
             self.ws = result

@@ -4,6 +4,7 @@ criterion names checks the registry defines, and what it says of a check is true
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
@@ -15,6 +16,8 @@ from golive_action.judge.registry import (
     CHECKS,
     CRITERIA,
     CriterionSpec,
+    Evidence,
+    UndeclaredEvidence,
     checks_for,
     registry_problems,
     spec,
@@ -87,3 +90,34 @@ def test_judged_checks_feed_a_criterion_and_required_ones_are_never_skipped(mode
         if check.verdict is Verdict.SKIPPED:
             assert mode not in spec(check.id).required, f"{check.id} is required in {mode}"
     assert judgement.decision.value == "no-go"  # nothing was observed
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_check_is_titled_as_its_registry_entry_says(mode):
+    """The README's checks table shows the titles the reports show (an input's value where
+    the entry says <input>)."""
+    limits = GateConfig(ws_pair="ETHTRY", canary_window=9, mode=mode).limits()
+    for check in judge(Observations(1.0, 2.0), limits).checks:
+        pattern = re.escape(spec(check.id).title)
+        pattern = pattern.replace(re.escape("<ws-pair>"), "ETHTRY")
+        pattern = pattern.replace(re.escape("<canary-window>"), "9")
+        assert re.fullmatch(pattern, check.title), (check.id, check.title)
+
+
+def test_a_judge_function_reads_only_the_evidence_its_entry_names():
+    limits = GateConfig().limits()
+    for entry in CHECKS:
+        bare = Evidence(Observations(1.0, 2.0), limits, {}, entry.probes, entry.files)
+        entry.judge(bare)  # reads what it names: no error
+        if entry.probes or entry.files:
+            blind = Evidence(Observations(1.0, 2.0), limits, {})
+            with pytest.raises(UndeclaredEvidence):
+                entry.judge(blind)
+
+
+def test_http_samples_are_filed_only_under_an_http_probe():
+    observations = Observations(1.0, 2.0)
+    observations.record("ui", [])
+    assert observations.http == {"ui": []}
+    with pytest.raises(TypeError, match="not an HTTP probe"):
+        observations.record("ws", [])

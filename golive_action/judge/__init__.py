@@ -51,8 +51,9 @@ def judge(observations: Observations, limits: Limits | Configured) -> Judgement:
         limits = limits.limits()
     judged: dict[CheckId, CheckResult] = {}
     fired: list[RollbackTrigger] = []
-    evidence = Evidence(observations, limits, judged)  # sees each check as it is judged
     for spec in checks_for(limits.mode):
+        # Each check sees what its entry names, and the checks judged before it.
+        evidence = Evidence(observations, limits, judged, spec.probes, spec.files)
         check = spec.judge(evidence)
         judged[spec.id] = check
         for trigger in spec.triggers:

@@ -15,6 +15,7 @@ from golive_action.model import CanaryHistory, CheckResult, HttpSample, PastRun,
 from golive_action.text import one_line
 
 TITLE = "Canary PASS (canary_resp.json)"
+RATE_TITLE = "Canary PASS rate over the last {window} runs"
 _MAX_FIGURES = 1000
 
 
@@ -179,7 +180,7 @@ def judge_canary_rate(
 ) -> CheckResult:
     """Canary PASS rate over the last ``window`` runs, this run counted as the newest. A past
     run's verdict comes from its conclusion (marked so in the rows)."""
-    title = f"Canary PASS rate over the last {window} runs"
+    title = RATE_TITLE.format(window=window)
     thresholds = {"rate_percent": f">={rate_min:g}", "runs": f"count>={needed}"}
     if history is None:
         return CheckResult(

@@ -15,10 +15,13 @@ from dataclasses import dataclass, field
 from golive_action.ids import (
     CHECK_IDS,
     GATE_ID,
+    HTTP_PROBE_IDS,
     TRIGGER_IDS,
     CheckId,
     CriterionId,
+    FileId,
     HealthId,
+    HttpProbeId,
     Mode,
     ProbeId,
     TriggerId,
@@ -27,8 +30,13 @@ from golive_action.judge import canary, health, nginx, preflight, spike, webapp,
 from golive_action.judge.rollback import from_check
 from golive_action.limits import Limits, WsLimits
 from golive_action.model import (
+    AccessLogObservation,
+    AppMetrics,
+    CanaryHistory,
     CheckResult,
+    ClockSkew,
     HttpSample,
+    NginxObservation,
     Observations,
     RollbackTrigger,
     Verdict,
@@ -36,20 +44,72 @@ from golive_action.model import (
 )
 
 
+class UndeclaredEvidence(LookupError):
+    """A judge function read evidence its registry entry does not name: the entry is wrong."""
+
+
 @dataclass(frozen=True)
 class Evidence:
-    """What a judge function reads: the observations, the limits, and the checks judged
-    before it in the table (canary-rate counts this run's own canary)."""
+    """What one check's judge function reads: the observations its entry names (and only
+    those: reading another is an error, so ``probes`` and ``files`` stay true), the limits,
+    and the checks judged before it in the table (canary-rate counts this run's canary)."""
 
     observations: Observations
     limits: Limits
     judged: Mapping[CheckId, CheckResult]
+    probes: tuple[ProbeId, ...] = ()
+    files: tuple[FileId, ...] = ()
 
-    def http(self, probe: ProbeId) -> list[HttpSample]:
+    def _declared(self, source: ProbeId | FileId) -> None:
+        if source not in self.probes and source not in self.files:
+            raise UndeclaredEvidence(f"{source} is read but not named in the registry entry")
+
+    def http(self, probe: HttpProbeId) -> list[HttpSample]:
+        self._declared(probe)
         return self.observations.http.get(probe, [])
 
     def error(self, probe: ProbeId) -> str | None:
+        self._declared(probe)
         return self.observations.probe_errors.get(probe)
+
+    def every_answer(self) -> list[HttpSample]:
+        """Every HTTP answer of the probes named, in the order they were filed."""
+        return [
+            sample
+            for probe, samples in self.observations.http.items()
+            if probe in self.probes
+            for sample in samples
+        ]
+
+    @property
+    def ws(self) -> WsObservation | None:
+        self._declared("ws")
+        return self.observations.ws
+
+    @property
+    def clock(self) -> ClockSkew | None:
+        self._declared("clock")
+        return self.observations.clock
+
+    @property
+    def app_metrics(self) -> AppMetrics | None:
+        self._declared("metrics")
+        return self.observations.app_metrics
+
+    @property
+    def canary_history(self) -> CanaryHistory | None:
+        self._declared("canary-history")
+        return self.observations.canary_history
+
+    @property
+    def nginx(self) -> NginxObservation | None:
+        self._declared("nginx-config")
+        return self.observations.nginx
+
+    @property
+    def access_log(self) -> AccessLogObservation | None:
+        self._declared("access-log")
+        return self.observations.access_log
 
 
 @dataclass(frozen=True)
@@ -83,14 +143,15 @@ class CheckSpec:
     named for each; in the modes of ``required`` its verdict is never ``skipped``."""
 
     id: CheckId
-    title: str
-    probes: tuple[ProbeId, ...]  # the evidence it reads ("nginx-config", "access-log": files)
+    title: str  # as the report shows it; <input> stands for an input's value
+    probes: tuple[ProbeId, ...]  # the probes whose evidence it reads
     judge: Callable[[Evidence], CheckResult]
     feeds: Mapping[Mode, CriterionId]
     required: frozenset[Mode]
     triggers: tuple[TriggerSpec, ...] = field(default=())
     # For a check some mode may leave unseen: when it is skipped.
     skipped_when: str = ""
+    files: tuple[FileId, ...] = ()  # the local files it reads
 
 
 def _fired_when_failed(
@@ -123,7 +184,7 @@ def _canary_rate(ev: Evidence) -> CheckResult:
     limits = ev.limits.canary
     current = ev.judged.get("canary")
     rate = canary.judge_canary_rate(
-        ev.observations.canary_history,
+        ev.canary_history,
         current.verdict if current is not None and limits.configured else None,
         limits.window,
         limits.runs_needed,
@@ -137,13 +198,13 @@ def _canary_rate(ev: Evidence) -> CheckResult:
 
 def _spike(ev: Evidence) -> CheckResult:
     limits = ev.limits.spike
-    every_answer = [s for samples in ev.observations.http.values() for s in samples]
+    every_answer = ev.every_answer()
     return spike.judge_5xx_spike(
         every_answer,
         limits.window_s,
         limits.max_percent,
         limits.min_requests,
-        ev.observations.access_log,
+        ev.access_log,
     )
 
 
@@ -151,7 +212,7 @@ def _ws_trigger(
     trigger: Callable[[WsObservation | None, WsLimits], RollbackTrigger | None],
 ) -> Callable[[Evidence, CheckResult], RollbackTrigger | None]:
     def fire(evidence: Evidence, check: CheckResult) -> RollbackTrigger | None:
-        return trigger(evidence.observations.ws, evidence.limits.ws)
+        return trigger(evidence.ws, evidence.limits.ws)
 
     return fire
 
@@ -175,7 +236,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     ),
     CheckSpec(
         "preflight",
-        f"{preflight.TITLE}: the inputs the mode needs are there and agree",
+        preflight.TITLE,
         (),
         lambda ev: preflight.judge_preflight(ev.limits.preflight),
         _SMOKE,
@@ -183,7 +244,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     ),
     CheckSpec(
         "ticker",
-        "BTCTurk ticker (and order book) through the web app: valid, fresh, not mock",
+        webapp.TICKER_TITLE.format(pair="<ws-pair>"),
         ("ticker", "orderbook"),
         lambda ev: webapp.judge_ticker(
             ev.http("ticker"),
@@ -197,7 +258,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     ),
     CheckSpec(
         "ws-flag",
-        "WebSocket feature flag as built (NEXT_PUBLIC_WS_ENABLED)",
+        webapp.WS_FLAG_TITLE,
         ("ws-flag",),
         lambda ev: webapp.judge_ws_flag(
             ev.http("ws-flag"),
@@ -211,7 +272,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     ),
     CheckSpec(
         "ui-responsive",
-        "UI responsive: the trading page (ui-path) answers, p95 load time under ui-p95-max-ms",
+        webapp.UI_TITLE,
         ("ui",),
         lambda ev: webapp.judge_ui_responsive(
             ev.http("ui"),
@@ -226,7 +287,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     ),
     CheckSpec(
         "polling-ui",
-        "Polling UI after rollback: Canlı and no WS pill on every load",
+        webapp.POLLING_TITLE,
         ("ui",),
         lambda ev: webapp.judge_polling_ui(ev.http("ui"), ev.error("ui")),
         {"rollback": "ui-responsive"},
@@ -235,11 +296,12 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "nginx-ws",
         nginx.TITLE,
-        (),  # the nginx-config file, read at the end of the run
-        lambda ev: nginx.judge_nginx_ws(ev.observations.nginx, ev.limits.nginx.ws_location),
+        (),
+        lambda ev: nginx.judge_nginx_ws(ev.nginx, ev.limits.nginx.ws_location),
         _SMOKE,
         frozenset(),
         skipped_when="no nginx-config is given",
+        files=("nginx-config",),
     ),
     CheckSpec(
         "canary",
@@ -254,7 +316,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     ),
     CheckSpec(
         "canary-rate",
-        "Canary PASS rate over the last canary-window runs",
+        canary.RATE_TITLE.format(window="<canary-window>"),
         ("canary-history",),
         _canary_rate,
         _CANARY,
@@ -272,7 +334,7 @@ CHECKS: tuple[CheckSpec, ...] = (
         "ws-open",
         ws.TITLES["ws-open"],
         ("ws",),
-        lambda ev: ws.judge_ws_open(ev.observations.ws, ev.error("ws"), ev.limits.ws),
+        lambda ev: ws.judge_ws_open(ev.ws, ev.error("ws"), ev.limits.ws),
         _WS,
         LIVE,
         (
@@ -285,7 +347,7 @@ CHECKS: tuple[CheckSpec, ...] = (
         "ws-latency",
         ws.TITLES["ws-latency"],
         ("ws",),
-        lambda ev: ws.judge_ws_latency(ev.observations.ws, ev.error("ws"), ev.limits.ws),
+        lambda ev: ws.judge_ws_latency(ev.ws, ev.error("ws"), ev.limits.ws),
         _WS,
         LIVE,
         (
@@ -300,7 +362,7 @@ CHECKS: tuple[CheckSpec, ...] = (
         "ws-feed",
         ws.TITLES["ws-feed"],
         ("ws",),
-        lambda ev: ws.judge_ws_feed(ev.observations.ws, ev.error("ws"), ev.limits.ws),
+        lambda ev: ws.judge_ws_feed(ev.ws, ev.error("ws"), ev.limits.ws),
         _WS,
         LIVE,
     ),
@@ -309,10 +371,10 @@ CHECKS: tuple[CheckSpec, ...] = (
         ws.TITLES["event-latency"],
         ("ws", "clock", "metrics"),
         lambda ev: ws.judge_event_latency(
-            ev.observations.ws,
+            ev.ws,
             ev.error("ws"),
-            ev.observations.clock,
-            ev.observations.app_metrics,
+            ev.clock,
+            ev.app_metrics,
             ev.limits.ws,
         ),
         _WS,
@@ -322,7 +384,7 @@ CHECKS: tuple[CheckSpec, ...] = (
         "ws-stability",
         ws.TITLES["ws-stability"],
         ("ws",),
-        lambda ev: ws.judge_ws_stability(ev.observations.ws, ev.error("ws"), ev.limits.ws),
+        lambda ev: ws.judge_ws_stability(ev.ws, ev.error("ws"), ev.limits.ws),
         _WS,
         LIVE,
         (
@@ -335,12 +397,13 @@ CHECKS: tuple[CheckSpec, ...] = (
     ),
     CheckSpec(
         "5xx-spike",
-        f"{spike.TITLE}, in windows of spike-window-s (and the access-log, when given)",
-        (),  # every HTTP answer of the run, and the access-log file when given
+        spike.TITLE,
+        HTTP_PROBE_IDS,  # every HTTP answer of the run
         _spike,
         {m: "no-5xx-spike" for m in ALL_MODES},
         ALL_MODES,
         (TriggerSpec("5xx-spike", "5xx spike", _fired_when_failed("5xx-spike")),),
+        files=("access-log",),
     ),
 )
 

@@ -19,6 +19,12 @@ from golive_action.text import fixed, one_line, plural
 # --------------------------------------------------------------------------- ticker
 
 
+TICKER_TITLE = "BTCTurk ticker ({pair}): valid JSON with data"
+WS_FLAG_TITLE = "WebSocket feature flag as built (NEXT_PUBLIC_WS_ENABLED)"
+UI_TITLE = "UI responsive (the trading page loads)"
+POLLING_TITLE = "Polling UI after rollback (Canlı, no WS pill)"
+
+
 @cache
 def _ticker_validator() -> Any:
     # Static package data: the same bytes every run, so the judge stays deterministic.
@@ -74,7 +80,7 @@ def judge_ticker(
     """Valid JSON with data: the raw BTCTurk body or the app's wrapper, success/ok true, the
     pair present, bid below ask, a fresh timestamp; mock data is not real data."""
     cid: CheckId = "ticker"
-    title = f"BTCTurk ticker ({pair}): valid JSON with data"
+    title = TICKER_TITLE.format(pair=pair)
     thresholds = {"age_s": f"<={max_age_s:g}", "bid_ask": "bid<ask"}
 
     def result(verdict: Verdict, reason: str, metrics: dict[str, Any] | None = None) -> CheckResult:
@@ -178,7 +184,7 @@ def judge_ws_flag(
 ) -> CheckResult:
     """NEXT_PUBLIC_WS_ENABLED as built: on for go-live, off after a rollback."""
     cid: CheckId = "ws-flag"
-    title = "WebSocket feature flag as built (NEXT_PUBLIC_WS_ENABLED)"
+    title = WS_FLAG_TITLE
     thresholds = {"flag": f"=={str(expected).lower()}"}
     want = "enabled" if expected else "disabled"
 
@@ -246,7 +252,7 @@ def judge_ui_responsive(
 ) -> CheckResult:
     """The trading page answers 200, with a p95 load time under the limit."""
     cid: CheckId = "ui-responsive"
-    title = "UI responsive (the trading page loads)"
+    title = UI_TITLE
     thresholds = {
         "latency_ms": f"p(95)<{p95_max_ms:g}",
         "ok": f"rate>={rate_min_percent / 100:g}",
@@ -295,7 +301,7 @@ def judge_ui_responsive(
 def judge_polling_ui(samples: list[HttpSample], probe_error: str | None) -> CheckResult:
     """After a rollback the page polls: it shows Canlı and no WS pill."""
     cid: CheckId = "polling-ui"
-    title = "Polling UI after rollback (Canlı, no WS pill)"
+    title = POLLING_TITLE
     thresholds = {"pill": "Canlı", "ws_pill": "absent"}
     if probe_error is not None:
         return CheckResult(cid, title, Verdict.ERROR, probe_error, 0, {}, thresholds)
