@@ -92,18 +92,23 @@ def _module_name(path: Path, root: Path) -> str:
     return ".".join(parts)
 
 
-def _imports(source: str) -> list[tuple[int, str]]:
+def _imports(source: str, module: str, is_package: bool) -> list[tuple[int, str]]:
     """Every module a source imports, with its line: ``from golive_action import jsondoc``
-    counts as ``golive_action.jsondoc``."""
+    counts as ``golive_action.jsondoc``, and a relative import as the module it names."""
     found: list[tuple[int, str]] = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             found += [(node.lineno, alias.name) for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module == "golive_action":
-                found += [(node.lineno, f"golive_action.{a.name}") for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                package = module.split(".")[: None if is_package else -1]
+                anchor = package[: len(package) - (node.level - 1)]
+                base = ".".join([*anchor, *([base] if base else [])])
+            if base in ("golive_action", *([] if node.module else [base])):
+                found += [(node.lineno, f"{base}.{a.name}") for a in node.names]
             else:
-                found.append((node.lineno, node.module))
+                found.append((node.lineno, base))
     return found
 
 
@@ -116,6 +121,12 @@ def _rule(module: str) -> tuple[str, ...] | None:
     return MAY_IMPORT[max(matching, key=len)] if matching else None
 
 
+def _is_pure(module: str) -> bool:
+    """The judge, and every module it may import: none of them may do I/O."""
+    reached = MAY_IMPORT["golive_action.judge"]
+    return any(_within(module, p) for p in reached)
+
+
 def layer_violations(root: Path = PACKAGE) -> list[str]:
     problems: list[str] = []
     for path in sorted(root.rglob("*.py")):
@@ -125,7 +136,8 @@ def layer_violations(root: Path = PACKAGE) -> list[str]:
         if allowed is None:
             problems.append(f"{where}: no layer in the table (tests/test_layers.py)")
             continue
-        for line, imported in _imports(path.read_text()):
+        imports = _imports(path.read_text(), module, path.name == "__init__.py")
+        for line, imported in imports:
             if _within(imported, "golive_action"):
                 if _within(imported, ONLY_CLI_IMPORTS) and not (
                     module == "golive_action.cli" or _within(module, ONLY_CLI_IMPORTS)
@@ -137,6 +149,11 @@ def layer_violations(root: Path = PACKAGE) -> list[str]:
                 _within(imported, banned) for banned in JUDGE_MAY_NOT
             ):
                 problems.append(f"{where}:{line}: the judge imports {imported} (it does no I/O)")
+            elif _is_pure(module) and any(_within(imported, b) for b in JUDGE_MAY_NOT):
+                problems.append(
+                    f"{where}:{line}: imports {imported}, and the judge imports this module "
+                    "(it does no I/O)"
+                )
     return problems
 
 
@@ -157,6 +174,22 @@ def test_a_judge_module_that_imports_requests_is_refused(tmp_path):
     root = _tree(tmp_path, {"judge/ws.py": "def f():\n    import requests\n"})
     assert layer_violations(root) == [
         "golive_action/judge/ws.py:2: the judge imports requests (it does no I/O)"
+    ]
+
+
+def test_what_the_judge_imports_does_no_io_either_and_relative_imports_count(tmp_path):
+    root = _tree(
+        tmp_path,
+        {
+            "btcturk.py": "import websocket\n",
+            "judge/x.py": "from ..observe import http\nfrom . import ws\n",
+            "judge/__init__.py": "from .registry import CHECKS\n",
+        },
+    )
+    assert layer_violations(root) == [
+        "golive_action/btcturk.py:1: imports websocket, and the judge imports this module "
+        "(it does no I/O)",
+        "golive_action/judge/x.py:1: imports golive_action.observe, outside its layer",
     ]
 
 
