@@ -11,9 +11,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "golive_action"
 
-# The small shared modules: data, text, ids, limits, bounded parsing and file access.
-SHARED = (
-    "golive_action._version",
+# The small shared modules the judge may use: data, ids, limits, text, bounded parsing.
+PURE = (
     "golive_action.ids",
     "golive_action.limits",
     "golive_action.model",
@@ -23,6 +22,11 @@ SHARED = (
     "golive_action.thresholds",
     "golive_action.catalog",
     "golive_action.btcturk",
+)
+# All the small shared modules: those, and file access, signals, exit codes, input parsing.
+SHARED = (
+    *PURE,
+    "golive_action._version",
     "golive_action.files",
     "golive_action.interrupt",
     "golive_action.exitcodes",
@@ -34,18 +38,7 @@ SHARED = (
 MAY_IMPORT: dict[str, tuple[str, ...]] = {
     **{module: SHARED for module in SHARED},
     "golive_action.config": SHARED,
-    "golive_action.judge": (
-        "golive_action.judge",
-        "golive_action.ids",
-        "golive_action.limits",
-        "golive_action.model",
-        "golive_action.text",
-        "golive_action.jsondoc",
-        "golive_action.stats",
-        "golive_action.thresholds",
-        "golive_action.catalog",
-        "golive_action.btcturk",
-    ),
+    "golive_action.judge": ("golive_action.judge", *PURE),
     "golive_action.observe": (*SHARED, "golive_action.config", "golive_action.observe"),
     "golive_action.report": (*SHARED, "golive_action.report"),
     "golive_action.actions": SHARED,
