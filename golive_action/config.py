@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from golive_action import jsondoc
-from golive_action.ids import HEALTH_IDS, Mode
+from golive_action.ids import HEALTH_IDS, CheckId, Mode
 from golive_action.limits import (
     CanaryLimits,
     HealthLimits,
@@ -171,6 +171,8 @@ class GateConfig:
     canary_artifact: str = "golive-evidence"
     # Extra thresholds by metric id, each a list of expressions in the judge's grammar.
     thresholds: dict[str, tuple[str, ...]] | None = None
+    # Check ids accepted unseen (the waive input), each one that would not run.
+    waive: tuple[CheckId, ...] | None = None
 
     @property
     def ws_latency_limit_ms(self) -> float:
@@ -255,13 +257,10 @@ class GateConfig:
             mode=self.mode,
             preflight=PreflightFacts(
                 mode=self.mode,
-                web_url=bool(self.web_url),
-                executor_url=bool(self.executor_url),
-                ws_url=bool(self.ws_url),
-                spark_api_url=self.spark_api_url is not None,
-                spark_api_token=self.spark_api_token is not None,
+                given=self.given_inputs(),
                 ws_flag=self.ws_flag,
                 ws_flag_expected=self.ws_flag_expected,
+                waived=frozenset(self.waive or ()),
             ),
             health=HealthLimits(
                 self.health_rate_min,
@@ -307,6 +306,14 @@ class GateConfig:
                 # it is judged on what it asked for (each health endpoint is sampled).
                 min(self.spike_min_requests, self.samples * len(HEALTH_IDS)),
             ),
+        )
+
+    def given_inputs(self) -> frozenset[str]:
+        """The names of the inputs that have a value (the registry's rule of what runs)."""
+        return frozenset(
+            name
+            for name, spec in input_specs().items()
+            if getattr(self, spec.attr) not in (None, "", ())
         )
 
     def secrets(self) -> tuple[str, ...]:
@@ -749,6 +756,31 @@ def _check_relations(
     if merged.get("thresholds") is not None:
         source = sources.get("thresholds", "default")
         parse_threshold_input(merged["thresholds"], _Given(merged["thresholds"], source))
+    _check_waivers(merged, sources, specs)
+
+
+def parse_waive_input(value: Any) -> tuple[str, ...]:
+    """``canary, nginx-ws`` (commas or spaces) or a list: the ids, once each, in order."""
+    if value is None:
+        return ()
+    items = value.replace(",", " ").split() if isinstance(value, str) else value
+    return tuple(dict.fromkeys(str(item).strip() for item in items if str(item).strip()))
+
+
+def _check_waivers(
+    merged: Mapping[str, Any], sources: Mapping[str, str], specs: Mapping[str, InputSpec]
+) -> None:
+    """A waiver names a check of the mode that would not run; any other is refused, so a
+    waiver can never hide a result (the registry says what runs on which inputs)."""
+    from golive_action.judge.registry import waiver_problem
+
+    waived = parse_waive_input(merged.get("waive"))
+    given = frozenset(name for name, value in merged.items() if value not in (None, "", []))
+    for check_id in waived:
+        problem = waiver_problem(check_id, merged["mode"], given)
+        if problem is not None:
+            given_as = _Given(merged["waive"], sources.get("waive", "default"))
+            raise _error(specs["waive"], given_as, problem)
 
 
 # File inputs the gate reads, and the outputs it writes; checked before anything runs.
@@ -878,6 +910,9 @@ def config_from_mapping(merged: Mapping[str, Any]) -> GateConfig:
             value = Secret(str(value))
         elif name == "thresholds" and value is not None:
             value = parse_threshold_input(value)
+        elif name == "waive":
+            # Each id was refused by validate() unless it names a check of the registry.
+            value = cast("tuple[CheckId, ...]", parse_waive_input(value)) or None
         elif spec.type == "number" and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         kwargs[spec.attr] = value

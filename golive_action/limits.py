@@ -12,21 +12,20 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from golive_action.ids import Mode
+from golive_action.ids import CheckId, Mode
 
 
 @dataclass(frozen=True)
 class PreflightFacts:
-    """Which inputs the run was given (never their values), for the preflight check."""
+    """Which inputs the run was given (their names, never their values), for the preflight
+    check and for the registry's rule of which checks run."""
 
     mode: Mode
-    web_url: bool
-    executor_url: bool
-    ws_url: bool
-    spark_api_url: bool
-    spark_api_token: bool
+    given: frozenset[str]  # the names of the inputs given a value
     ws_flag: bool | None  # the ws-flag input, when the user stated the flag
     ws_flag_expected: bool
+    # The checks the user accepts unseen (the waive input).
+    waived: frozenset[CheckId] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -24,15 +24,17 @@ def _one_line_reason(obj: Any) -> None:
 
 
 class Verdict(str, Enum):
-    """Five verdicts: the four of Argo Rollouts analysis (pass, fail, inconclusive, error),
-    where inconclusive and error are never a pass, and skipped, for a check the
-    configuration leaves off."""
+    """Six verdicts: the four of Argo Rollouts analysis (pass, fail, inconclusive, error),
+    where inconclusive and error are never a pass, and two for a check that did not run:
+    skipped (an optional check the configuration leaves off) and waived (a required check
+    the user named in the ``waive`` input: accepted unseen, and said so)."""
 
     PASS = "pass"  # noqa: S105 - a verdict, not a password
     FAIL = "fail"
     INCONCLUSIVE = "inconclusive"
     ERROR = "error"
     SKIPPED = "skipped"
+    WAIVED = "waived"
 
     def __str__(self) -> str:
         return self.value
@@ -40,9 +42,11 @@ class Verdict(str, Enum):
 
 # Which verdict a group takes when its members disagree: a definite failure first.
 _SEVERITY = {
-    Verdict.FAIL: 4,
-    Verdict.ERROR: 3,
-    Verdict.INCONCLUSIVE: 2,
+    Verdict.FAIL: 5,
+    Verdict.ERROR: 4,
+    Verdict.INCONCLUSIVE: 3,
+    # A waived check is seen by nobody: a row with one is not a plain pass.
+    Verdict.WAIVED: 2,
     Verdict.SKIPPED: 1,
     Verdict.PASS: 0,
 }
@@ -574,7 +578,7 @@ PILLS: dict[WsState, tuple[PillLabel, PillColour]] = {
     "CLOSED": ("WS✗", "red"),
     "DISABLED": ("Canlı", "none"),  # polling mode: no WebSocket, no colour
 }
-CanaryWord = Literal["PASS", "FAIL", "ERROR", "SKIPPED"]
+CanaryWord = Literal["PASS", "FAIL", "ERROR", "SKIPPED", "WAIVED"]
 
 
 @dataclass(frozen=True)

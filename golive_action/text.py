@@ -35,6 +35,13 @@ def fixed(value: float, digits: int = 1) -> str:
     return text.lstrip("-") if float(text) == 0 else text
 
 
+def listed(items: list[str], conjunction: str = "and") -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
 def labelled(label: str, reason: str) -> str:
     """``label: reason``, unless the reason already starts with the label (no "ticker:
     ticker:" where a check's reason names its own check)."""

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from golive_action.config import input_specs
 from golive_action.ids import MODES
-from golive_action.judge.registry import CHECKS, CRITERIA, criteria_for
+from golive_action.judge.registry import CHECKS, CRITERIA, CheckSpec, criteria_for
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -51,16 +51,33 @@ def criteria_table() -> str:
         rows.append(f"| `{criterion.id}`: {criterion.title} | " + " | ".join(cells) + " |")
     rows += [
         "",
-        "| Check | Judges | Counts in | May be skipped | Rollback trigger |",
-        "|---|---|---|---|---|",
+        "| Check | Judges | Counts in | Required in | Runs on | Rollback trigger |",
+        "|---|---|---|---|---|---|",
     ]
     for spec in CHECKS:
         modes = ", ".join(f"`{m}`" for m in MODES if m in spec.feeds)
-        skipped = f"yes, when {spec.skipped_when}" if spec.skipped_when else "no"
         triggers = _ids(tuple(t.id for t in spec.triggers)) if spec.triggers else ""
         title = spec.title.replace("|", "\\|")
-        rows.append(f"| `{spec.id}` | {title} | {modes} | {skipped} | {triggers} |")
+        runs_on = "always" if spec.needs is None else spec.needs.to_set(frozenset())
+        if spec.adds:
+            runs_on += f"; {', '.join(spec.adds)} adds evidence"
+        rows.append(
+            f"| `{spec.id}` | {title} | {modes} | {_required(spec)} | {runs_on} | {triggers} |"
+        )
     return "\n".join(rows)
+
+
+def _required(spec: CheckSpec) -> str:
+    """Where the check may not go unseen, and where it is optional (skipped, and when)."""
+    required = [f"`{m}`" for m in MODES if m in spec.required]
+    optional = [f"`{m}`" for m in MODES if m in spec.feeds and m not in spec.required]
+    text = ", ".join(required) if required else ""
+    if optional and spec.required_when_named:
+        text = ", ".join(optional) + " once one of its inputs is given; else optional"
+    elif optional:
+        optional_text = f"optional in {', '.join(optional)}, skipped when {spec.skipped_when}"
+        text = f"{text}; {optional_text}" if text else optional_text
+    return text
 
 
 SECTIONS: dict[str, Callable[[], str]] = {"inputs": inputs_table, "criteria": criteria_table}

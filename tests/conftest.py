@@ -52,11 +52,13 @@ def _in_tmp(tmp_path, monkeypatch) -> None:
 
 def stack_inputs(stack: ReferenceStack, **inputs: str) -> dict[str, str]:
     """Gate inputs that point at a reference stack, for a quick run (3 samples, no pause,
-    a 2 s WebSocket window)."""
+    a 2 s WebSocket window). The canary, which go-live requires, is the stack's."""
     return {
         "web-url": stack.urls["web_url"],
         "executor-url": stack.urls["executor_url"],
         "ws-url": stack.urls["ws_url"],
+        "spark-api-url": stack.urls["executor_url"],
+        "spark-api-token": "stack-canary-token",
         "samples": "3",
         "sample-interval": "0",
         "duration": "2",

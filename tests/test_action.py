@@ -184,6 +184,8 @@ def test_composite_steps_install_and_run_the_gate(tmp_path, stack):
         "INPUT_WS_URL": s.urls["ws_url"],
         "INPUT_DURATION": "2",
         "INPUT_EXECUTOR_URL": s.urls["executor_url"],
+        "INPUT_SPARK_API_URL": s.urls["executor_url"],
+        "INPUT_SPARK_API_TOKEN": "stack-canary-token",
         "INPUT_SAMPLES": "2",
         "INPUT_SAMPLE_INTERVAL": "0",
         "INPUT_MODE": "go-live",

@@ -38,7 +38,7 @@ import pytest
 from golive_action import runner
 from golive_action.actions import annotation_lines
 from golive_action.btcturk import MAX_FRAME_CHARS, Frame, OrderBook, parse_frame
-from golive_action.config import ConfigError, load_config
+from golive_action.config import ConfigError, GateConfig, load_config
 from golive_action.model import (
     REASON_LIMIT,
     CheckResult,
@@ -208,7 +208,8 @@ def test_a_probe_past_the_time_budget_is_an_error_and_the_gate_returns(monkeypat
 
     monkeypatch.setattr(runner, "plan_probes", plan)
     try:
-        gate = run_gate(load_config({"timeout": "1.5"}, {}))
+        # Built directly: load_config refuses a timeout shorter than the sampling it asks for.
+        gate = run_gate(GateConfig(timeout=1.5, web_url="http://127.0.0.1:9"))
     finally:
         release.set()
     check = gate.check("web-health")

@@ -163,6 +163,9 @@ def test_config_file_and_env_reach_the_gate(run_cli, tmp_path, stack):
         "GOLIVE_EXECUTOR_URL": s.urls["executor_url"],
         "INPUT_WS-URL": s.urls["ws_url"],
         "GOLIVE_DURATION": "1",
+        # The canary's secrets, by the names the checklist gives them.
+        "SPARK_API_URL": s.urls["executor_url"],
+        "SPARK_API_TOKEN": "stack-canary-token",
     }
     result = run_cli("run", "--config", str(config), "--sample-interval", "0", env=env)
     assert result.code == 0, result.out

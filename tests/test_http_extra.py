@@ -10,7 +10,7 @@ import pytest
 
 from golive_action.config import GateConfig, Secret, load_config
 from golive_action.judge.health import judge_health, sample_problem
-from golive_action.judge.preflight import judge_preflight
+from golive_action.judge.registry import preflight_check as judge_preflight
 from golive_action.model import HttpSample, Verdict
 from golive_action.observe.budget import Budget
 from golive_action.observe.http import HttpLimits, fetch, new_session, sample_endpoint
@@ -127,5 +127,11 @@ def test_preflight_names_what_is_missing_never_a_value():
         "ws-flag is true but mode rollback needs it false"
         in judge_preflight(rollback.limits().preflight).reason
     )
-    ready = GateConfig(web_url="https://w", executor_url="https://e", ws_url="wss://f")
+    ready = GateConfig(
+        web_url="https://w",
+        executor_url="https://e",
+        ws_url="wss://f",
+        spark_api_url="https://s",
+        spark_api_token=Secret("t"),
+    )
     assert judge_preflight(ready.limits().preflight).verdict is Verdict.PASS

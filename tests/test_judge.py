@@ -147,7 +147,7 @@ def test_judge_is_deterministic_from_serialized_observations():
     verdicts = {c.id: c.verdict for c in first.checks}
     assert verdicts["web-health"] is Verdict.PASS
     assert verdicts["executor-health"] is Verdict.FAIL
-    assert verdicts["ticker"] is Verdict.INCONCLUSIVE  # not observed: never a pass
+    assert verdicts["ticker"] is Verdict.FAIL  # required, not observed: never a pass
     assert first.decision is Decision.NO_GO
     # Judged again with another threshold, the same evidence gives another answer.
     lenient = judge(again, GateConfig(samples=1, health_rate_min=0.0))
@@ -215,7 +215,7 @@ def test_a_skipped_check_is_named_but_does_not_pull_the_verdict():
         HEALTH, [CheckResult("web-health", "t", Verdict.SKIPPED, "off"), off]
     )
     assert both_off.verdict is Verdict.SKIPPED
-    decision, reason = decide([criterion, both_off])
+    decision, reason = decide([criterion, both_off], [ok, off])
     assert decision is Decision.GO
-    assert reason == "every criterion passes (1 of 2); skipped by configuration: smoke"
+    assert reason == "every criterion passes (1 of 2); optional, not run: executor-health"
     assert decide([both_off]) == (Decision.NO_GO, "every criterion was skipped: nothing was judged")

@@ -37,7 +37,8 @@ SHARED = (
 # specific prefix wins; a module of the package matched by no row is refused.
 MAY_IMPORT: dict[str, tuple[str, ...]] = {
     **{module: SHARED for module in SHARED},
-    "golive_action.config": SHARED,
+    # The registry says which check runs on which inputs: a waiver is checked against it.
+    "golive_action.config": (*SHARED, "golive_action.judge.registry"),
     "golive_action.judge": ("golive_action.judge", *PURE),
     "golive_action.observe": (*SHARED, "golive_action.config", "golive_action.observe"),
     "golive_action.report": (*SHARED, "golive_action.report"),

@@ -12,7 +12,13 @@ from golive_action.ids import TRIGGER_IDS, CheckId
 from golive_action.judge.gate import gate_error
 from golive_action.judge.headline import headline
 from golive_action.judge.matrix import MATRIX, decide, judge_criterion
-from golive_action.judge.registry import Evidence, checks_for
+from golive_action.judge.registry import (
+    Evidence,
+    checks_for,
+    optional_absent,
+    required_but_skipped,
+    unseen,
+)
 from golive_action.judge.ws import pill_latency_ms, ws_state
 from golive_action.limits import Limits
 from golive_action.model import (
@@ -23,6 +29,7 @@ from golive_action.model import (
     Observations,
     Pill,
     RollbackTrigger,
+    Verdict,
     WsState,
 )
 
@@ -49,12 +56,19 @@ def judge(observations: Observations, limits: Limits | Configured) -> Judgement:
     """Judge the observations against the limits (or a configuration's limits)."""
     if not isinstance(limits, Limits):
         limits = limits.limits()
+    given = limits.preflight.given
     judged: dict[CheckId, CheckResult] = {}
     fired: list[RollbackTrigger] = []
     for spec in checks_for(limits.mode):
         # Each check sees what its entry names, and the checks judged before it.
         evidence = Evidence(observations, limits, judged, spec.probes, spec.files)
+        not_run = unseen(spec, limits, evidence.recorded())
+        if not_run is not None:  # waived, or not run: its triggers are not evaluated
+            judged[spec.id] = not_run
+            continue
         check = spec.judge(evidence)
+        if check.verdict is Verdict.SKIPPED and spec.required_in(limits.mode, given):
+            check = required_but_skipped(check, limits.mode)
         judged[spec.id] = check
         for trigger in spec.triggers:
             result = trigger.fire(evidence, check)
@@ -64,7 +78,7 @@ def judge(observations: Observations, limits: Limits | Configured) -> Judgement:
     criteria = tuple(judge_criterion(row, checks) for row in MATRIX[limits.mode])
     # The checklist lists the triggers in this order; the report keeps it.
     triggers = tuple(sorted(fired, key=lambda t: TRIGGER_IDS.index(t.id)))
-    decision, reason = decide(criteria)
+    decision, reason = decide(criteria, checks, optional_absent(limits))
     if observations.interrupted is not None:
         # The checks above stay, judged on the evidence recorded before the interruption, but
         # a run cut short is never a GO, however well it went until then.

@@ -32,7 +32,11 @@ def headline(judged: Mapping[CheckId, CheckResult]) -> Headline:
 def canary_word(check: CheckResult | None) -> CanaryWord:
     if check is None or check.verdict is Verdict.SKIPPED:
         return "SKIPPED"
-    words: dict[Verdict, CanaryWord] = {Verdict.PASS: "PASS", Verdict.FAIL: "FAIL"}
+    words: dict[Verdict, CanaryWord] = {
+        Verdict.PASS: "PASS",
+        Verdict.FAIL: "FAIL",
+        Verdict.WAIVED: "WAIVED",
+    }
     return words.get(check.verdict, "ERROR")
 
 

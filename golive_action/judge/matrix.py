@@ -15,10 +15,15 @@ from golive_action.text import labelled
 MATRIX: dict[Mode, tuple[CriterionSpec, ...]] = {mode: criteria_for(mode) for mode in MODES}
 
 
+# A criterion with one of these verdicts does not hold a GO back.
+_LETS_GO = (Verdict.PASS, Verdict.SKIPPED, Verdict.WAIVED)
+
+
 def judge_criterion(spec: CriterionSpec, checks: Sequence[CheckResult]) -> Criterion:
-    """The worst verdict of the checks drawn from. A check turned off by the configuration is
-    named in the reason but does not pull the verdict; when all are off, the row is skipped.
-    A check the judge did not produce at all is inconclusive: never a silent pass."""
+    """The worst verdict of the checks drawn from. An optional check left off by the
+    configuration is named in the reason but does not pull the verdict; when all are off,
+    the row is skipped. A waived check makes the row waived (never a plain pass). A check
+    the judge did not produce at all is inconclusive: never a silent pass."""
     by_id = {c.id: c for c in checks}
     drawn = [by_id[i] for i in spec.checks if i in by_id]
     active = [c for c in drawn if c.verdict is not Verdict.SKIPPED]
@@ -27,31 +32,50 @@ def judge_criterion(spec: CriterionSpec, checks: Sequence[CheckResult]) -> Crite
     verdict = worst([c.verdict for c in active]) if active else Verdict.SKIPPED
     if missing:
         verdict = worst([verdict, Verdict.INCONCLUSIVE])
-    if verdict in (Verdict.PASS, Verdict.SKIPPED):
+    if verdict in (Verdict.PASS, Verdict.SKIPPED, Verdict.WAIVED):
         parts = [labelled(c.id, c.reason) for c in active]
     else:
         parts = [labelled(c.id, c.reason) for c in active if c.verdict is not Verdict.PASS]
         parts += [f"{i}: not judged" for i in missing]
-    parts += [labelled(c.id, c.reason) for c in skipped]
+    if verdict in _LETS_GO:  # a failure's reason is the failure alone
+        parts += [labelled(c.id, c.reason) for c in skipped]
     return Criterion(spec.id, spec.title, verdict, "; ".join(parts), spec.checks)
 
 
-def decide(criteria: Sequence[Criterion]) -> tuple[Decision, str]:
-    """GO only when every criterion passes (the checklist: all must be green). A criterion
-    whose checks were all turned off by the configuration is shown as skipped and named in
-    the reason; a gate with nothing but skipped criteria is NO-GO."""
+def decide(
+    criteria: Sequence[Criterion],
+    checks: Sequence[CheckResult] = (),
+    absent: Sequence[str] = (),
+) -> tuple[Decision, str]:
+    """GO only when every criterion passes (the checklist: all must be green), or is waived
+    by name, and at least one passes. A GO's reason says what nobody saw: the waived checks
+    first ("GO with waivers: canary"), then the optional checks that did not run and the
+    optional inputs (``absent``) not given. A gate with nothing judged is NO-GO."""
     if not criteria:
         return Decision.NO_GO, "no criterion was judged"
-    failing = [c for c in criteria if c.verdict not in (Verdict.PASS, Verdict.SKIPPED)]
+    failing = [c for c in criteria if c.verdict not in _LETS_GO]
     passed = [c for c in criteria if c.verdict is Verdict.PASS]
-    skipped = [c.id for c in criteria if c.verdict is Verdict.SKIPPED]
     if failing:
         first = failing[0]
         more = f" (and {len(failing) - 1} more)" if len(failing) > 1 else ""
         return Decision.NO_GO, f"{first.id} {first.verdict.value}: {first.reason}{more}"
     if not passed:
+        if any(c.verdict is Verdict.WAIVED for c in criteria):
+            return Decision.NO_GO, "no criterion passed: every one was waived or skipped"
         return Decision.NO_GO, "every criterion was skipped: nothing was judged"
-    reason = f"every criterion passes ({len(passed)} of {len(criteria)})"
+    waived = [c.id for c in checks if c.verdict is Verdict.WAIVED]
+    skipped = [c.id for c in checks if c.verdict is Verdict.SKIPPED]
+    with_waivers = [c for c in criteria if c.verdict is Verdict.WAIVED]
+    if waived:
+        reason = (
+            f"GO with waivers: {', '.join(waived)}; {len(passed)} of {len(criteria)} criteria pass"
+        )
+        if with_waivers:
+            reason += f", {len(with_waivers)} with waivers"
+    else:
+        reason = f"every criterion passes ({len(passed)} of {len(criteria)})"
     if skipped:
-        reason += f"; skipped by configuration: {', '.join(skipped)}"
+        reason += f"; optional, not run: {', '.join(skipped)}"
+    if absent:
+        reason += f"; optional inputs not given: {', '.join(absent)}"
     return Decision.GO, reason

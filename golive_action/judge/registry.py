@@ -25,10 +25,12 @@ from golive_action.ids import (
     Mode,
     ProbeId,
     TriggerId,
+    is_http_probe,
 )
 from golive_action.judge import canary, health, nginx, preflight, spike, webapp, ws
+from golive_action.judge.preflight import Demand
 from golive_action.judge.rollback import from_check
-from golive_action.limits import Limits, WsLimits
+from golive_action.limits import Limits, PreflightFacts, WsLimits
 from golive_action.model import (
     AccessLogObservation,
     AppMetrics,
@@ -42,6 +44,7 @@ from golive_action.model import (
     Verdict,
     WsObservation,
 )
+from golive_action.text import listed
 
 
 class UndeclaredEvidence(LookupError):
@@ -80,6 +83,23 @@ class Evidence:
             if probe in self.probes
             for sample in samples
         ]
+
+    def recorded(self) -> bool:
+        """Whether any probe or file the entry names recorded something (a check whose
+        inputs are missing may still be judged on evidence recorded earlier)."""
+        obs = self.observations
+        others = {
+            "ws": obs.ws,
+            "clock": obs.clock,
+            "metrics": obs.app_metrics,
+            "canary-history": obs.canary_history,
+            "nginx-config": obs.nginx,
+            "access-log": obs.access_log,
+        }
+        return any(
+            bool(obs.http.get(probe)) if is_http_probe(probe) else others.get(probe) is not None
+            for probe in self.probes
+        ) or any(others.get(file) is not None for file in self.files)
 
     @property
     def ws(self) -> WsObservation | None:
@@ -136,11 +156,76 @@ class CriterionSpec:
 ALL_MODES: frozenset[Mode] = frozenset({"go-live", "rollback", "monitor"})
 LIVE: frozenset[Mode] = frozenset({"go-live", "monitor"})
 
+# What an input is, where a reason names it (the checklist's words for its secrets).
+_WHAT = {
+    "ws-url": "the BTCTurk WebSocket endpoint",
+    "spark-api-url": "the SPARK_API_URL secret",
+    "spark-api-token": "the SPARK_API_TOKEN secret",
+}
+
+
+def _described(names: list[str]) -> str:
+    """`` (the SPARK_API_URL and SPARK_API_TOKEN secrets)``, or nothing."""
+    whats = [_WHAT[n] for n in names if n in _WHAT]
+    secrets = [
+        w.removeprefix("the ").removesuffix(" secret") for w in whats if w.endswith(" secret")
+    ]
+    if len(secrets) > 1 and len(secrets) == len(whats):
+        return f" (the {listed(secrets)} secrets)"
+    return f" ({listed(whats)})" if whats else ""
+
+
+@dataclass(frozen=True)
+class Needs:
+    """The inputs a check runs on: it runs when every input of one alternative is given."""
+
+    alternatives: tuple[tuple[str, ...], ...]
+    # Inputs that belong with an alternative though the check runs without them (the canary
+    # runs on spark-api-url, and the preflight asks for its token beside it).
+    companions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def met(self, given: frozenset[str]) -> bool:
+        return any(all(name in given for name in alt) for alt in self.alternatives)
+
+    def named(self, given: frozenset[str]) -> bool:
+        """Some input of it is given: the user meant the check to run."""
+        return any(name in given for alt in self.alternatives for name in alt)
+
+    def inputs(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(n for alt in self.alternatives for n in self._full(alt)))
+
+    def to_set(self, given: frozenset[str]) -> str:
+        """The inputs a user would set to run it: the missing ones, or each alternative."""
+        if len(self.alternatives) == 1:
+            return listed([n for n in self._full(self.alternatives[0]) if n not in given])
+        shown = [listed(list(self._full(alt))) for alt in self.alternatives]
+        return ", or ".join(shown) if any(" and " in x for x in shown) else listed(shown, "or")
+
+    def missing(self, given: frozenset[str]) -> str:
+        """What is not set, as a reason says it."""
+        if len(self.alternatives) == 1:
+            names = [n for n in self._full(self.alternatives[0]) if n not in given]
+            why = _described(names)
+            return f"{listed(names)} {'is' if len(names) == 1 else 'are'} not set{why}"
+        shown = [self._shown(alt) for alt in self.alternatives]
+        if len(shown) == 2:
+            return f"neither {shown[0]} nor {shown[1]} is set"
+        return f"none of {listed(shown, 'or')} is set"
+
+    def _shown(self, alternative: tuple[str, ...]) -> str:
+        names = list(self._full(alternative))
+        return listed(names) + _described(names)
+
+    def _full(self, alternative: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(n for a in alternative for n in (a, *self.companions.get(a, ())))
+
 
 @dataclass(frozen=True)
 class CheckSpec:
     """One check. It is judged in the modes of ``feeds`` (and only there), into the row
-    named for each; in the modes of ``required`` its verdict is never ``skipped``."""
+    named for each. It runs when its ``needs`` are given (always, without needs). In the
+    modes of ``required`` a check that does not run fails its row, unless waived; elsewhere
+    it is ``skipped`` (an optional check) and says so (``skipped_when``)."""
 
     id: CheckId
     title: str  # as the report shows it; <input> stands for an input's value
@@ -152,6 +237,23 @@ class CheckSpec:
     # For a check some mode may leave unseen: when it is skipped.
     skipped_when: str = ""
     files: tuple[FileId, ...] = ()  # the local files it reads
+    needs: Needs | None = None  # None: it always runs
+    # Required wherever it is judged once one of its inputs is given: a half-given set is a
+    # mistake to name, not an optional check to skip (canary-rate, whose inputs Actions
+    # always gives).
+    required_when_named: bool = False
+    # Inputs that add evidence to it but that it runs without (named in a GO's reason).
+    adds: tuple[str, ...] = ()
+
+    def runs(self, given: frozenset[str]) -> bool:
+        return self.needs is None or self.needs.met(given)
+
+    def required_in(self, mode: Mode, given: frozenset[str]) -> bool:
+        if mode not in self.feeds:
+            return False
+        if mode in self.required:
+            return True
+        return self.required_when_named and self.needs is not None and self.needs.named(given)
 
 
 def _fired_when_failed(
@@ -223,9 +325,20 @@ _SMOKE: Mapping[Mode, CriterionId] = {m: "smoke" for m in ALL_MODES}
 _WS: Mapping[Mode, CriterionId] = {m: "ws" for m in LIVE}
 _CANARY: Mapping[Mode, CriterionId] = {m: "canary" for m in LIVE}
 
+_WEB_URL = Needs((("web-url",),))
+_WS_URL = Needs((("ws-url",),))
+
 # In the order the checks are judged and shown.
 CHECKS: tuple[CheckSpec, ...] = (
-    CheckSpec("web-health", _WEB, ("web-health",), _health("web-health", _WEB), _SMOKE, ALL_MODES),
+    CheckSpec(
+        "web-health",
+        _WEB,
+        ("web-health",),
+        _health("web-health", _WEB),
+        _SMOKE,
+        ALL_MODES,
+        needs=_WEB_URL,
+    ),
     CheckSpec(
         "executor-health",
         _EXECUTOR,
@@ -233,12 +346,13 @@ CHECKS: tuple[CheckSpec, ...] = (
         _health("executor-health", _EXECUTOR),
         _SMOKE,
         ALL_MODES,
+        needs=Needs((("executor-url",),)),
     ),
     CheckSpec(
         "preflight",
         preflight.TITLE,
         (),
-        lambda ev: preflight.judge_preflight(ev.limits.preflight),
+        lambda ev: preflight_check(ev.limits.preflight),
         _SMOKE,
         ALL_MODES,
     ),
@@ -255,6 +369,7 @@ CHECKS: tuple[CheckSpec, ...] = (
         ),
         _SMOKE,
         ALL_MODES,
+        needs=Needs((("web-url",), ("ticker-url",))),
     ),
     CheckSpec(
         "ws-flag",
@@ -269,6 +384,7 @@ CHECKS: tuple[CheckSpec, ...] = (
         ),
         _SMOKE,
         ALL_MODES,
+        needs=Needs((("web-url",), ("ws-flag",), ("ws-flag-url",))),
     ),
     CheckSpec(
         "ui-responsive",
@@ -284,6 +400,7 @@ CHECKS: tuple[CheckSpec, ...] = (
         {m: "ui-responsive" for m in ALL_MODES},
         ALL_MODES,
         (TriggerSpec("ui-unresponsive", "UI unresponsive", _fired_when_failed("ui-unresponsive")),),
+        needs=_WEB_URL,
     ),
     CheckSpec(
         "polling-ui",
@@ -292,6 +409,7 @@ CHECKS: tuple[CheckSpec, ...] = (
         lambda ev: webapp.judge_polling_ui(ev.http("ui"), ev.error("ui")),
         {"rollback": "ui-responsive"},
         frozenset({"rollback"}),
+        needs=_WEB_URL,
     ),
     CheckSpec(
         "nginx-ws",
@@ -302,6 +420,7 @@ CHECKS: tuple[CheckSpec, ...] = (
         frozenset(),
         skipped_when="no nginx-config is given",
         files=("nginx-config",),
+        needs=Needs((("nginx-config",),)),
     ),
     CheckSpec(
         "canary",
@@ -311,8 +430,13 @@ CHECKS: tuple[CheckSpec, ...] = (
             ev.http("canary"), ev.error("canary"), ev.limits.canary.configured
         ),
         _CANARY,
-        frozenset(),
+        # The checklist's matrix asks for Canary PASS before a go-live; a monitor run may
+        # watch without calling the canary each time.
+        frozenset({"go-live"}),
         skipped_when="neither spark-api-url nor canary-file is given",
+        needs=Needs(
+            (("spark-api-url",), ("canary-file",)), {"spark-api-url": ("spark-api-token",)}
+        ),
     ),
     CheckSpec(
         "canary-rate",
@@ -328,7 +452,9 @@ CHECKS: tuple[CheckSpec, ...] = (
                 _fired_when_failed("canary-rate"),
             ),
         ),
-        skipped_when="github-token, the repository or canary-workflow is missing",
+        skipped_when="none of github-token, github-repository and canary-workflow is given",
+        needs=Needs((("github-token", "github-repository", "canary-workflow"),)),
+        required_when_named=True,
     ),
     CheckSpec(
         "ws-open",
@@ -342,6 +468,7 @@ CHECKS: tuple[CheckSpec, ...] = (
                 "ws-stuck-closed", "WebSocket stuck closed", _ws_trigger(ws.stuck_closed_trigger)
             ),
         ),
+        needs=_WS_URL,
     ),
     CheckSpec(
         "ws-latency",
@@ -357,6 +484,7 @@ CHECKS: tuple[CheckSpec, ...] = (
                 _ws_trigger(ws.latency_trigger),
             ),
         ),
+        needs=_WS_URL,
     ),
     CheckSpec(
         "ws-feed",
@@ -365,6 +493,7 @@ CHECKS: tuple[CheckSpec, ...] = (
         lambda ev: ws.judge_ws_feed(ev.ws, ev.error("ws"), ev.limits.ws),
         _WS,
         LIVE,
+        needs=_WS_URL,
     ),
     CheckSpec(
         "event-latency",
@@ -379,6 +508,8 @@ CHECKS: tuple[CheckSpec, ...] = (
         ),
         _WS,
         LIVE,
+        needs=_WS_URL,
+        adds=("metrics-url",),
     ),
     CheckSpec(
         "ws-stability",
@@ -394,6 +525,7 @@ CHECKS: tuple[CheckSpec, ...] = (
                 _ws_trigger(ws.reconnects_trigger),
             ),
         ),
+        needs=_WS_URL,
     ),
     CheckSpec(
         "5xx-spike",
@@ -404,6 +536,7 @@ CHECKS: tuple[CheckSpec, ...] = (
         ALL_MODES,
         (TriggerSpec("5xx-spike", "5xx spike", _fired_when_failed("5xx-spike")),),
         files=("access-log",),
+        adds=("access-log",),
     ),
 )
 
@@ -444,6 +577,106 @@ def spec(check_id: CheckId) -> CheckSpec:
     return next(s for s in CHECKS if s.id == check_id)
 
 
+def preflight_check(facts: PreflightFacts) -> CheckResult:
+    """The preflight, asking for what the mode's required checks need."""
+    return preflight.judge_preflight(facts, demands(facts), present(facts))
+
+
+def demands(facts: PreflightFacts) -> tuple[Demand, ...]:
+    """The inputs the mode's required checks need and were not given (a waiver lifts its
+    check's demand), each with the checks that need them."""
+    grouped: dict[str, list[CheckId]] = {}
+    for entry in checks_for(facts.mode):
+        if entry.id in facts.waived or entry.runs(facts.given) or entry.needs is None:
+            continue
+        if entry.required_in(facts.mode, facts.given):
+            grouped.setdefault(entry.needs.missing(facts.given), []).append(entry.id)
+    return tuple(Demand(missing, tuple(ids)) for missing, ids in grouped.items())
+
+
+def present(facts: PreflightFacts) -> tuple[str, ...]:
+    """The inputs the mode's checks run on that were given, in table order."""
+    names = [
+        name
+        for entry in checks_for(facts.mode)
+        if entry.needs is not None and entry.id not in facts.waived
+        for name in entry.needs.inputs()
+        if name in facts.given
+    ]
+    return tuple(dict.fromkeys(names))
+
+
+def shown_title(entry: CheckSpec, limits: Limits) -> str:
+    """The entry's title with the inputs' values in place, as its judge function titles it."""
+    return entry.title.replace("<ws-pair>", limits.ticker.pair).replace(
+        "<canary-window>", str(limits.canary.window)
+    )
+
+
+def unseen(entry: CheckSpec, limits: Limits, recorded: bool = False) -> CheckResult | None:
+    """The result of a check that does not run, or None when it is judged: waived by the
+    user, failed as required and not run, or skipped as optional. A check whose inputs are
+    missing but whose evidence was ``recorded`` is judged on it."""
+    facts = limits.preflight
+    title = shown_title(entry, limits)
+    if entry.id in facts.waived:
+        reason = "waived: accepted unseen (the waive input); it did not run"
+        return CheckResult(entry.id, title, Verdict.WAIVED, reason)
+    if entry.needs is None or entry.runs(facts.given) or recorded:
+        return None
+    missing = entry.needs.missing(facts.given)
+    if entry.required_in(facts.mode, facts.given):
+        reason = (
+            f"did not run: {missing}; mode {facts.mode} requires it (fix: set "
+            f"{entry.needs.to_set(facts.given)}, or waive: {entry.id})"
+        )
+        return CheckResult(entry.id, title, Verdict.FAIL, reason)
+    return CheckResult(
+        entry.id, title, Verdict.SKIPPED, f"skipped (optional): {entry.skipped_when}"
+    )
+
+
+def required_but_skipped(check: CheckResult, mode: Mode) -> CheckResult:
+    """A required check whose judge found nothing to judge: never a silent skip."""
+    reason = f"did not run, and mode {mode} requires it ({check.reason})"
+    return CheckResult(
+        check.id, check.title, Verdict.FAIL, reason, check.samples, check.metrics, check.thresholds
+    )
+
+
+def optional_absent(limits: Limits) -> tuple[str, ...]:
+    """Inputs that would add evidence to the mode's checks and were not given, each with the
+    check it would add to: ``access-log (5xx-spike)``."""
+    given = limits.preflight.given
+    return tuple(
+        f"{name} ({entry.id})"
+        for entry in checks_for(limits.mode)
+        for name in entry.adds
+        if name not in given and entry.id not in limits.preflight.waived
+    )
+
+
+def waiver_problem(check_id: str, mode: Mode, given: frozenset[str]) -> str | None:
+    """Why ``check_id`` may not be waived in ``mode`` with these inputs, or None. A waiver
+    names a check that would not run; one that would is refused, so that a waiver can never
+    hide a result."""
+    entry = next((s for s in CHECKS if s.id == check_id), None)
+    if entry is None:
+        known = [s.id for s in CHECKS if s.needs is not None]
+        return f"'{check_id}' is not a check (checks that may be waived: {', '.join(known)})"
+    if mode not in entry.feeds:
+        return f"check {check_id} is not judged in mode {mode}, so there is nothing to waive"
+    if entry.needs is None:
+        return f"check {check_id} always runs, so there is nothing to waive"
+    if entry.runs(given):
+        named = [n for n in entry.needs.inputs() if n in given]
+        return (
+            f"check {check_id} would run ({listed(named)} {'is' if len(named) == 1 else 'are'} "
+            "given), and a waiver would hide its result"
+        )
+    return None
+
+
 def registry_problems(
     checks: tuple[CheckSpec, ...] = CHECKS, criteria: tuple[CriterionSpec, ...] = CRITERIA
 ) -> list[str]:
@@ -469,6 +702,10 @@ def registry_problems(
         ]
         if spec.required != set(spec.feeds) and not spec.skipped_when:
             problems.append(f"check {spec.id} may be skipped but does not say when")
+        if spec.required != set(spec.feeds) and spec.needs is None:
+            problems.append(f"check {spec.id} may be skipped but names no inputs it runs on")
+        if spec.required_when_named and spec.needs is None:
+            problems.append(f"check {spec.id} is required once named but names no inputs")
     for row in criteria:
         problems += [
             f"criterion {row.id} names check {c}, which no spec defines"

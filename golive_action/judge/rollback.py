@@ -19,7 +19,7 @@ def from_check(trigger_id: TriggerId, check: CheckResult | None) -> RollbackTrig
     """A trigger that fires when its check fails (5xx-spike, ui-unresponsive, canary-rate).
     A check that could not judge (error, inconclusive) does not fire a rollback: that is
     for the gate's decision to hold, not a reason to undo a release."""
-    if check is None or check.verdict is Verdict.SKIPPED:
+    if check is None or check.verdict in (Verdict.SKIPPED, Verdict.WAIVED):
         return None
     fired = check.verdict is Verdict.FAIL
     reason = check.reason if fired else f"not fired: {check.id} {check.verdict.value}"

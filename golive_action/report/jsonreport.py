@@ -123,7 +123,11 @@ def contradictions(document: dict[str, Any], report: GateReport) -> list[str]:
 
     found: list[str] = []
     if report.decision is Decision.GO:
-        held = [c.id for c in report.criteria if c.verdict not in (Verdict.PASS, Verdict.SKIPPED)]
+        held = [
+            c.id
+            for c in report.criteria
+            if c.verdict not in (Verdict.PASS, Verdict.SKIPPED, Verdict.WAIVED)
+        ]
         if held:
             found.append(f"decision go, but criterion {held[0]} did not pass")
         if not any(c.verdict is Verdict.PASS for c in report.criteria):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from golive_action.model import Decision, GateReport
+from golive_action.model import Decision, GateReport, Verdict
 
 OUTPUT_DESCRIPTIONS: dict[str, str] = {
     "decision": "go or no-go",
@@ -16,9 +16,10 @@ OUTPUT_DESCRIPTIONS: dict[str, str] = {
     "ws-latency-ms": "measured WebSocket ping latency (p95), in ms",
     "event-latency-p95-ms": "P95 of event-to-store latency that the ws criterion judged, in ms",
     "health-rate": "percent of health samples that answered 200 and ok",
-    "canary": "PASS, FAIL, ERROR or SKIPPED",
+    "canary": "PASS, FAIL, ERROR, SKIPPED or WAIVED",
     "canary-pass-rate": "canary PASS rate over the last canary-window runs, in percent",
     "canary-response": "path of the saved canary response (canary_resp.json), when the canary ran",
+    "waived": "JSON array of the ids of the checks waived (accepted unseen) by the waive input",
 }
 OUTPUT_NAMES = tuple(OUTPUT_DESCRIPTIONS)
 
@@ -41,6 +42,7 @@ def report_outputs(
         "canary": figures.canary,
         "canary-pass-rate": _figure(figures.canary_pass_rate_percent, ".1f"),
         "canary-response": canary_response,
+        "waived": json.dumps([c.id for c in report.checks if c.verdict is Verdict.WAIVED]),
     }
 
 

@@ -19,6 +19,7 @@ ICON = {
     Verdict.ERROR: "❌",
     Verdict.INCONCLUSIVE: "⚠️",
     Verdict.SKIPPED: "⏭️",
+    Verdict.WAIVED: "⚪",
 }
 
 # The pill's colour, as the page paints it.

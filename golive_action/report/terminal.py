@@ -15,6 +15,7 @@ _MARK = {
     Verdict.INCONCLUSIVE: "INCONCLUSIVE",
     Verdict.ERROR: "ERROR",
     Verdict.SKIPPED: "SKIPPED",
+    Verdict.WAIVED: "WAIVED",
 }
 _COLOUR = {
     Verdict.PASS: "32",
@@ -22,6 +23,7 @@ _COLOUR = {
     Verdict.ERROR: "31",
     Verdict.INCONCLUSIVE: "33",
     Verdict.SKIPPED: "90",
+    Verdict.WAIVED: "35",
 }
 
 
