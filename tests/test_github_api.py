@@ -66,6 +66,19 @@ def test_the_gates_own_fetch_reads_seven_runs_and_their_artifacts(stack):
     assert {r["source"] for r in result.metrics["runs"][1:]} == {"artifact canary_resp.json"}
 
 
+def test_canary_history_has_2_failures_among_the_6_newest_runs(stack):
+    s = stack("canary-history", github_token=TOKEN)
+    history = fetch_history(
+        TOKEN, REPOSITORY, WORKFLOW_FILE, 7, s.urls["github_api_url"], artifact="golive-evidence"
+    )
+    verdicts = [json.loads(r.artifact_body or "")["ok"] for r in history.runs]
+    assert verdicts == [True, False, True, True, False, True, True]  # 5 of 7 past runs
+    assert [r.conclusion for r in history.runs].count("failure") == 2
+    result = judge_canary_rate(history, Verdict.PASS, 7, 7, 95)
+    assert result.verdict is Verdict.FAIL
+    assert result.reason.startswith("5 of 7 runs PASS (71.4 %) < 95 %")
+
+
 def test_the_download_redirects_to_a_storage_that_refuses_the_token(api):
     artifacts = get(api, f"{REPO}/actions/runs/{CURRENT_RUN_ID - 1}/artifacts").json()
     assert artifacts["total_count"] == 1

@@ -84,6 +84,13 @@ SCENARIOS: dict[str, Scenario] = {
             canary_ok=False,
         ),
         Scenario(
+            "canary-history",
+            "5 of the canary workflow's last 7 runs passed (2 failed): the pass rate is under 95 %",
+            # This run's canary passes: the rate over 7 counts it and the 6 newest past runs,
+            # 2 of them failed, 5 of 7 PASS.
+            canary_history=(True, False, None, True, True, False, True, True),
+        ),
+        Scenario(
             "rollback",
             "WebSocket flag off: the UI polls and shows Canlı",
             ws_enabled=False,
