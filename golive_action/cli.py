@@ -100,12 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--port",
         type=int,
         default=0,
-        help="first port (web; executor +1, BTCTurk REST +2, feed +3); default: ephemeral",
+        help="first port (web; executor +1, BTCTurk REST +2, feed +3, GitHub API +4, its "
+        "artifact storage +5); default: ephemeral",
     )
     sandbox.add_argument(
         "--token",
         default=None,
-        help="bearer token the canary accepts (default: any non-empty token)",
+        help="bearer token the canary and the GitHub API accept (default: any non-empty token)",
     )
     canary = commands.add_parser("canary", help="the canary alone", allow_abbrev=False)
     canary.set_defaults(handler=_no_canary_command)
@@ -174,9 +175,23 @@ def _add_scenario_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
-# Inputs the demo takes from the stack it starts.
+# Inputs the demo takes from the stack it starts. The GitHub ones too: in a real Actions
+# job, GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_RUN_ID, ... name the job's own, and the demo
+# must neither send the job's token anywhere nor count the job's run.
 _STACK_INPUTS = frozenset(
-    {"web-url", "executor-url", "ticker-url", "ws-url", "spark-api-url", "spark-api-token"}
+    {
+        "web-url",
+        "executor-url",
+        "ticker-url",
+        "ws-url",
+        "spark-api-url",
+        "spark-api-token",
+        "github-api-url",
+        "github-token",
+        "github-repository",
+        "canary-workflow",
+        "github-run-id",
+    }
 )
 # The demo samples faster than a real run, so that it answers in seconds.
 _DEMO_DEFAULTS = {"sample-interval": "0.2", "duration": "10", "ws-ping-interval-s": "1"}
@@ -357,21 +372,23 @@ def _cmd_demo(
     except UnknownScenario as exc:  # the demo is a gate run too: it fails closed
         return _config_failure(f"flag --scenario: {exc}", flags, environ, out, err, args.config)
     token = secrets.token_urlsafe(24)
+    github_token = secrets.token_urlsafe(24)  # the stack's GitHub API accepts only this one
     try:
         # Bad input is refused before the stack starts, judged with the inputs the stack
         # will give (so that, say, a timeout too short for its sampling is refused now).
         placeholder = {"web_url": "http://127.0.0.1:1", "executor_url": "http://127.0.0.1:1"}
         placeholder["ws_url"] = "ws://127.0.0.1:1"
+        placeholder["github_api_url"] = "http://127.0.0.1:1"
         load_config(
-            {**flags, **_stack_inputs(placeholder, token)},
+            {**flags, **_stack_inputs(placeholder, token, github_token)},
             environ,
             args.config,
             defaults=_DEMO_DEFAULTS,
         )
     except ConfigError as exc:
         return _config_failure(str(exc), flags, environ, out, err, args.config)
-    with ReferenceStack(scenario, token=token) as stack:
-        flags.update(_stack_inputs(stack.urls, token))
+    with ReferenceStack(scenario, token=token, github_token=github_token) as stack:
+        flags.update(_stack_inputs(stack.urls, token, github_token))
         try:  # again, with the stack's real addresses (a file may also have changed since)
             config = load_config(flags, environ, args.config, defaults=_DEMO_DEFAULTS)
         except ConfigError as exc:
@@ -391,14 +408,24 @@ def _cmd_demo(
     return publish(report, settings, environ, out, err, cancel=cancel)
 
 
-def _stack_inputs(urls: Mapping[str, str], token: str) -> dict[str, str | None]:
-    """The inputs the demo takes from the reference stack it starts."""
+def _stack_inputs(urls: Mapping[str, str], token: str, github_token: str) -> dict[str, str | None]:
+    """The inputs the demo takes from the reference stack it starts: flags, so that they
+    win over the environment (a real job's GITHUB_TOKEN, GITHUB_RUN_ID, ...)."""
+    from golive_action.sandbox import github_api
+
     return {
         "web-url": urls["web_url"],
         "executor-url": urls["executor_url"],
         "ws-url": urls["ws_url"],
         "spark-api-url": urls["executor_url"],
         "spark-api-token": token,
+        "github-api-url": urls["github_api_url"],
+        "github-token": github_token,
+        "github-repository": github_api.REPOSITORY,
+        "canary-workflow": github_api.WORKFLOW_FILE,
+        # The run the stand-in has in progress: the listing of completed runs never holds
+        # it, so nothing is kept out that should count.
+        "github-run-id": str(github_api.CURRENT_RUN_ID),
     }
 
 
@@ -531,7 +558,15 @@ def _cmd_sandbox(
                 err,
             )
         try:
-            print(json.dumps({**stack.urls, "scenario": scenario.name}), file=out, flush=True)
+            from golive_action.sandbox import github_api
+
+            line = {
+                **stack.urls,
+                "github_repository": github_api.REPOSITORY,
+                "canary_workflow": github_api.WORKFLOW_FILE,
+                "scenario": scenario.name,
+            }
+            print(json.dumps(line), file=out, flush=True)
             # Polled, never waited on: the signal handler sets the event from this thread.
             while not stop.is_set():
                 time.sleep(_SANDBOX_POLL_S)
@@ -540,8 +575,9 @@ def _cmd_sandbox(
     return EXIT_GO
 
 
-# The stack takes four ports from --port on: web, executor, BTCTurk REST, feed.
-_SANDBOX_PORTS = 4
+# The stack takes six ports from --port on: web, executor, BTCTurk REST, feed, GitHub API,
+# the API's artifact storage.
+_SANDBOX_PORTS = 6
 
 
 def _sandbox_input_problem(args: argparse.Namespace) -> str | None:

@@ -67,6 +67,20 @@ def stack_inputs(stack: ReferenceStack, **inputs: str) -> dict[str, str]:
     }
 
 
+def github_inputs(stack: ReferenceStack, token: str) -> dict[str, str]:
+    """Gate inputs that read the canary pass rate from a reference stack's GitHub API (started
+    with ``github_token=token``, or with no token of its own)."""
+    from golive_action.sandbox import github_api
+
+    return {
+        "github-api-url": stack.urls["github_api_url"],
+        "github-token": token,
+        "github-repository": github_api.REPOSITORY,
+        "canary-workflow": github_api.WORKFLOW_FILE,
+        "github-run-id": str(github_api.CURRENT_RUN_ID),
+    }
+
+
 # Property tests: the default profile for a quick local run, "ci" (set by .ci/run through
 # HYPOTHESIS_PROFILE) for many more examples.
 def _hypothesis_profiles() -> None:

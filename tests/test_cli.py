@@ -78,6 +78,79 @@ def test_demo_healthy_is_go(run_cli, tmp_path):
     assert outputs["report"] == "r/report.json"
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
     assert "GO" in summary and "| ✅ | Smoke tests PASS (`smoke`)" in summary
+    # The canary pass rate, through the stack's GitHub API: this run and 6 past runs, each
+    # read from its evidence artifact.
+    rate = next(c for c in document["checks"] if c["id"] == "canary-rate")
+    assert rate["verdict"] == "pass" and rate["reason"] == "7 of 7 runs PASS (100.0 %) >= 95 %"
+    assert [r["source"] for r in rate["metrics"]["runs"]] == ["this gate's canary"] + [
+        "artifact canary_resp.json"
+    ] * 6
+    assert document["headline"]["canary_pass_rate_percent"] == 100.0
+    assert outputs["canary-pass-rate"] == "100.0"
+    assert "canary-rate" in result.out and "7 of 7 runs PASS" in result.out
+    assert {t["id"] for t in document["rollback"]["evaluated"]} >= {"canary-rate"}
+
+
+def test_demo_canary_history_is_no_go_and_fires_the_canary_rate_trigger(run_cli, tmp_path):
+    env = actions_env(tmp_path)
+    result = run_cli(
+        "demo", "--scenario", "canary-history", "--duration", "1", "--samples", "2", env=env
+    )
+    assert result.code == 1, result.out + result.err
+    assert "DECISION: NO-GO" in result.out
+    document = json.loads(Path("golive-report.json").read_text())
+    assert document["reason"].startswith(
+        "canary fail: canary-rate: 5 of 7 runs PASS (71.4 %) < 95 %: over 7 runs, 95 % means 7 of 7"
+    )
+    checks = {c["id"]: c["verdict"] for c in document["checks"]}
+    assert checks["canary"] == "pass" and checks["canary-rate"] == "fail"
+    assert [k for k, v in checks.items() if v not in ("pass", "skipped")] == ["canary-rate"]
+    assert [r["id"] for r in document["rollback"]["reasons"]] == ["canary-rate"]
+    outputs = read_outputs(Path(env["GITHUB_OUTPUT"]))
+    assert outputs["decision"] == "no-go" and outputs["passed"] == "false"
+    assert outputs["rollback"] == "true" and outputs["rollback-reasons"] == '["canary-rate"]'
+    assert outputs["canary"] == "PASS" and outputs["canary-pass-rate"] == "71.4"
+
+
+def test_demo_in_an_actions_job_keeps_the_jobs_token_repository_and_run_to_itself(
+    run_cli, tmp_path
+):
+    """In a real job GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_RUN_ID, GITHUB_API_URL and
+    GITHUB_WORKFLOW_REF name the job's own: the demo reads the stack's API with the stack's
+    token, sends the job's token nowhere, and posts no commit status."""
+    from golive_action.sandbox.github_api import CURRENT_RUN_ID
+
+    seen: list[tuple[str, str]] = []
+
+    def trap(h):
+        seen.append((h.command, h.path))
+        reply(200, b"{}")(h)
+
+    with http_server(trap) as github:
+        env = {
+            **actions_env(tmp_path),
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_TOKEN": TOKEN,
+            "INPUT_GITHUB_TOKEN": TOKEN,
+            "GITHUB_API_URL": github,
+            "GITHUB_REPOSITORY": "octo/real-app",
+            "GITHUB_WORKFLOW_REF": "octo/real-app/.github/workflows/ci.yml@refs/heads/main",
+            # A past run of the stand-in: inherited, it would be kept out of the count.
+            "GITHUB_RUN_ID": str(CURRENT_RUN_ID - 1),
+            "GITHUB_SHA": "b" * 40,
+            "INPUT_COMMIT_STATUS": "true",
+        }
+        result = run_cli("demo", "--duration", "1", "--samples", "2", env=env)
+    assert result.code == 0, result.out + result.err
+    assert seen == []
+    document = json.loads(Path("golive-report.json").read_text())
+    rate = next(c for c in document["checks"] if c["id"] == "canary-rate")
+    assert rate["verdict"] == "pass"
+    assert rate["metrics"]["runs"][1]["run"] == CURRENT_RUN_ID - 1
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    for text in (result.out, result.err, *(p.read_text(errors="replace") for p in written)):
+        assert TOKEN not in text
+        assert "octo/real-app" not in text
 
 
 def test_demo_outage_is_no_go_naming_the_executor_health_check(run_cli):
@@ -234,9 +307,17 @@ def test_sandbox_prints_its_urls_and_stops_on_sigterm(tmp_path):
     try:
         assert proc.stdout is not None
         first = json.loads(proc.stdout.readline())
-        assert {"web_url", "executor_url", "btcturk_url", "ws_url"} <= set(first)
+        assert {"web_url", "executor_url", "btcturk_url", "ws_url", "github_api_url"} <= set(first)
         assert first["ws_url"].startswith("ws://127.0.0.1:")
         assert requests.get(first["executor_url"] + "/health", timeout=5).status_code == 503
+        repo = f"{first['github_api_url']}/repos/{first['github_repository']}"
+        assert requests.get(repo, timeout=5).status_code == 401
+        runs = requests.get(
+            f"{repo}/actions/workflows/{first['canary_workflow']}/runs",
+            headers={"Authorization": "Bearer any-token"},  # no --token: any one will do
+            timeout=5,
+        )
+        assert runs.status_code == 200 and runs.json()["total_count"] == 9
         # A client that holds its connection and never reads (so never answers the close
         # frame) must not keep the servers up after the signal.
         silent_client = websocket.create_connection(first["ws_url"], timeout=5)

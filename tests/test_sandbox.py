@@ -354,6 +354,7 @@ def test_every_scenario_has_an_expectation():
         "mock-ticker",
         "no-upgrade",
         "canary-fail",
+        "canary-history",
         "rollback",
     }
     assert [n for n, s in SCENARIOS.items() if s.expect_go_live == "go"] == ["healthy"]

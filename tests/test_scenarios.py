@@ -1,7 +1,7 @@
 """The README's scenario table as a test: every scenario of the reference stack gives NO-GO
 in go-live mode, each for its own reason, healthy gives GO, rollback gives GO in rollback
-mode. Each run's observations are serialized, loaded back and judged again: the same matrix
-and triggers."""
+mode; the canary pass rate is read from the stack's GitHub API, as the demo does. Each run's
+observations are serialized, loaded back and judged again: the same matrix and triggers."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from golive_action.judge import judge
 from golive_action.model import Observations
 from golive_action.runner import run_gate
 from golive_action.sandbox.scenarios import SCENARIOS
-from tests.conftest import stack_inputs
+from tests.conftest import github_inputs, stack_inputs
 
 # scenario -> (mode, decision, the criterion that must fail, a check that must fail)
 EXPECTED = {
@@ -27,6 +27,7 @@ EXPECTED = {
     "mock-ticker": ("go-live", "no-go", "smoke", "ticker"),
     "no-upgrade": ("go-live", "no-go", "ws", "ws-open"),
     "canary-fail": ("go-live", "no-go", "canary", "canary"),
+    "canary-history": ("go-live", "no-go", "canary", "canary-rate"),
     "rollback": ("rollback", "go", None, None),
 }
 
@@ -38,7 +39,7 @@ def test_every_scenario_has_an_expectation():
 @pytest.mark.parametrize("name", list(EXPECTED))
 def test_scenario_decision_and_judging_again_from_recorded_observations(stack, name):
     mode, decision, criterion, check = EXPECTED[name]
-    s = stack(name, token="scenario-token")
+    s = stack(name, token="scenario-token", github_token="scenario-github-token")
     inputs = stack_inputs(
         s,
         mode=mode,
@@ -48,6 +49,7 @@ def test_scenario_decision_and_judging_again_from_recorded_observations(stack, n
             "spark-api-url": s.urls["executor_url"],
             "spark-api-token": "scenario-token",
             "ws-max-gap-s": "2",
+            **github_inputs(s, "scenario-github-token"),
         },
     )
     config = load_config(inputs, {})
@@ -57,6 +59,17 @@ def test_scenario_decision_and_judging_again_from_recorded_observations(stack, n
         criteria = {c.id: c.verdict.value for c in report.criteria}
         assert criteria[criterion] == "fail", (criteria, report.reason)
         assert report.check(check).verdict.value == "fail", report.check(check).reason
+    rate = report.check("canary-rate")
+    if mode == "go-live" and name not in ("outage", "canary-fail", "canary-history"):
+        # This run's canary passed, and so did the 6 newest past runs.
+        assert rate.verdict.value == "pass", rate.reason
+        assert rate.reason.startswith("7 of 7 runs PASS"), rate.reason
+    if name in ("outage", "canary-fail"):
+        # This run's canary failed: with 95 % over 7 meaning 7 of 7, the rate fails too.
+        assert rate.reason.startswith("6 of 7 runs PASS (85.7 %) < 95 %"), rate.reason
+    if name == "canary-history":
+        assert rate.reason.startswith("5 of 7 runs PASS (71.4 %) < 95 %"), rate.reason
+        assert [t.id for t in report.triggers if t.fired] == ["canary-rate"]
     recorded = json.loads(json.dumps(report.observations.to_dict()))
     again = judge(Observations.from_dict(recorded), config)
     assert again.decision == report.decision

@@ -1,8 +1,10 @@
 """The tokens never appear: every scenario run through the CLI as in Actions, with distinctive
-token values, and every byte the gate printed or wrote is scanned."""
+token values (the GitHub token sent to the stack's GitHub API, which checks it), and every
+byte the gate printed or wrote is scanned."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,9 @@ GITHUB_TOKEN = "ghs_scan_me_91b2c7d4e5"
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_no_token_in_anything_the_gate_prints_or_writes(run_cli, stack, tmp_path, name):
-    s = stack(name, token=SPARK_TOKEN)
+    from golive_action.sandbox.github_api import REPOSITORY, WORKFLOW_FILE
+
+    s = stack(name, token=SPARK_TOKEN, github_token=GITHUB_TOKEN)
     env = {
         **actions_env(tmp_path),
         "GITHUB_ACTIONS": "true",
@@ -36,6 +40,12 @@ def test_no_token_in_anything_the_gate_prints_or_writes(run_cli, stack, tmp_path
         s.urls["ws_url"],
         "--spark-api-url",
         s.urls["executor_url"],
+        "--github-api-url",
+        s.urls["github_api_url"],
+        "--github-repository",
+        REPOSITORY,
+        "--canary-workflow",
+        WORKFLOW_FILE,
         "--samples",
         "2",
         "--sample-interval",
@@ -59,3 +69,7 @@ def test_no_token_in_anything_the_gate_prints_or_writes(run_cli, stack, tmp_path
         for path in written:
             assert token not in path.read_text(errors="replace"), path
     assert Path(tmp_path / "out" / "report.json").exists()
+    if mode == "go-live":  # the token was used: the pass rate was read
+        report = json.loads((tmp_path / "out" / "report.json").read_text())
+        rate = next(c for c in report["checks"] if c["id"] == "canary-rate")
+        assert rate["verdict"] in ("pass", "fail"), rate["reason"]

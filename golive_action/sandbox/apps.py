@@ -49,7 +49,10 @@ Route = Callable[[Request], Reply]
 
 
 class AppServer:
-    """A route table on a ThreadingHTTPServer bound to an ephemeral loopback port."""
+    """A route table on a ThreadingHTTPServer bound to an ephemeral loopback port.
+
+    ``fallback`` answers every request no route names: an API whose paths carry names and
+    ids (the GitHub stand-in) routes them itself."""
 
     def __init__(
         self,
@@ -58,9 +61,10 @@ class AppServer:
         host: str,
         port: int = 0,
         delay_s: float = 0.0,
+        fallback: Route | None = None,
     ) -> None:
         self.name = name
-        handler = _handler_class(routes, delay_s)
+        handler = _handler_class(routes, delay_s, fallback)
         self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
         # A short poll interval: shutdown() waits for one poll, and tests start many stacks.
@@ -96,7 +100,7 @@ def hold(seconds: float) -> None:
 
 
 def _handler_class(
-    routes: dict[tuple[str, str], Route], delay_s: float
+    routes: dict[tuple[str, str], Route], delay_s: float, fallback: Route | None = None
 ) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -120,7 +124,7 @@ def _handler_class(
                 {k.lower(): v for k, v in self.headers.items()},
                 body,
             )
-            route = routes.get((self.command, parts.path))
+            route = routes.get((self.command, parts.path), fallback)
             if route is None:
                 known = any(path == parts.path for _, path in routes)
                 status = 405 if known else 404
@@ -347,8 +351,14 @@ def executor_routes(
 
 
 def canary_result(scenario: Scenario) -> dict[str, Any]:
+    return canary_body(scenario.canary_ok)
+
+
+def canary_body(ok: bool) -> dict[str, Any]:
+    """What the canary answers (and a run keeps as canary_resp.json): passing, or with two
+    of its checks failed."""
     names = ("ticker-fresh", "orderbook-depth", "ws-subscribe", "spread-sane", "order-dry-run")
-    failing = set() if scenario.canary_ok else {"ws-subscribe", "spread-sane"}
+    failing = set() if ok else {"ws-subscribe", "spread-sane"}
     results = [
         {"name": n, "ok": n not in failing, "latencyMs": 12.0 + 7 * i}
         | ({"error": f"{n} did not complete"} if n in failing else {})

@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The canary workflow's past runs, newest first, as the GitHub stand-in serves them: True a
+# run whose canary passed (concluded success, its evidence artifact's canary_resp.json says
+# ok: true), False one whose canary failed (failure, ok: false), None a cancelled run (no
+# artifact; the pass rate does not count it). Seven runs count, one was cancelled.
+PASSING_HISTORY: tuple[bool | None, ...] = (True, True, None, True, True, True, True, True)
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -27,7 +33,9 @@ class Scenario:
     ws_close_after_s: float | None = None  # close every connection this long after it opens
     ws_silent: bool = False  # answer subscriptions, then send no feed message at all
     trade_time_lag_ms: float = 0.0  # trades carry a time D this far in the past
-    # Any HTTP answer
+    # GitHub (the API stand-in): the canary workflow's past runs (PASSING_HISTORY's terms)
+    canary_history: tuple[bool | None, ...] = PASSING_HISTORY
+    # Any HTTP answer of the deployment (web app, executor, BTCTurk REST; not GitHub's)
     http_delay_s: float = 0.0
 
 
@@ -74,6 +82,13 @@ SCENARIOS: dict[str, Scenario] = {
             "canary-fail",
             "the canary answers ok: false",
             canary_ok=False,
+        ),
+        Scenario(
+            "canary-history",
+            "5 of the canary workflow's last 7 runs passed (2 failed): the pass rate is under 95 %",
+            # This run's canary passes: the rate over 7 counts it and the 6 newest past runs,
+            # 2 of them failed, 5 of 7 PASS.
+            canary_history=(True, False, None, True, True, False, True, True),
         ),
         Scenario(
             "rollback",
