@@ -440,12 +440,14 @@ def _cmd_canary_parse(
     from golive_action.judge.canary import judge_canary
     from golive_action.model import Verdict
     from golive_action.observe.canary import read_canary_file
+    from golive_action.report.terminal import canary_evidence_line
 
     result = judge_canary(read_canary_file(args.file), None, configured=True)
     word = {Verdict.PASS: "PASS", Verdict.FAIL: "FAIL"}.get(result.verdict, "ERROR")
     print(actions.neutralize(f"{word}: {result.reason}"), file=out)
-    if result.verdict is Verdict.PASS and result.metrics.get("latency_figures"):
-        print("Canary PASS - latency evidence collected", file=out)
+    evidence = canary_evidence_line(result)
+    if evidence is not None:
+        print(evidence, file=out)
     return {Verdict.PASS: EXIT_GO, Verdict.FAIL: EXIT_NO_GO}.get(result.verdict, EXIT_USAGE)
 
 

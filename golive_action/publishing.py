@@ -153,7 +153,7 @@ def _write_evidence(
     from golive_action.report.jsonreport import write_report
     from golive_action.report.outputs import report_outputs
     from golive_action.report.summary import render_correction, render_summary
-    from golive_action.report.terminal import render_terminal
+    from golive_action.report.terminal import canary_evidence_line, render_terminal
     from golive_action.runner import close_report
 
     report_path = settings.report
@@ -208,14 +208,9 @@ def _write_evidence(
                 actions.append_summary(render_correction(report), environ)
     colour = out.isatty() and "NO_COLOR" not in environ
     text = render_terminal(report, colour=colour, report_path=written or None)
-    canary = report.check("canary")
-    if (
-        canary is not None
-        and canary.verdict.value == "pass"
-        and canary.metrics.get("latency_recorded")
-    ):
-        # The checklist's line, printed only when real latency figures were recorded.
-        text += "Canary PASS - latency evidence collected\n"
+    evidence = canary_evidence_line(report.check("canary"))
+    if evidence is not None:
+        text += evidence + "\n"
     if actions.in_actions(environ):
         print(actions.group("golive: the gate's report", text), end="", file=out)
         for line in actions.annotation_lines(report):

@@ -235,3 +235,85 @@ def test_a_token_echoed_by_the_canary_never_reaches_the_artifact(run_cli, tmp_pa
     assert token not in saved and "Bearer ***" in saved
     assert token not in Path("golive-report.json").read_text()
     assert token not in result.out + result.err
+
+
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [
+        (b'{"ok": true, "results": [{"ok": true, "latencyMs": 9}]}', True),
+        (b'{"ok": true, "results": [{"ok": true}]}', False),  # a PASS with no figure
+        (b'{"ok": false, "latencyMs": 9}', False),
+    ],
+)
+def test_the_latency_line_follows_one_rule_in_run_and_in_parse(run_cli, tmp_path, body, line):
+    """The API's answer to `golive run` and the same body saved for `golive canary parse`
+    print the checklist's line alike: the gate's own request time is not the canary's."""
+    saved = tmp_path / "canary_resp.json"
+    saved.write_bytes(body)
+    parsed = run_cli("canary", "parse", str(saved))
+    with http_server(reply(200, body)) as base:
+        ran = run_cli(
+            "run",
+            "--web-url",
+            base,
+            "--executor-url",
+            base,
+            "--spark-api-url",
+            base,
+            "--spark-api-token",
+            "t",
+            "--samples",
+            "1",
+            "--report",
+            str(tmp_path / "r.json"),
+            "--canary-output",
+            str(tmp_path / "c.json"),
+        )
+    expected = "Canary PASS - latency evidence collected"
+    assert (expected in parsed.out) is line, parsed.out
+    assert (expected in ran.out) is line, ran.out
+
+
+def test_an_inconclusive_rate_names_the_input_that_would_judge_it():
+    from golive_action.judge.canary import judge_canary_rate
+    from golive_action.model import CanaryHistory, PastRun
+
+    runs = tuple(
+        PastRun(i, "success", "2026-12-01T00:00:00+00:00", f"u{i}", "push", "main", None, None)
+        for i in (2, 1)
+    )
+    few = judge_canary_rate(CanaryHistory("o/r", "w.yml", runs), Verdict.PASS, 7, 7, 95)
+    assert few.verdict is Verdict.INCONCLUSIVE
+    assert "3 runs to count, fewer than 7" in few.reason
+    assert "set canary-min-runs: 3 to judge on fewer" in few.reason
+    none = judge_canary_rate(CanaryHistory("o/r", "w.yml", ()), None, 7, 7, 95)
+    assert "no completed run to count yet" in none.reason
+
+
+def test_canary_rate_takes_the_inputs_of_run_and_reads_the_stacks_api(run_cli, stack):
+    """`golive canary rate` with run's own flag names (not only --repo/--workflow/--runs),
+    end to end through PyGithub against the reference stack's GitHub API."""
+    from golive_action.sandbox import github_api
+
+    s = stack("canary-history", github_token="gh-tok")
+    argv = [
+        "canary",
+        "rate",
+        "--github-api-url",
+        s.urls["github_api_url"],
+        "--github-token",
+        "gh-tok",
+        "--github-repository",
+        github_api.REPOSITORY,
+        "--canary-workflow",
+        github_api.WORKFLOW_FILE,
+        "--canary-rate-min",
+        "70",
+        "--http-timeout",
+        "5",
+    ]
+    assert run_cli(*argv).code == 0  # 5 of 7 is 71.4 %, over 70
+    strict = run_cli(*argv[:-4], "--canary-window", "7")
+    assert strict.code == 1 and "5 of 7 runs PASS" in strict.out
+    few = run_cli(*argv, "--canary-window", "9", "--canary-min-runs", "9")
+    assert few.code == 1 and "set canary-min-runs" in few.out

@@ -367,3 +367,34 @@ def test_a_listing_of_another_shape_is_named_as_such_not_as_unreachable():
     history = fetch()
     assert history.error_kind == "malformed"
     assert "answered the runs listing in a shape the gate does not know" in (history.error or "")
+
+
+@responses.activate
+def test_a_run_without_the_named_artifact_lists_the_ones_it_has():
+    """So that the user can set canary-artifact: the row names what the run does have."""
+    responses.get(RUNS, json=listing(run(7, "failure"), run(6, "success")))
+    for run_id, names in ((7, ["coverage", "evidence-bundle"]), (6, [])):
+        responses.get(
+            re.compile(HOST + rf"/repos/octo/app/actions/runs/{run_id}/artifacts.*"),
+            json={
+                "total_count": len(names),
+                "artifacts": [
+                    {
+                        "id": run_id * 10 + i,
+                        "name": name,
+                        "expired": False,
+                        "size_in_bytes": 1,
+                        "archive_download_url": f"{API}/repos/octo/app/actions/artifacts/"
+                        f"{run_id * 10 + i}/zip",
+                    }
+                    for i, name in enumerate(names)
+                ],
+            },
+        )
+    history = fetch(2, artifact="golive-evidence")
+    rows = judge_canary_rate(history, None, 2, 2, 95).metrics["runs"]
+    assert rows[0]["source"] == (
+        "conclusion failure (no artifact named golive-evidence* (it has: coverage, "
+        "evidence-bundle; set canary-artifact))"
+    )
+    assert "it has no artifact; set canary-artifact" in rows[1]["source"]

@@ -121,7 +121,13 @@ def judge_canary(
         return CheckResult("canary", TITLE, Verdict.ERROR, probe_error, 0, {}, thresholds)
     if not samples:
         return CheckResult(
-            "canary", TITLE, Verdict.INCONCLUSIVE, "the canary did not run", 0, {}, thresholds
+            "canary",
+            TITLE,
+            Verdict.INCONCLUSIVE,
+            "the canary did not run (no answer was recorded); check spark-api-url or canary-file",
+            0,
+            {},
+            thresholds,
         )
     sample = samples[-1]
     source = "file" if sample.probe == "canary-file" else "api"
@@ -152,7 +158,9 @@ def judge_canary(
         {
             "latency_figures": len(figures),
             "latency_max_ms": max(figures) if figures else None,
-            "latency_recorded": bool(figures) or metrics["request_latency_ms"] is not None,
+            # The canary's own latency evidence (report/terminal.py prints the checklist's
+            # line on it): the gate's request time is not a figure of the canary.
+            "latency_recorded": bool(figures),
         }
     )
     if sample.status is not None and not 200 <= sample.status <= 299:
@@ -240,7 +248,12 @@ def judge_canary_rate(
             "canary-rate",
             title,
             Verdict.INCONCLUSIVE,
-            f"only {len(rows)} runs to count, fewer than {needed} ({plain})",
+            f"only {len(rows)} runs to count, fewer than {needed} ({plain}); "
+            + (
+                f"set canary-min-runs: {len(rows)} to judge on fewer"
+                if rows
+                else "the workflow has no completed run to count yet"
+            ),
             len(rows),
             metrics,
             thresholds,

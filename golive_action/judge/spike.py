@@ -76,7 +76,11 @@ def judge_5xx_spike(
             ("the gate's requests", _windows(gate, window_s, max_percent, min_requests))
         )
     else:
-        notes.append(f"only {len(gate)} HTTP answers to the gate, fewer than {min_requests}")
+        notes.append(
+            f"only {len(gate)} HTTP answers to the gate, fewer than {min_requests}; sample "
+            f"more (samples, duration), set spike-min-requests: {max(1, len(gate))}, or give "
+            "access-log"
+        )
     if access_log is not None:
         if access_log.error:
             return CheckResult(
@@ -98,7 +102,9 @@ def judge_5xx_spike(
                 )
             )
         else:
-            notes.append(f"no request in the last minutes of {access_log.path}")
+            notes.append(
+                f"no request in the last minutes of {access_log.path}; raise access-log-minutes"
+            )
     if not findings:
         return CheckResult(
             CHECK_ID, TITLE, Verdict.INCONCLUSIVE, "; ".join(notes), len(gate), metrics, thresholds

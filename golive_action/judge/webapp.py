@@ -89,7 +89,9 @@ def judge_ticker(
     if probe_error is not None:
         return result(Verdict.ERROR, probe_error)
     if not samples:
-        return result(Verdict.INCONCLUSIVE, "no ticker request was made")
+        return result(
+            Verdict.INCONCLUSIVE, "no ticker request was made; check web-url or ticker-url"
+        )
     sample = samples[-1]
     metrics: dict[str, Any] = {
         "url": sample.url,
@@ -205,7 +207,8 @@ def judge_ws_flag(
     if probe_error is not None:
         return result(Verdict.ERROR, probe_error, "", None)
     if not samples:
-        return result(Verdict.INCONCLUSIVE, "the flag was not read", "", None)
+        reason = "the flag was not read; give ws-flag (true or false) or ws-flag-url"
+        return result(Verdict.INCONCLUSIVE, reason, "", None)
     sample = samples[-1]
     problem = _http_problem(sample, "ws-flag")
     if problem is not None:

@@ -202,7 +202,7 @@ def _open(obs: WsObservation, limits: WsLimits) -> CheckResult:
             "ws-open",
             title,
             Verdict.INCONCLUSIVE,
-            "no connection was attempted",
+            "no connection was attempted; set ws-url, and a duration long enough to connect",
             0,
             metrics,
             thresholds,
@@ -266,7 +266,11 @@ def judge_ws_latency(
     needed = min(limits.min_samples, planned)
     thresholds["samples"] = f"count>={needed}"
     if len(rtts) < needed:
-        reason = f"only {plural(len(rtts), 'ping round trip')}, fewer than the {needed} needed"
+        reason = (
+            f"only {plural(len(rtts), 'ping round trip')}, fewer than the {needed} needed; "
+            "observe longer (duration), ping more often (ws-ping-interval-s), or set "
+            f"min-samples: {max(1, len(rtts))} to judge on fewer"
+        )
         return _result(
             "ws-latency", title, Verdict.INCONCLUSIVE, reason, len(rtts), metrics, thresholds
         )
@@ -414,7 +418,9 @@ def judge_event_latency(
         if app_p95 is None:
             return result(
                 Verdict.INCONCLUSIVE,
-                "the executor ingested no event during the window (ingest_latency_ms did not move)",
+                "the executor ingested no event during the window (ingest_latency_ms did not "
+                "move); observe longer (duration), or leave metrics-url out to judge the probe's "
+                "own figure",
                 hist.count,
             )
         metrics["judged_p95_ms"] = _r(app_p95)
@@ -434,7 +440,8 @@ def judge_event_latency(
     if own is None:
         return result(
             Verdict.INCONCLUSIVE,
-            "no trade arrived to time (trades are the only feed messages with an event time)",
+            "no trade arrived to time (trades are the only feed messages with an event time); "
+            "observe longer (duration), or give metrics-url for the executor's own figure",
             0,
         )
     if clock is not None and clock.skew_ms is not None and clock.uncertainty_ms is not None:
@@ -444,7 +451,8 @@ def judge_event_latency(
                 Verdict.INCONCLUSIVE,
                 f"probe P95 {own:.0f} ms, but the clocks may "
                 f"differ by {bound:.0f} ms (limit {limits.max_clock_skew_ms:g} ms): "
-                "too uncertain to judge",
+                "too uncertain to judge; set clock-url to a server beside the feed, or raise "
+                "max-clock-skew-ms",
                 hist.count,
             )
     metrics["judged_p95_ms"] = _r(own)

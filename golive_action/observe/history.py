@@ -13,6 +13,7 @@ from golive_action.observe.artifacts import ArtifactRead, download_zip, read_mem
 from golive_action.text import one_line
 
 COUNTED_OUT = {"cancelled", "skipped"}
+_NAMES_SHOWN = 5  # artifact names a note lists
 
 
 def fetch_history(
@@ -137,12 +138,21 @@ def _refused(exc: Exception, repository: str, workflow: str) -> tuple[str, str]:
 
 def _evidence(run: Any, prefix: str, token: str, timeout_s: float) -> ArtifactRead:
     """The run's canary verdict from its evidence artifact: one listing request, one download."""
+    names: list[str] = []
     try:
-        found = next((a for a in run.get_artifacts() if a.name.startswith(prefix)), None)
+        found = None
+        for artifact in run.get_artifacts():
+            if artifact.name.startswith(prefix):
+                found = artifact
+                break
+            if len(names) < _NAMES_SHOWN:
+                names.append(one_line(str(artifact.name), 60))
     except Exception as exc:  # a listing refused or unreachable: fall back to the conclusion
         return ArtifactRead(note=f"artifacts not listed ({type(exc).__name__})")
     if found is None:
-        return ArtifactRead(note=f"no artifact named {prefix}*")
+        # What it has, so that the user can set canary-artifact to the right name.
+        has = f"it has: {', '.join(names)}" if names else "it has no artifact"
+        return ArtifactRead(note=f"no artifact named {prefix}* ({has}; set canary-artifact)")
     if found.expired:
         return ArtifactRead(note="artifact expired", expired=True)
     data, problem, expired = download_zip(found.archive_download_url, token, timeout_s)

@@ -9,6 +9,20 @@ from golive_action.report.figures import limits, observed
 from golive_action.text import labelled, printable
 
 WIDTH = 80
+# The checklist's log line ("Confirm log shows ...").
+EVIDENCE_LINE = "Canary PASS - latency evidence collected"
+
+
+def canary_evidence_line(check: CheckResult | None) -> str | None:
+    """The checklist's line, when it may be printed: the canary passed and its body carried
+    at least one latency figure (a number under a key that names a latency, such as
+    ``latencyMs``, anywhere in the body; the judge records it as ``latency_recorded``). The
+    one rule of ``golive run`` and ``golive canary parse``."""
+    if check is None or check.verdict is not Verdict.PASS:
+        return None
+    return EVIDENCE_LINE if check.metrics.get("latency_recorded") is True else None
+
+
 _MARK = {
     Verdict.PASS: "PASS",
     Verdict.FAIL: "FAIL",
