@@ -19,6 +19,7 @@ ProbeId = Literal[
     "ui",
     "ticker",
     "orderbook",
+    "polling",
     "ws-flag",
     "ws",
     "clock",
@@ -30,7 +31,7 @@ PROBE_IDS: tuple[ProbeId, ...] = get_args(ProbeId)
 # The probes that record HTTP samples; the others record a WebSocket observation, the clock
 # skew, the app's metrics or past runs.
 HttpProbeId = Literal[
-    "web-health", "executor-health", "ui", "ticker", "orderbook", "ws-flag", "canary"
+    "web-health", "executor-health", "ui", "ticker", "orderbook", "polling", "ws-flag", "canary"
 ]
 HTTP_PROBE_IDS: tuple[HttpProbeId, ...] = get_args(HttpProbeId)
 
@@ -58,6 +59,7 @@ CheckId = Literal[
     "ws-flag",
     "ui-responsive",
     "polling-ui",
+    "polling-data",
     "nginx-ws",
     "canary",
     "canary-rate",

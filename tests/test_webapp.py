@@ -182,3 +182,68 @@ def test_429_with_retry_after_is_retried_within_the_budget():
     ticker = next(c for c in report.checks if c.id == "ticker")
     assert ticker.verdict is Verdict.PASS and ticker.metrics["attempts"] == 2
     assert len(calls) == 2
+
+
+def test_after_a_rollback_the_polled_prices_must_move(stack):
+    """The checklist's post-rollback validation: the polling page's data still flows. The
+    rollback stack's ticker moves; the same stack with a ticker frozen at its first answer
+    fails, saying how long it stood still."""
+    import dataclasses
+
+    from golive_action.sandbox.scenarios import SCENARIOS
+
+    moving = gate(stack("rollback"), mode="rollback")
+    polled = next(c for c in moving.checks if c.id == "polling-data")
+    assert polled.verdict is Verdict.PASS, polled.reason
+    assert polled.metrics["changes"] >= 1 and polled.metrics["readable"] >= 2
+    assert moving.decision.value == "go"
+
+    frozen_scenario = dataclasses.replace(SCENARIOS["rollback"], ticker_frozen=True)
+    frozen = gate(stack(frozen_scenario), mode="rollback")
+    still = next(c for c in frozen.checks if c.id == "polling-data")
+    assert still.verdict is Verdict.FAIL
+    assert still.reason.startswith("the ticker stood still for ")
+    assert "unchanged" in still.reason and still.metrics["changes"] == 0
+    assert verdicts(frozen)["ticker"] is Verdict.PASS  # each read alone looks fine
+    criterion = next(c for c in frozen.criteria if c.id == "ui-responsive")
+    assert criterion.verdict is Verdict.FAIL and frozen.decision.value == "no-go"
+
+
+def test_a_ticker_that_stands_still_too_long_at_once_fails():
+    def read(at: float, stamp: int) -> HttpSample:
+        body = {
+            "success": True,
+            "message": None,
+            "code": 0,
+            "data": [
+                {
+                    "pair": "BTCTRY",
+                    "pairNormalized": "BTC_TRY",
+                    "timestamp": stamp,
+                    "last": 1.0,
+                    "high": 1.0,
+                    "low": 1.0,
+                    "bid": 1.0,
+                    "ask": 2.0,
+                    "open": 1.0,
+                    "volume": 1.0,
+                    "average": 1.0,
+                    "daily": 0.0,
+                    "dailyPercent": 0.0,
+                    "denominatorSymbol": "TRY",
+                    "numeratorSymbol": "BTC",
+                    "order": 1000,
+                }
+            ],
+        }
+        return HttpSample("polling", "http://t", at, 5.0, 200, body=json.dumps(body))
+
+    from golive_action.judge.webapp import judge_polled_ticker
+
+    reads = [read(0, 1), read(1, 2), read(2, 2), read(80, 2), read(81, 3)]
+    result = judge_polled_ticker(reads, None, "BTCTRY", 60)
+    assert result.verdict is Verdict.FAIL, result.reason
+    assert "stood still for 80.0 s at once" in result.reason
+    assert judge_polled_ticker(reads[:2], None, "BTCTRY", 60).verdict is Verdict.PASS
+    few = judge_polled_ticker(reads[:1], None, "BTCTRY", 60)
+    assert few.verdict is Verdict.INCONCLUSIVE and "sample-interval" in few.reason

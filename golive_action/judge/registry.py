@@ -412,6 +412,20 @@ CHECKS: tuple[CheckSpec, ...] = (
         needs=_WEB_URL,
     ),
     CheckSpec(
+        "polling-data",
+        webapp.POLLED_TITLE,
+        ("polling",),
+        lambda ev: webapp.judge_polled_ticker(
+            ev.http("polling"),
+            ev.error("polling"),
+            ev.limits.ticker.pair,
+            ev.limits.ticker.max_age_s,
+        ),
+        {"rollback": "ui-responsive"},
+        frozenset({"rollback"}),
+        needs=Needs((("web-url",), ("ticker-url",))),
+    ),
+    CheckSpec(
         "nginx-ws",
         nginx.TITLE,
         (),

@@ -7,6 +7,7 @@ import json
 from collections import Counter
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 from typing import Any
 
 from golive_action import jsondoc
@@ -338,4 +339,86 @@ def judge_polling_ui(samples: list[HttpSample], probe_error: str | None) -> Chec
         n,
         metrics,
         thresholds,
+    )
+
+
+# --------------------------------------------------------------------------- polled data
+
+POLLED_TITLE = "Prices update by polling (the ticker moves)"
+
+
+def _polled_quote(sample: HttpSample, pair: str) -> tuple[Any, ...] | None:
+    """What a polling page shows of one ticker read (time, last, bid, ask), or None when the
+    read is no ticker of the pair."""
+    if sample.error or sample.status != 200 or sample.body_truncated:
+        return None
+    try:
+        body = jsondoc.loads(sample.body)
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or body.get("mock") is True:
+        return None
+    if next(_ticker_validator().iter_errors(body), None) is not None:
+        return None
+    raw = body["data"] if "ok" in body else body
+    row = next((r for r in raw["data"] if pair in (r.get("pair"), r.get("pairNormalized"))), None)
+    if row is None:
+        return None
+    return (row.get("timestamp"), row.get("last"), row.get("bid"), row.get("ask"))
+
+
+def judge_polled_ticker(
+    samples: list[HttpSample], probe_error: str | None, pair: str, max_still_s: float
+) -> CheckResult:
+    """After a rollback the page's prices come from polling the ticker: over the window its
+    timestamp or its prices must move. A ticker that stands still is a frozen page."""
+    cid: CheckId = "polling-data"
+    thresholds = {"changes": "count>=1", "longest_still_s": f"<={max_still_s:g}"}
+
+    def result(verdict: Verdict, reason: str, metrics: dict[str, Any]) -> CheckResult:
+        return CheckResult(cid, POLLED_TITLE, verdict, reason, len(samples), metrics, thresholds)
+
+    if probe_error is not None:
+        return result(Verdict.ERROR, probe_error, {})
+    reads = [(s.at, q) for s in samples if (q := _polled_quote(s, pair)) is not None]
+    metrics: dict[str, Any] = {"reads": len(samples), "readable": len(reads)}
+    if len(reads) < 2:
+        return result(
+            Verdict.INCONCLUSIVE,
+            f"only {plural(len(reads), 'readable ticker read')} of {len(samples)}, fewer than "
+            "the 2 that can show a change; observe longer (duration) or poll more often "
+            "(sample-interval)",
+            metrics,
+        )
+    changes, longest, since = 0, 0.0, reads[0][0]
+    for (_, before), (at, now) in pairwise(reads):
+        if now != before:
+            changes += 1
+            longest, since = max(longest, at - since), at
+    longest = max(longest, reads[-1][0] - since)
+    span = reads[-1][0] - reads[0][0]
+    metrics.update(
+        {"changes": changes, "longest_still_s": round(longest, 3), "span_s": round(span, 3)}
+    )
+    if changes == 0:
+        stamp, last = reads[-1][1][0], reads[-1][1][1]
+        return result(
+            Verdict.FAIL,
+            f"the ticker stood still for {fixed(span)} s over {len(reads)} reads (timestamp "
+            f"{one_line(str(stamp), 40)}, last {one_line(str(last), 40)} unchanged): the polling "
+            "page's prices do not update",
+            metrics,
+        )
+    if longest > max_still_s:
+        return result(
+            Verdict.FAIL,
+            f"the ticker stood still for {fixed(longest)} s at once, over ticker-max-age-s "
+            f"{max_still_s:g} s ({changes} changes over {len(reads)} reads)",
+            metrics,
+        )
+    return result(
+        Verdict.PASS,
+        f"the ticker moved {changes} times over {len(reads)} reads in {fixed(span)} s "
+        f"(longest still {fixed(longest)} s)",
+        metrics,
     )

@@ -94,6 +94,8 @@ def plan_probes(
         probes.append(once("ticker", config.ticker_endpoint))
     if config.ticker_url is None and config.orderbook_endpoint is not None:
         probes.append(once("orderbook", config.orderbook_endpoint))
+    if config.mode == "rollback" and config.ticker_endpoint is not None:
+        probes.append(_polling_probe(config.ticker_endpoint, config, limits))
     if config.ws_flag is None and need("ws-flag", config.ws_flag_source, "web-url"):
         assert config.ws_flag_source is not None
         find = None if config.ws_flag_pointer else {"ws-flag": FLAG_PATTERN}
@@ -110,6 +112,22 @@ def plan_probes(
     if history is not None:
         probes.append(history)
     return probes, missing
+
+
+# The polling page's own rhythm is seconds; a read every quarter second at the most.
+POLL_FLOOR_S = 0.25
+
+
+def _polling_probe(url: str, config: GateConfig, limits: HttpLimits) -> Probe:
+    """After a rollback the page polls the ticker: read it through the observation window,
+    as the page does, so the judge sees whether its prices move."""
+    interval = max(config.sample_interval, POLL_FLOOR_S)
+    count = max(2, int(config.window_s / interval) + 1)
+
+    def run(budget: Budget) -> list[HttpSample]:
+        return sample_endpoint("polling", url, count, interval, limits, budget)
+
+    return Probe("polling", run)
 
 
 def _history_probe(config: GateConfig) -> Probe | None:

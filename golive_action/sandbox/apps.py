@@ -180,6 +180,7 @@ def _now_ms() -> int:
 
 def web_routes(scenario: Scenario, market: Market) -> dict[tuple[str, str], Route]:
     counter = _Counter()
+    frozen: dict[str, dict[str, Any]] = {}  # a frozen ticker's one answer, by pair
 
     def faulty(key: str) -> bool:
         every = scenario.web_5xx_every
@@ -213,6 +214,8 @@ def web_routes(scenario: Scenario, market: Market) -> dict[tuple[str, str], Rout
             return json_reply(400, {"error": "invalid_symbol"})
         now = _now_ms()
         raw = market.rest_ticker(symbol, now)
+        if scenario.ticker_frozen:  # the first answer, again and again
+            raw = frozen.setdefault(symbol, raw)
         if scenario.ticker_mock:
             return json_reply(
                 200,

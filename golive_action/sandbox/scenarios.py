@@ -23,6 +23,7 @@ class Scenario:
     ws_enabled: bool = True  # NEXT_PUBLIC_WS_ENABLED as built
     web_5xx_every: int = 0  # every n-th request of each web route answers 500 (0: never)
     ticker_mock: bool = False  # the ticker proxy serves {"mock": true, ...}
+    ticker_frozen: bool = False  # the ticker proxy serves its first answer ever after
     # Executor
     executor_status: int = 200  # status of /health, /canary/run and /metrics
     canary_ok: bool = True
