@@ -293,9 +293,9 @@ class ClientGone(Exception):
     """The client left, or was not a WebSocket client: this server thread ends quietly."""
 
 
-def handshake(conn: socket.socket) -> None:
-    """Answer an upgrade with 101; a plain HTTP request (the clock probe's) gets a 200 with a
-    Date header instead, and the behaviour stops there."""
+def handshake(conn: socket.socket) -> bytes:
+    """Answer an upgrade with 101 and return the request; a plain HTTP request (the clock
+    probe's) gets a 200 with a Date header instead, and the behaviour stops there."""
     request = b""
     while b"\r\n\r\n" not in request:
         chunk = conn.recv(4096)
@@ -319,6 +319,7 @@ def handshake(conn: socket.socket) -> None:
         b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
         b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n"
     )
+    return request
 
 
 def text_frame(data: bytes, opcode: int = 1) -> bytes:

@@ -16,13 +16,16 @@ from golive_action.judge.rollback import (
 from golive_action.judge.windows import most_in_any_span
 from golive_action.limits import WsLimits
 from golive_action.model import (
+    OPEN_PHASES,
     AppMetrics,
     CheckResult,
     ClockSkew,
     RollbackTrigger,
     Verdict,
+    WsConnection,
     WsObservation,
     WsState,
+    open_split,
 )
 from golive_action.stats import percentile
 from golive_action.text import one_line, plural
@@ -186,9 +189,69 @@ def judge_ws_open(
     return dataclasses.replace(check, metrics={**check.metrics, "timeline": _timeline(obs)})
 
 
+_FAILED_IN = {"dns": "DNS", "connect": "TCP connect", "tls": "TLS", "upgrade": "upgrade"}
+# A failed attempt in a few words, for the count of those before the first OPEN.
+_FAILURES = {
+    "refused": "connection refused",
+    "dns": "name does not resolve",
+    "tls": "TLS failed",
+    "timeout": "timeout",
+    "closed": "closed during the handshake",
+    "reset": "connection reset",
+    "proxy": "refused by the proxy",
+    "cancelled": "cancelled",
+}
+
+
+def _seconds(value: float, limit_s: float) -> str:
+    """A time to OPEN as a person reads it: ms under a second, else seconds, with the
+    digits that tell it from the limit (5.04 s is not shown as 5.0 s over 5 s)."""
+    if value < 1 and limit_s >= 1:
+        return f"{value * 1000:.0f} ms"
+    digits = 1
+    while digits < 3:
+        shown = float(f"{value:.{digits}f}")
+        if shown != limit_s and (shown > limit_s) == (value > limit_s):
+            break
+        digits += 1
+    return f"{value:.{digits}f} s"
+
+
+def _phases(c: WsConnection) -> dict[str, float | None]:
+    return {key: _r(getattr(c, key)) for key, _ in OPEN_PHASES}
+
+
+def _failure(c: WsConnection) -> str:
+    if c.error_kind == "upgrade":
+        return f"HTTP {c.http_status}" if c.http_status is not None else "not upgraded"
+    return _FAILURES.get(c.error_kind or "", one_line(c.error or "failed", 60))
+
+
+def _failed_before(failed: list[WsConnection]) -> str:
+    """``3 attempts failed: connection refused``, the kinds in the order they came."""
+    counts: dict[str, int] = {}
+    for c in failed:
+        label = _failure(c)
+        counts[label] = counts.get(label, 0) + 1
+    kinds = ", ".join(
+        label if len(counts) == 1 else f"{label} ({n})" for label, n in counts.items()
+    )
+    return f"{plural(len(failed), 'attempt')} failed: {kinds}"
+
+
+def _time_to_open(obs: WsObservation, first_open: WsConnection) -> float:
+    """From the first attempt to the first OPEN, retries and pauses included; for a report
+    from before the probe measured it, from the recorded times of both."""
+    if obs.time_to_open_s is not None:
+        return obs.time_to_open_s
+    if first_open.opened_at is not None and obs.connections:
+        return max(0.0, first_open.opened_at - obs.connections[0].attempt_at)
+    return (first_open.open_ms or 0.0) / 1000.0
+
+
 def _open(obs: WsObservation, limits: WsLimits) -> CheckResult:
-    limit_ms = limits.open_max_s * 1000
-    thresholds = {"open_ms": f"<{limit_ms:g}"}
+    limit_s = limits.open_max_s
+    thresholds = {"open_s": f"<={limit_s:g} (from the first attempt, retries included)"}
     title = TITLES["ws-open"]
     attempts = len(obs.connections)
     opened = [c for c in obs.connections if c.opened_at is not None]
@@ -208,26 +271,54 @@ def _open(obs: WsObservation, limits: WsLimits) -> CheckResult:
             thresholds,
         )
     if not opened:
-        first = obs.connections[0]
-        metrics["http_status"] = first.http_status
-        verdict = Verdict.FAIL if first.error_kind == "upgrade" else Verdict.ERROR
-        reason = f"{first.error} at {obs.url} ({plural(attempts, 'attempt')}, none reached OPEN)"
-        return _result("ws-open", title, verdict, reason, attempts, metrics, thresholds)
-    open_ms = opened[0].open_ms or 0.0
-    metrics["open_ms"] = round(open_ms, 1)
-    if open_ms >= limit_ms:
-        return _result(
-            "ws-open",
-            title,
-            Verdict.FAIL,
-            f"OPEN after {open_ms:.0f} ms, limit {limit_ms:g} ms",
-            attempts,
-            metrics,
-            thresholds,
+        # The first attempt says why; its phases show how far it got.
+        first, last = obs.connections[0], obs.connections[-1]
+        metrics.update(
+            {
+                "http_status": first.http_status,
+                "error_kind": first.error_kind,
+                "failed_phase": first.failed_phase,
+                **_phases(first),
+            }
         )
-    return _result(
-        "ws-open", title, Verdict.PASS, f"OPEN in {open_ms:.0f} ms", attempts, metrics, thresholds
+        verdict = Verdict.FAIL if first.error_kind == "upgrade" else Verdict.ERROR
+        phase = _FAILED_IN.get(first.failed_phase or "")
+        count = f"{plural(attempts, 'attempt')}, none reached OPEN"
+        reason = (
+            f"{phase} failed at {obs.url} ({count}): {first.error}"
+            if phase
+            else f"{first.error} at {obs.url} ({count})"  # a report older than the phases
+        )
+        if last.error_kind != first.error_kind:
+            reason += f"; the last attempt: {_failure(last)}"
+        return _result("ws-open", title, verdict, reason, attempts, metrics, thresholds)
+    first_open = opened[0]
+    failed = obs.connections[: next(i for i, c in enumerate(obs.connections) if c is first_open)]
+    open_s = _time_to_open(obs, first_open)
+    metrics.update(
+        {
+            "open_s": round(open_s, 3),
+            "failed_before_open": len(failed),
+            "open_ms": _r(first_open.open_ms),  # the attempt that opened, alone
+            **_phases(first_open),
+        }
     )
+    phases = open_split(metrics)
+    over = open_s > limit_s
+    if failed:
+        reason = (
+            f"OPEN after {_seconds(open_s, limit_s)} from the first attempt "
+            f"({_failed_before(failed)}), {'over' if over else 'within'} {limit_s:g} s"
+            + (f"; the attempt that opened: {phases}" if phases else "")
+        )
+    else:
+        reason = (
+            f"OPEN after {_seconds(open_s, limit_s)} from the first attempt, over {limit_s:g} s"
+            if over
+            else f"OPEN in {_seconds(open_s, limit_s)}"
+        ) + (f" ({phases})" if phases else "")
+    verdict = Verdict.FAIL if over else Verdict.PASS
+    return _result("ws-open", title, verdict, reason, attempts, metrics, thresholds)
 
 
 def judge_ws_latency(

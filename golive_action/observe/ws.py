@@ -1,19 +1,33 @@
 """The WebSocket probe (websocket-client): connect, subscribe, ping, listen, reconnect, for
 the observation window. It records what happened; the judge decides. Protocol logic lives in
 btcturk.py (FeedProtocol, fed every data frame); this module only moves frames and keeps
-time."""
+time.
+
+Each attempt opens in four timed phases (:class:`_Opening`): the name is resolved, a TCP
+connection made (through the HTTP proxy of HTTPS_PROXY/HTTP_PROXY with a CONNECT, unless
+NO_PROXY exempts the host), TLS negotiated for wss:// (certificates always verified, against
+ca-bundle when given, with the host as SNI), and the upgrade sent over that socket by
+websocket-client. The open timeout is one deadline for the four together."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import errno
+import os
 import random
+import socket
 import ssl
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import websocket
+from websocket._url import get_proxy_info  # the library's own reading of the proxy variables
 
 from golive_action.btcturk import FeedProtocol, subscribe_messages
 from golive_action.model import WsConnection, WsObservation
@@ -27,11 +41,26 @@ CONNECT_LIMIT_WINDOW_S = 60.0
 # How long one receive waits, so that pings, the window's end and a cancellation are noticed
 # on time.
 RECV_SLICE_S = 0.1
+# How often an opening looks at its deadline and at the gate's cancellation.
+OPENING_SLICE_S = 0.05
 _TEXT = websocket.ABNF.OPCODE_TEXT
 NGINX_HINT = (
     "behind nginx, add map $http_upgrade $connection_upgrade and "
     "proxy_set_header Connection $connection_upgrade"
 )
+PHASE_NAMES = {
+    "dns": "name resolution",
+    "connect": "TCP connect",
+    "tls": "TLS handshake",
+    "upgrade": "upgrade",
+}
+# A connect that fails so goes on to the host's next address, as websocket-client did.
+_NEXT_ADDRESS = {errno.ECONNREFUSED, errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL}
+# OpenSSL's verification errors that mean "signed by no CA this client trusts".
+_UNTRUSTED = {2, 18, 19, 20, 21}
+_NAME_MISMATCH = {62, 64}
+_HEAD_CAP = 64 * 1024  # of a proxy's answer to CONNECT
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -47,8 +76,295 @@ class WsSettings:
     ca_bundle: str | None = None
 
 
-def _describe(exc: BaseException, timeout_s: float) -> tuple[str, str, int | None]:
-    """(kind, one-line reason, HTTP status of a refused upgrade) for a failed connection."""
+class _Cut(Exception):
+    """The opening was stopped: its deadline passed, or the gate was cancelled."""
+
+    def __init__(self, cancelled: bool) -> None:
+        super().__init__("cancelled" if cancelled else "deadline")
+        self.cancelled = cancelled
+
+
+class _ProxyRefused(Exception):
+    def __init__(self, proxy: str, target: str, status: int | None) -> None:
+        super().__init__(status)
+        self.proxy, self.target, self.status = proxy, target, status
+
+
+class _PhaseFailed(Exception):
+    def __init__(self, phase: str, cause: BaseException) -> None:
+        super().__init__(phase)
+        self.phase, self.cause = phase, cause
+
+
+class _Tls:
+    """The client's TLS context, made once per probe: verification on, ca-bundle when given
+    (else websocket-client's WEBSOCKET_CLIENT_CA_BUNDLE, else the system's CAs)."""
+
+    def __init__(self, ca_bundle: str | None) -> None:
+        self.ca_bundle = ca_bundle
+        self._context: ssl.SSLContext | None = None
+        # For websocket-client's own sockets: those of a redirect it follows.
+        self.sslopt: dict[str, Any] | None = {"ca_certs": ca_bundle} if ca_bundle else None
+
+    def context(self) -> ssl.SSLContext:
+        if self._context is None:
+            cafile, capath = self.ca_bundle, None
+            fallback = os.environ.get("WEBSOCKET_CLIENT_CA_BUNDLE")
+            if cafile is None and fallback and os.path.isfile(fallback):
+                cafile = fallback
+            elif cafile is None and fallback and os.path.isdir(fallback):
+                capath = fallback
+            self._context = ssl.create_default_context(cafile=cafile, capath=capath)
+        return self._context
+
+
+def _host_port(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+class _Opening:
+    """One attempt at OPEN, phase by phase, each phase timed into the attempt's record.
+
+    The open timeout is one deadline for the whole opening. The name is resolved in a
+    thread of its own (getaddrinfo has no timeout), so that a resolver that hangs holds
+    neither the deadline nor a cancellation; from the TCP connect on, a watchdog shuts the
+    socket down when the deadline passes or the gate is cancelled, which wakes a blocked
+    connect, TLS handshake or read of the upgrade's answer at once."""
+
+    def __init__(
+        self,
+        settings: WsSettings,
+        tls: _Tls,
+        record: WsConnection,
+        timeout_s: float,
+        budget: Budget,
+    ) -> None:
+        self.settings, self.tls, self.record, self.budget = settings, tls, record, budget
+        self.deadline = time.monotonic() + timeout_s
+        self.timeout_s = timeout_s
+        self._lock = threading.Lock()
+        self._finished = threading.Event()
+        self._cut: _Cut | None = None
+        self._sock: socket.socket | None = None
+        parts = urlsplit(settings.url)
+        self.secure = parts.scheme.lower() == "wss"
+        self.host = parts.hostname or ""
+        self.port = parts.port or (443 if self.secure else 80)
+        self.resolving = self.host  # the name looked up: the proxy's, when there is one
+        self._proxy_auth: tuple[str, str] | None = None
+
+    def open(self) -> websocket.WebSocket:
+        """The open WebSocket, or :class:`_PhaseFailed` with the phase and the cause."""
+        watchdog = threading.Thread(target=self._watch, daemon=True, name="golive-ws-open")
+        watchdog.start()
+        try:
+            return self._phases()
+        finally:
+            with self._lock:
+                self._finished.set()
+            watchdog.join()
+
+    def describe(self, failed: _PhaseFailed) -> tuple[str, str, int | None]:
+        """(kind, one-line reason, HTTP status of a refused upgrade) of a failed opening."""
+        host = self.resolving if failed.phase == "dns" else self.host
+        if failed.phase == "dns" and self.record.proxy is not None:
+            host = f"{host} (the proxy's)"
+        return _describe(
+            failed.phase, failed.cause, self.timeout_s, host, self.settings.ca_bundle is not None
+        )
+
+    def _phases(self) -> websocket.WebSocket:
+        addresses = self._timed("dns", self._resolve)
+        sock = self._timed("connect", lambda: self._connect(addresses))
+        try:
+            if self.record.proxy is not None:
+                self._timed("connect", lambda: self._tunnel(sock), add=True)
+            if self.secure:
+                sock = self._timed("tls", lambda: self._tls(sock))
+            return self._timed("upgrade", lambda: self._upgrade(sock))
+        except BaseException:
+            sock.close()
+            if self._sock is not None:  # the TLS socket, which a failed handshake leaves open
+                self._sock.close()
+            raise
+
+    def _timed(self, phase: str, step: Callable[[], _T], add: bool = False) -> _T:
+        start = time.perf_counter()
+        try:
+            result = step()
+            self._check()  # a step the watchdog cut short may still have returned
+        except BaseException as exc:
+            setattr(self.record, f"{phase}_ms", None)  # a phase that failed has no time
+            raise _PhaseFailed(phase, self._cut or exc) from exc
+        ms = (time.perf_counter() - start) * 1000.0
+        field = f"{phase}_ms"
+        before = getattr(self.record, field) if add else None
+        setattr(self.record, field, ms + (before or 0.0))
+        return result
+
+    def _check(self) -> None:
+        with self._lock:
+            if self._cut is not None:
+                raise self._cut
+
+    def _remaining(self) -> float:
+        self._check()
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise _Cut(cancelled=False)
+        return left
+
+    def _watch(self) -> None:
+        while not self._finished.wait(OPENING_SLICE_S):
+            with self._lock:
+                if self._finished.is_set():
+                    return
+                cancelled = self.budget.cancelled()
+                if not cancelled and time.monotonic() < self.deadline:
+                    continue
+                self._cut = _Cut(cancelled)
+                if self._sock is not None:
+                    # The plain socket's shutdown, even under TLS: it wakes any blocked call.
+                    with contextlib.suppress(OSError):
+                        socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
+                return
+
+    def _guard(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sock = sock
+
+    def _resolve(self) -> list[Any]:
+        """The addresses to connect to: the proxy's (HTTPS_PROXY for wss://, HTTP_PROXY for
+        ws://, unless NO_PROXY names the host, as websocket-client reads them), else the
+        host's."""
+        proxy_host, proxy_port, proxy_auth = get_proxy_info(self.host, self.secure)
+        name, port = self.host, self.port
+        if proxy_host:
+            name, port = proxy_host, proxy_port or 80
+            self.resolving, self._proxy_auth = name, proxy_auth
+            self.record.proxy = _host_port(name, port)
+        found: list[Any] = []
+        failed: list[BaseException] = []
+        resolved = threading.Event()
+
+        def lookup() -> None:
+            try:
+                found.extend(
+                    socket.getaddrinfo(name, port, 0, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+                )
+            except BaseException as exc:  # handed to the opening, which records it
+                failed.append(exc)
+            finally:
+                resolved.set()
+
+        threading.Thread(target=lookup, daemon=True, name="golive-ws-dns").start()
+        while not resolved.wait(min(OPENING_SLICE_S, self._remaining())):
+            pass
+        if failed:
+            raise failed[0]
+        if not found:
+            raise socket.gaierror(socket.EAI_NONAME, "no address")
+        return found
+
+    def _connect(self, addresses: list[Any]) -> socket.socket:
+        last: OSError | None = None
+        for family, kind, proto, _, address in addresses:
+            sock = socket.socket(family, kind, proto)
+            try:
+                for option in websocket.DEFAULT_SOCKET_OPTION:
+                    sock.setsockopt(*option)
+                self._guard(sock)
+                sock.settimeout(self._remaining())
+                sock.connect(address)
+                return sock
+            except OSError as exc:
+                sock.close()
+                self._check()
+                if exc.errno not in _NEXT_ADDRESS:
+                    raise
+                last = exc
+            except BaseException:
+                sock.close()
+                raise
+        assert last is not None  # getaddrinfo gives at least one address
+        raise last
+
+    def _tunnel(self, sock: socket.socket) -> None:
+        """CONNECT through the HTTP proxy, as websocket-client does (Basic auth from the
+        proxy URL's userinfo)."""
+        target = _host_port(self.host, self.port)
+        lines = [f"CONNECT {target} HTTP/1.1", f"Host: {target}"]
+        auth = self._proxy_auth
+        if auth and auth[0]:
+            token = base64.b64encode(":".join(a for a in auth if a).encode()).decode()
+            lines.append(f"Proxy-Authorization: Basic {token}")
+        sock.settimeout(self._remaining())
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        head = b""
+        while not head.endswith(b"\r\n\r\n") and len(head) < _HEAD_CAP:
+            sock.settimeout(self._remaining())
+            byte = sock.recv(1)  # one at a time: what follows the answer is the tunnel's
+            if not byte:
+                raise ConnectionResetError("the proxy closed the connection")
+            head += byte
+        status_line = head.split(b"\r\n", 1)[0].split()
+        status = int(status_line[1]) if len(status_line) > 1 and status_line[1].isdigit() else None
+        if status != 200:
+            raise _ProxyRefused(self.record.proxy or "", target, status)
+
+    def _tls(self, sock: socket.socket) -> ssl.SSLSocket:
+        wrapped = self.tls.context().wrap_socket(
+            sock, server_hostname=self.host, do_handshake_on_connect=False
+        )
+        self._guard(wrapped)
+        wrapped.settimeout(self._remaining())
+        wrapped.do_handshake()
+        return wrapped
+
+    def _upgrade(self, sock: socket.socket) -> websocket.WebSocket:
+        left = self._remaining()
+        sock.settimeout(left)
+        # The Host and Origin headers come from the URL, as when the library connects
+        # itself; a redirect it follows gets a socket of its own, with the same options.
+        # UTF-8 is checked by our own decode (errors replaced); the library's check is pure
+        # Python and takes seconds on a large frame.
+        return websocket.create_connection(
+            self.settings.url,
+            timeout=left,
+            socket=sock,
+            sslopt=self.tls.sslopt,
+            enable_multithread=False,
+            skip_utf8_validation=True,
+        )
+
+
+def _certificate(exc: ssl.SSLCertVerificationError, host: str, ca_bundle: bool) -> str:
+    detail = exc.verify_message or exc.reason or str(exc)
+    if exc.verify_code in _UNTRUSTED:
+        fix = (
+            "the CA in ca-bundle did not sign it: give ca-bundle the CA that did"
+            if ca_bundle
+            else "give ca-bundle the PEM file of the CA that signed it (a private CA)"
+        )
+        return f"the server's certificate is not trusted ({detail}); fix: {fix}"
+    if exc.verify_code in _NAME_MISMATCH:
+        return (
+            f"the server's certificate is not valid for {host} ({detail}); "
+            f"fix: serve a certificate that names {host}"
+        )
+    return f"the server's TLS certificate was refused ({detail})"
+
+
+def _describe(
+    phase: str, exc: BaseException, timeout_s: float, host: str, ca_bundle: bool
+) -> tuple[str, str, int | None]:
+    """(kind, one-line reason, HTTP status of a refused upgrade) for a failed opening, from
+    the phase it failed in and what stopped it."""
+    where = PHASE_NAMES.get(phase, phase)
+    if isinstance(exc, _Cut):
+        if exc.cancelled:
+            return "cancelled", f"the gate was cancelled during the {where}", None
+        return "timeout", f"no OPEN within {timeout_s:g} s (stopped in the {where})", None
     if isinstance(exc, websocket.WebSocketBadStatusException):
         status = exc.status_code
         return (
@@ -56,18 +372,38 @@ def _describe(exc: BaseException, timeout_s: float) -> tuple[str, str, int | Non
             (f"the proxy or server did not upgrade (HTTP {status} instead of 101); {NGINX_HINT}"),
             status,
         )
+    if isinstance(exc, _ProxyRefused):
+        answer = f"HTTP {exc.status}" if exc.status is not None else "no HTTP answer"
+        return "proxy", f"the proxy {exc.proxy} refused CONNECT to {exc.target} ({answer})", None
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return "tls", _certificate(exc, host, ca_bundle), None
+    if isinstance(exc, socket.gaierror) and phase == "dns":
+        return (
+            "dns",
+            f"the host name {host} does not resolve ({exc.strerror or exc}); "
+            "fix: check the host of ws-url",
+            None,
+        )
+    if phase == "tls" and isinstance(exc, ssl.SSLError | ConnectionError | EOFError):
+        detail = getattr(exc, "reason", None) or "the server closed the connection"
+        return (
+            "tls",
+            f"TLS handshake failed ({detail}); fix: check that the server speaks TLS on this "
+            "port (wss:// needs a TLS listener)",
+            None,
+        )
     # The exception's own type says what happened; what it wraps only when it does not
     # (websocket-client's address error around a DNS failure, say).
-    if isinstance(exc, ssl.SSLError) and not isinstance(exc, ssl.SSLCertVerificationError):
+    if isinstance(exc, ssl.SSLError):
         return "tls", "TLS handshake failed", None
     # Every failure here is of the opening handshake, and is worded as such.
     if isinstance(exc, websocket.WebSocketTimeoutException):
-        return "timeout", f"no OPEN within {timeout_s:g} s", None
+        return "timeout", f"no OPEN within {timeout_s:g} s (stopped in the {where})", None
     if isinstance(exc, websocket.WebSocketConnectionClosedException | BrokenPipeError):
         return "closed", "the server closed the connection during the handshake", None
     network = neterrors.classify_outermost(exc, timeout_s)
     if network is not None and network.kind == "timeout":
-        return "timeout", f"no OPEN within {timeout_s:g} s", None
+        return "timeout", f"no OPEN within {timeout_s:g} s (stopped in the {where})", None
     if network is not None and network.kind == "reset":
         return "closed", "the server closed the connection during the handshake", None
     if network is not None:
@@ -189,6 +525,8 @@ def observe_ws(
     started = time.monotonic()
     next_progress = [started + PROGRESS_EVERY_S]
     rng = random.Random()
+    tls = _Tls(settings.ca_bundle)
+    first_attempt: float | None = None  # perf_counter of the first attempt
 
     def report_progress() -> None:
         if progress is None or time.monotonic() < next_progress[0]:
@@ -218,26 +556,22 @@ def observe_ws(
         attempts.append(time.monotonic())
         record = WsConnection(attempt_at=time.time())
         obs.connections.append(record)
+        if first_attempt is None:
+            first_attempt = time.perf_counter()
+            obs.first_attempt_at = record.attempt_at
         timeout = max(0.1, min(settings.open_timeout_s, end - time.monotonic()))
         start = time.perf_counter()
+        opening = _Opening(settings, tls, record, timeout, budget)
         try:
-            sslopt = {"ca_certs": settings.ca_bundle} if settings.ca_bundle else None
-            # UTF-8 is checked by our own decode (errors replaced); the library's check is pure
-            # Python and takes seconds on a large frame.
-            ws = websocket.create_connection(
-                settings.url,
-                timeout=timeout,
-                sslopt=sslopt,
-                enable_multithread=False,
-                skip_utf8_validation=True,
-            )
-        except Exception as exc:  # every failure is a recorded observation
-            kind, reason, status = _describe(exc, timeout)
+            ws = opening.open()
+        except _PhaseFailed as failed:  # every failure is a recorded observation
+            kind, reason, status = opening.describe(failed)
             record.error, record.error_kind, record.http_status = (
                 one_line(reason),
                 kind,
                 status,
             )
+            record.failed_phase = failed.phase
             record.closed_at = time.time()
             pause = backoff * rng.uniform(0.8, 1.2)
             backoff = min(backoff * 2, settings.backoff_max_s)
@@ -247,8 +581,11 @@ def observe_ws(
                     break
                 report_progress()
             continue
-        record.open_ms = (time.perf_counter() - start) * 1000.0
+        opened = time.perf_counter()
+        record.open_ms = (opened - start) * 1000.0
         record.opened_at = time.time()
+        if obs.time_to_open_s is None:
+            obs.time_to_open_s = opened - first_attempt
         feed.opened(record.opened_at)
         backoff = settings.backoff_initial_s  # an OPEN resets the backoff
         session = _Session(ws, obs, record, settings, feed)
