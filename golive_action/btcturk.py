@@ -25,6 +25,9 @@ CHANNELS = ("ticker", "orderbook", "trade")
 SUBSCRIBED = (*CHANNELS, "obdiff")
 KNOWN_TYPES = frozenset({991, 100, 401, 402, 421, 422, 431, 432})
 MAX_FRAME_CHARS = 1024 * 1024  # a frame over this is counted and dropped, never parsed
+# Silences of a channel worth keeping for the pill's timeline, and how many at most.
+_SILENCE_FLOOR_S = WsObservation.SILENCE_FLOOR_S
+_MAX_SILENCES = WsObservation.MAX_SILENCES
 
 
 def subscribe_messages(pair: str, channels: tuple[str, ...] = SUBSCRIBED) -> list[str]:
@@ -214,6 +217,8 @@ class FeedProtocol:
             last = obs.last_at.get(channel)
             start = last if last is not None else self.opened_at or received_at
             gap = received_at - start
+            if gap >= _SILENCE_FLOOR_S and len(obs.silences) < _MAX_SILENCES:
+                obs.silences.append((channel, start, received_at))
             obs.max_gap_s[channel] = max(obs.max_gap_s.get(channel, 0.0), gap)
             obs.last_at[channel] = received_at
         if kind == 100:

@@ -191,6 +191,7 @@ _STACK_INPUTS = frozenset(
         "github-repository",
         "canary-workflow",
         "github-run-id",
+        "metrics-url",
     }
 )
 # The demo samples faster than a real run, so that it answers in seconds.
@@ -419,6 +420,8 @@ def _stack_inputs(urls: Mapping[str, str], token: str, github_token: str) -> dic
         "ws-url": urls["ws_url"],
         "spark-api-url": urls["executor_url"],
         "spark-api-token": token,
+        # The executor's own event-to-store figures, so the demo judges them too.
+        "metrics-url": urls["executor_url"] + "/metrics",
         "github-api-url": urls["github_api_url"],
         "github-token": github_token,
         "github-repository": github_api.REPOSITORY,

@@ -348,6 +348,9 @@ class WsObservation:
     problems: dict[str, int] = field(default_factory=dict)  # "not JSON", "binary frame", ...
     max_gap_s: dict[str, float] = field(default_factory=dict)  # channel -> longest silence
     last_at: dict[str, float] = field(default_factory=dict)  # channel -> last message
+    # Each silence of a channel of at least SILENCE_FLOOR_S, as (channel, from, to): when
+    # the pill went stale (judge/pill.py). Bounded by MAX_SILENCES.
+    silences: list[tuple[str, float, float]] = field(default_factory=list)
     spread_updates: int = 0
     crossed_books: int = 0
     last_spread: float | None = None
@@ -359,6 +362,8 @@ class WsObservation:
     time_to_open_s: float | None = None
 
     MAX_PINGS = 20_000
+    MAX_SILENCES = 2_000
+    SILENCE_FLOOR_S = 1.0
     # Refused subscriptions kept as text, and channels tracked: a server may send endless ones.
     MAX_ERRORS = 20
 
@@ -366,6 +371,7 @@ class WsObservation:
         data = asdict(self)
         data["event_latency"] = self.event_latency.to_dict()
         data["pings"] = [list(p) for p in self.pings]
+        data["silences"] = [list(s) for s in self.silences]
         return data
 
     @classmethod
@@ -373,6 +379,7 @@ class WsObservation:
         values = dict(data)
         values["connections"] = [WsConnection(**c) for c in data["connections"]]
         values["pings"] = [(float(a), float(b)) for a, b in data["pings"]]
+        values["silences"] = [(str(c), float(a), float(b)) for c, a, b in data.get("silences", [])]
         values["event_latency"] = LatencyHistogram.from_dict(data["event_latency"])
         return cls(**values)
 
@@ -635,6 +642,45 @@ class Pill:
 
 
 @dataclass(frozen=True)
+class PillChange:
+    """One change of the pill: when (Unix time, and seconds into the window), to which
+    state, and why."""
+
+    at: float
+    offset_s: float
+    state: WsState
+    cause: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"at": self.at, "offset_s": self.offset_s, "state": self.state, "cause": self.cause}
+
+
+@dataclass(frozen=True)
+class PillTimeline:
+    """The pill through the window: its changes (the first ``MAX_CHANGES``; ``more`` counts
+    the rest) and the share of the window spent in each state, in percent."""
+
+    changes: tuple[PillChange, ...]
+    shares_percent: Mapping[WsState, float]
+    more: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "changes": [c.to_dict() for c in self.changes],
+            "shares_percent": dict(self.shares_percent),
+            "more": self.more,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PillTimeline:
+        return cls(
+            tuple(PillChange(**c) for c in data["changes"]),
+            dict(data["shares_percent"]),
+            int(data["more"]),
+        )
+
+
+@dataclass(frozen=True)
 class Headline:
     """The few figures the outputs, the summary and trends lead with, each None when the
     run did not measure it."""
@@ -669,6 +715,7 @@ class GateReport:
     ws_state: WsState | None = None
     pill: Pill | None = None
     headline: Headline = field(default_factory=Headline)
+    pill_timeline: PillTimeline | None = None
 
     def __post_init__(self) -> None:
         _one_line_reason(self)
@@ -698,6 +745,7 @@ class GateReport:
             "ws_state": self.ws_state,
             "pill": self.pill.to_dict() if self.pill else None,
             "headline": self.headline.to_dict(),
+            "pill_timeline": self.pill_timeline.to_dict() if self.pill_timeline else None,
             "criteria": [c.to_dict() for c in self.criteria],
             "checks": [c.to_dict() for c in self.checks],
             "rollback": {
@@ -735,4 +783,7 @@ class GateReport:
             ws_state=data["ws_state"],
             pill=Pill(**data["pill"]) if data["pill"] is not None else None,
             headline=Headline(**data["headline"]),
+            pill_timeline=PillTimeline.from_dict(data["pill_timeline"])
+            if data.get("pill_timeline") is not None
+            else None,
         )

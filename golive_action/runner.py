@@ -160,6 +160,7 @@ def run_gate(
             ws_state=judgement.ws_state,
             pill=judgement.pill,
             headline=judgement.headline,
+            pill_timeline=judgement.pill_timeline,
         )
     except Exception as exc:
         reason = one_line(f"internal error: {type(exc).__name__}: {exc}")

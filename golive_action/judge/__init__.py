@@ -12,6 +12,7 @@ from golive_action.ids import TRIGGER_IDS, CheckId
 from golive_action.judge.gate import gate_error
 from golive_action.judge.headline import headline
 from golive_action.judge.matrix import MATRIX, decide, judge_criterion
+from golive_action.judge.pill import pill_timeline
 from golive_action.judge.registry import (
     Evidence,
     checks_for,
@@ -28,6 +29,7 @@ from golive_action.model import (
     Headline,
     Observations,
     Pill,
+    PillTimeline,
     RollbackTrigger,
     Verdict,
     WsState,
@@ -44,6 +46,7 @@ class Judgement:
     ws_state: WsState | None = None
     pill: Pill | None = None
     headline: Headline = field(default_factory=Headline)
+    pill_timeline: PillTimeline | None = None
 
 
 class Configured(Protocol):
@@ -89,8 +92,18 @@ def judge(observations: Observations, limits: Limits | Configured) -> Judgement:
         decision = Decision.NO_GO
     state = _ws_state(observations, limits, judged, triggers)
     pill = None if state is None else Pill.of(state, pill_latency_ms(observations.ws, limits.ws))
+    # The pill over time, in the modes that watch the feed.
+    timeline = pill_timeline(observations.ws, limits.ws) if "ws-open" in judged else None
     return Judgement(
-        decision, reason, criteria, tuple(checks), triggers, state, pill, headline(judged)
+        decision,
+        reason,
+        criteria,
+        tuple(checks),
+        triggers,
+        state,
+        pill,
+        headline(judged),
+        timeline,
     )
 
 

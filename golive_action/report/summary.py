@@ -103,6 +103,33 @@ def _details(check: CheckResult) -> list[str]:
     ]
 
 
+# The pill's states, as the page paints them.
+_STATE_DOTS = {"OPEN": "🟢 OPEN", "DEGRADED": "🟡 DEGRADED", "CLOSED": "🔴 CLOSED"}
+
+
+def _pill_timeline(report: GateReport) -> list[str]:
+    """Each change of the pill through the window, and the share of time in each state."""
+    timeline = report.pill_timeline
+    if timeline is None:
+        return []
+    shares = ", ".join(
+        f"{_STATE_DOTS[state]} {share:g} %" for state, share in timeline.shares_percent.items()
+    )
+    lines = [
+        f"**The pill over the window:** {shares}",
+        "",
+        "| At | State | Cause |",
+        "|---|---|---|",
+        *(
+            f"| +{c.offset_s:.1f} s | {_STATE_DOTS.get(c.state, cell(c.state))} | {cell(c.cause)} |"
+            for c in timeline.changes
+        ),
+    ]
+    if timeline.more:
+        lines.append(f"| | | and {timeline.more} more changes (see the JSON report's evidence) |")
+    return [*lines, ""]
+
+
 def render_correction(report: GateReport) -> str:
     """One line appended under a summary already written, when the run closed after it."""
     return f"\n**NO-GO**: {text(report.reason)}\n"
@@ -141,6 +168,7 @@ def render_summary(report: GateReport, report_path: str | None = None) -> str:
         "",
     ]
     lines += _canary_runs(report)
+    lines += _pill_timeline(report)
     if not monitor:
         lines += [*_rollback_section(report), ""]
     for check in report.checks:

@@ -66,6 +66,24 @@ def _rollback(report: GateReport, colour: bool) -> list[str]:
     return [*lines, ""]
 
 
+# The terminal shows the first changes; the summary and the report have them all.
+_TIMELINE_SHOWN = 10
+
+
+def _pill_timeline(report: GateReport) -> list[str]:
+    timeline = report.pill_timeline
+    if timeline is None:
+        return []
+    shares = ", ".join(f"{s} {p:g} %" for s, p in timeline.shares_percent.items())
+    lines = [f"Pill over the window: {shares}"]
+    for change in timeline.changes[:_TIMELINE_SHOWN]:
+        lines += _wrap(f"+{change.offset_s:.1f} s {change.state}: {change.cause}", 2)
+    hidden = len(timeline.changes) - _TIMELINE_SHOWN + timeline.more
+    if hidden > 0:
+        lines.append(f"  and {hidden} more changes (in the job summary and the report)")
+    return [*lines, ""]
+
+
 def render_terminal(
     report: GateReport, *, colour: bool = False, report_path: str | None = None
 ) -> str:
@@ -96,6 +114,7 @@ def render_terminal(
             lines += _wrap(figures, 17)
         lines += _wrap(check.reason, 17)
     lines.append("")
+    lines += _pill_timeline(report)
     if not monitor:
         lines += _rollback(report, colour)
     if report_path:
