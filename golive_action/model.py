@@ -342,6 +342,9 @@ class WsObservation:
     pings_sent: int = 0
     pongs_missing: int = 0
     pings_in_flight_ms: list[float] = field(default_factory=list)  # ages at the end
+    # The same pings as (sent at, Unix time; age at its session's end, ms): when each was
+    # known to be over a limit (the pill over time, the ws-latency trigger's windows).
+    pings_unanswered: list[tuple[float, float]] = field(default_factory=list)
     subscriptions: dict[str, bool] = field(default_factory=dict)  # channel -> acknowledged ok
     subscription_errors: list[str] = field(default_factory=list)
     messages: dict[str, int] = field(default_factory=dict)  # type -> count
@@ -372,6 +375,7 @@ class WsObservation:
         data["event_latency"] = self.event_latency.to_dict()
         data["pings"] = [list(p) for p in self.pings]
         data["silences"] = [list(s) for s in self.silences]
+        data["pings_unanswered"] = [list(p) for p in self.pings_unanswered]
         return data
 
     @classmethod
@@ -379,6 +383,9 @@ class WsObservation:
         values = dict(data)
         values["connections"] = [WsConnection(**c) for c in data["connections"]]
         values["pings"] = [(float(a), float(b)) for a, b in data["pings"]]
+        values["pings_unanswered"] = [
+            (float(a), float(b)) for a, b in data.get("pings_unanswered", [])
+        ]
         values["silences"] = [(str(c), float(a), float(b)) for c, a, b in data.get("silences", [])]
         values["event_latency"] = LatencyHistogram.from_dict(data["event_latency"])
         return cls(**values)

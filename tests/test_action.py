@@ -106,9 +106,11 @@ def test_the_four_examples_exist_with_minimal_permissions():
     for path in EXAMPLES:
         workflow = yaml.safe_load(path.read_text())
         assert workflow["permissions"] == {}, path.name
-        for job in workflow["jobs"].values():
+        for name, job in workflow["jobs"].items():
             assert "permissions" in job, path.name
             allowed = {"actions": "read", "statuses": "write"}
+            if (path.name, name) == ("receipts-gate.yml", "rollback"):
+                allowed = {"actions": "write"}  # it dispatches the deploy workflow, no more
             assert all(allowed.get(k) == v for k, v in job["permissions"].items()), path.name
 
 
@@ -123,7 +125,17 @@ def test_receipts_gate_runs_the_canary_on_both_triggers_and_rolls_back_on_the_ou
     upload = next(s for s in gate["steps"] if "upload-artifact" in s.get("uses", ""))
     assert "canary_resp.json" in upload["with"]["path"]
     assert "golive-report.json" in upload["with"]["path"]
-    assert "needs.gate.outputs.rollback == 'true'" in workflow["jobs"]["rollback"]["if"]
+    rollback = workflow["jobs"]["rollback"]
+    assert "needs.gate.outputs.rollback == 'true'" in rollback["if"]
+    # A real rollback: the deploy workflow dispatched with the flag off, waited for, and the
+    # result validated by the gate in mode rollback.
+    dispatch = rollback["steps"][0]
+    assert 'gh workflow run "$DEPLOY_WORKFLOW"' in dispatch["run"]
+    assert '-f "$DEPLOY_FLAG_INPUT=false"' in dispatch["run"]
+    assert "gh run watch" in dispatch["run"] and "--exit-status" in dispatch["run"]
+    assert "${{" not in dispatch["run"]  # expressions reach the script through env only
+    validate = next(s for s in rollback["steps"] if "golive-action" in s.get("uses", ""))
+    assert validate["with"]["mode"] == "rollback"
 
 
 def _run_script(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

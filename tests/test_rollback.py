@@ -48,3 +48,31 @@ def test_trigger_from_a_check_fires_only_on_fail():
         other = from_check("5xx-spike", CheckResult("5xx-spike", "t", verdict, "r"))
         assert other is not None and not other.fired
     assert from_check("5xx-spike", None) is None
+
+
+def test_windows_without_a_ping_are_no_evidence_either_way():
+    # Over in the two windows that measured; the last three windows (a slow close) hold none.
+    slow = [(1.0, 1500.0), (2.0, 1500.0)]
+    trigger = latency_consistently_over(slow, 0, 6, 1000, 1, k=2, n=3)
+    assert trigger.fired and "2 of the last 2 windows of 1 s with pings" in trigger.reason
+
+
+def test_pings_unanswered_past_the_rollback_limit_count_as_over():
+    from golive_action.config import GateConfig
+    from golive_action.judge.ws import latency_trigger
+    from tests.test_ws import recorded
+
+    t0 = 1_800_000_000.0
+    limits = (
+        GateConfig(ws_url="ws://f", latency_window_s=1, consistently_k=2, consistently_n=3)
+        .limits()
+        .ws
+    )
+    answered = [(t0 + i, 40.0) for i in range(7)]
+    stuck = [(t0 + 7.2, 2500.0), (t0 + 8.2, 1500.0), (t0 + 9.2, 1100.0)]
+    fired = latency_trigger(recorded(pings=answered, pings_unanswered=stuck), limits)
+    assert fired is not None and fired.fired, fired
+    older = recorded(pings=answered, pings_in_flight_ms=[2700.0, 1700.0, 1300.0])
+    assert latency_trigger(older, limits).fired  # a report with ages only: as of the end
+    calm = latency_trigger(recorded(pings=answered, pings_unanswered=stuck[:1]), limits)
+    assert not calm.fired

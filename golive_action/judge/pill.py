@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from golive_action.btcturk import CHANNELS
+from golive_action.judge.ws import unanswered
 from golive_action.limits import WsLimits
 from golive_action.model import PillChange, PillTimeline, WsConnection, WsObservation, WsState
 from golive_action.text import one_line
@@ -90,8 +91,8 @@ def _slow_spans(obs: WsObservation, limits: WsLimits, end: float) -> list[_Span]
         if rtt > limit
     ]
     spans += [
-        _Span(end - (age - limit) / 1000.0, end, _slow_cause(limit))
-        for age in obs.pings_in_flight_ms
+        _Span(sent + limit / 1000.0, end, _slow_cause(limit))
+        for sent, age in unanswered(obs)
         if age >= limit
     ]
     return spans

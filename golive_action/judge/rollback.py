@@ -36,8 +36,10 @@ def latency_consistently_over(
     n: int,
 ) -> RollbackTrigger:
     """ws-latency: a window is over when its median ping round trip is over the limit; the
-    trigger fires when at least k of the last n windows are (the checklist's "consistently")."""
-    windows = tumbling(list(pings), start, end, window_s)
+    trigger fires when at least k of the last n windows are (the checklist's "consistently").
+    Only windows with a ping count: a window without one (the close handshake at the end, a
+    reconnection) measured nothing, and is no evidence either way."""
+    windows = [w for w in tumbling(list(pings), start, end, window_s) if w.items]
 
     def over(window: Window[float]) -> bool:
         middle = percentile(window.items, 50)
@@ -46,7 +48,7 @@ def latency_consistently_over(
     fired, hits, looked = k_of_last_n(windows, over, k, n)
     reason = (
         f"latency over {limit_ms:g} ms in {hits} of the last {looked} windows of {window_s:g} s"
-        f" (fires at {k})"
+        f" with pings (fires at {k})"
     )
     evidence = {"windows_over": hits, "windows": looked, "limit_ms": limit_ms, "k": k, "n": n}
     return RollbackTrigger("ws-latency", fired, reason, evidence)

@@ -82,6 +82,14 @@ def round_trips(obs: WsObservation, limits: WsLimits) -> list[float]:
     return [rtt for _, rtt in obs.pings] + [a for a in obs.pings_in_flight_ms if a >= limit]
 
 
+def unanswered(obs: WsObservation) -> list[tuple[float, float]]:
+    """The pings never answered, as (sent at, age in ms at their session's end). A report
+    recorded before the send times were kept gives ages only: taken as of the window's end."""
+    if obs.pings_unanswered or not obs.pings_in_flight_ms:
+        return list(obs.pings_unanswered)
+    return [(obs.ended_at - age / 1000.0, age) for age in obs.pings_in_flight_ms]
+
+
 def ws_state(
     obs: WsObservation | None,
     latency: CheckResult,
@@ -116,8 +124,11 @@ def pill_latency_ms(obs: WsObservation | None, limits: WsLimits) -> float | None
 def latency_trigger(obs: WsObservation | None, limits: WsLimits) -> RollbackTrigger | None:
     if obs is None:
         return None
+    # A ping unanswered past the limit is over it: its age is a lower bound of its round
+    # trip, in the window it was sent in (a slow feed's last pings are still in flight).
+    over = [(sent, age) for sent, age in unanswered(obs) if age >= limits.rollback_latency_ms]
     return latency_consistently_over(
-        obs.pings,
+        [*obs.pings, *over],
         obs.started_at,
         obs.ended_at,
         limits.rollback_latency_ms,

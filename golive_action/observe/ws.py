@@ -462,10 +462,12 @@ class _Session:
     def record_in_flight(self) -> None:
         """Pings still unanswered when the session ends: their age is a lower bound of their
         round trip, which the judge may use when it is already over the limit."""
-        now = time.perf_counter()
+        now, wall = time.perf_counter(), time.time()
         for sent in self.pending.values():
             if len(self.obs.pings_in_flight_ms) < WsObservation.MAX_PINGS:
-                self.obs.pings_in_flight_ms.append((now - sent) * 1000.0)
+                age_s = now - sent
+                self.obs.pings_in_flight_ms.append(age_s * 1000.0)
+                self.obs.pings_unanswered.append((wall - age_s, age_s * 1000.0))
         self.pending.clear()
 
     def _ping(self) -> None:
