@@ -9,6 +9,7 @@ id in ``ids.py``), its judge function and its test (ARCHITECTURE.md, "Where thin
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -44,7 +45,7 @@ from golive_action.model import (
     Verdict,
     WsObservation,
 )
-from golive_action.text import listed
+from golive_action.text import listed, one_line
 
 
 class UndeclaredEvidence(LookupError):
@@ -677,7 +678,8 @@ def waiver_problem(check_id: str, mode: Mode, given: frozenset[str]) -> str | No
     entry = next((s for s in CHECKS if s.id == check_id), None)
     if entry is None:
         known = [s.id for s in CHECKS if s.needs is not None]
-        return f"'{check_id}' is not a check (checks that may be waived: {', '.join(known)})"
+        shown = one_line(json.dumps(check_id, ensure_ascii=True), 40)  # user text, made inert
+        return f"{shown} is not a check (checks that may be waived: {', '.join(known)})"
     if mode not in entry.feeds:
         return f"check {check_id} is not judged in mode {mode}, so there is nothing to waive"
     if entry.needs is None:
