@@ -489,7 +489,7 @@ FAULTS = [
         basic_auth_web,
         "web-health",
         "pass",
-        "1 of 1 samples 200 and ok",
+        "1 of 1 answered 200 and ok",
     ),
 ]
 

@@ -11,7 +11,7 @@ from golive_action import jsondoc
 from golive_action.ids import CheckId
 from golive_action.judge.pointer import PointerError, resolve
 from golive_action.model import CheckResult, HttpSample, Verdict
-from golive_action.stats import latency_summary
+from golive_action.stats import latency_summary, lower_bound_percent, rate_with_bound
 from golive_action.text import one_line, plural
 from golive_action.thresholds import Threshold, evaluate, parse_thresholds_or_none
 
@@ -114,6 +114,8 @@ def judge_health(
         "samples": len(samples),
         "healthy": healthy,
         "rate_percent": round(rate, 3),
+        # What the count can show: the Wilson 95 % lower bound of the healthy share.
+        "rate_lower_95_percent": lower_bound_percent(healthy, len(samples)),
         # Refusals that a second try at once cleared: shown beside the raw rate, never in it.
         "confirmed_rate_percent": round(100.0 * confirmed / len(samples), 3) if samples else 0.0,
         "confirmations": len(every) - len(samples),
@@ -137,7 +139,7 @@ def judge_health(
         if not result.ok
     ]
     if not failed:
-        reason = f"{healthy} of {n} samples 200 and ok ({rate:.1f} %)"
+        reason = f"{healthy} of {n} answered 200 and ok ({rate_with_bound(healthy, n)})"
         return CheckResult(check_id, title, Verdict.PASS, reason, n, metrics, thresholds)
     parts = []
     problem_counts = Counter(p for p in problems if p is not None).most_common(1)
@@ -151,7 +153,10 @@ def judge_health(
         )
     for name, result in failed:
         if result.threshold is rate_rule:
-            parts.append(f"200-and-ok rate {rate:.1f} % < {rate_min_percent:g} %")
+            parts.append(
+                f"{healthy} of {n} answered 200 and ok ({rate_with_bound(healthy, n)}), "
+                f"under {rate_min_percent:g} %"
+            )
         else:  # a user's threshold: it may fail on a run where every sample was healthy
             parts.append(f"{name} {result.describe()}")
     return CheckResult(check_id, title, Verdict.FAIL, "; ".join(parts), n, metrics, thresholds)
