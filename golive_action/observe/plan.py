@@ -59,12 +59,15 @@ def plan_probes(
     def sampled(
         probe_id: ProbeId, url: str, find: dict[str, re.Pattern[str]] | None = None
     ) -> Probe:
+        # Through the observation window in go-live and monitor; a count in rollback.
+        sampling = config.sampling
+
         def run(budget: Budget) -> list[HttpSample]:
             return sample_endpoint(
                 probe_id,
                 url,
-                config.samples,
-                config.sample_interval,
+                sampling.count,
+                sampling.interval_s,
                 limits,
                 budget,
                 find=find,
