@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from golive_action import jsondoc
-from golive_action.ids import CheckId
+from golive_action.ids import CheckId, HealthId
 from golive_action.judge.pointer import PointerError, resolve
-from golive_action.model import CheckResult, HttpSample, Verdict
-from golive_action.stats import latency_summary, lower_bound_percent, rate_with_bound
+from golive_action.model import AccessLogObservation, CheckResult, HttpSample, Verdict, worst
+from golive_action.stats import latency_summary, lower_bound_percent, rate_with_bound, shown_percent
 from golive_action.text import one_line, plural
 from golive_action.thresholds import Threshold, evaluate, parse_thresholds_or_none
 
@@ -78,7 +79,86 @@ def _error_detail(body_text: str) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class _Part:
+    """One more piece of evidence for a health check: its verdict (None: it judged nothing,
+    and only says so), its words, its metrics and the threshold it was held to."""
+
+    verdict: Verdict | None
+    words: str
+    metrics: Mapping[str, object]
+    thresholds: Mapping[str, str]
+
+
 def judge_health(
+    check_id: HealthId,
+    title: str,
+    samples: list[HttpSample],
+    probe_error: str | None,
+    rate_min_percent: float,
+    min_samples: int = 1,
+    extra: Mapping[str, tuple[str, ...]] | None = None,
+    expect: tuple[str, Any] | None = None,
+    *,
+    access_log: AccessLogObservation | None = None,
+) -> CheckResult:
+    """The samples' rate of 200-and-ok against ``rate_min_percent`` (with the extra
+    thresholds and ``min_samples``), and, with an ``access_log``, the rate of its lines of
+    this endpoint's path that answered 200 against the same minimum."""
+    result = _judge_samples(
+        check_id, title, samples, probe_error, rate_min_percent, min_samples, extra, expect
+    )
+    parts = [] if access_log is None else [_log_part(check_id, access_log, rate_min_percent)]
+    return _with_parts(result, parts)
+
+
+def _with_parts(result: CheckResult, parts: list[_Part]) -> CheckResult:
+    """The result with each part's verdict (the worst wins), words (failing ones first) and
+    figures added."""
+    if not parts:
+        return result
+    failing = [p.words for p in parts if p.verdict not in (None, Verdict.PASS)]
+    passing = [p.words for p in parts if p.verdict in (None, Verdict.PASS)]
+    verdicts = [result.verdict, *(p.verdict for p in parts if p.verdict is not None)]
+    metrics = {**result.metrics, **{k: v for p in parts for k, v in p.metrics.items()}}
+    thresholds = {**result.thresholds, **{k: v for p in parts for k, v in p.thresholds.items()}}
+    return CheckResult(
+        result.id,
+        result.title,
+        worst(verdicts),
+        "; ".join([*failing, result.reason, *passing]),
+        result.samples,
+        metrics,
+        thresholds,
+    )
+
+
+def _log_part(check_id: HealthId, log: AccessLogObservation, rate_min_percent: float) -> _Part:
+    """The access log's own lines of this health path: real monitoring traffic, judged
+    against the same minimum as the samples. No line is said, never passed."""
+    held = {"access_log_200": f"rate>={rate_min_percent / 100:g}"}
+    if log.error:
+        return _Part(Verdict.ERROR, f"access log: {log.error}", {}, held)
+    counted = log.health_lines(check_id)
+    if counted is None:
+        return _Part(None, "access log: its health lines were not counted in this report", {}, {})
+    figures: dict[str, object] = {
+        "log_lines": counted.lines,
+        "log_answered_200": counted.answered_200,
+    }
+    if counted.lines == 0:
+        minutes = max(log.until - log.since, 0.0) / 60
+        words = f"access log: no line for {counted.path} in its last {minutes:g} min, none judged"
+        return _Part(None, words, figures, held)
+    n, ok = counted.lines, counted.answered_200
+    figures["log_rate_percent"] = round(100.0 * ok / n, 3)
+    words = f"access log: {ok} of {n} health lines answered 200 ({shown_percent(ok / n)} %)"
+    if 100.0 * ok < rate_min_percent * n:
+        return _Part(Verdict.FAIL, f"{words}, under {rate_min_percent:g} %", figures, held)
+    return _Part(Verdict.PASS, words, figures, held)
+
+
+def _judge_samples(
     check_id: CheckId,
     title: str,
     samples: list[HttpSample],
