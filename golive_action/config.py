@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from golive_action import jsondoc
 from golive_action.ids import HEALTH_IDS, CheckId, Mode
 from golive_action.limits import (
+    DEFAULT_VERSION_POINTERS,
     CanaryLimits,
     HealthLimits,
     Limits,
@@ -146,6 +147,8 @@ class GateConfig:
     nginx_ws_location: str = "ws|socket|stream"
     health_pointer: str | None = None
     health_expect: str | None = None
+    expect_version: str | None = None
+    version_pointer: str | None = None
     ca_bundle: str | None = None
     access_log: str | None = None
     access_log_minutes: float = 15.0
@@ -272,6 +275,10 @@ class GateConfig:
                 self.min_samples_required,
                 MappingProxyType(dict(self.thresholds or {})),
                 self.health_expectation,
+                expect_version=self.expect_version.strip() if self.expect_version else None,
+                version_pointers=(self.version_pointer,)
+                if self.version_pointer
+                else DEFAULT_VERSION_POINTERS,
             ),
             ui=UiLimits(self.ui_p95_max_ms, self.health_rate_min, self.min_samples_required),
             ticker=TickerLimits(self.ws_pair, self.ticker_max_age_s),

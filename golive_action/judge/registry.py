@@ -278,6 +278,8 @@ def _health(check_id: HealthId, title: str) -> Callable[[Evidence], CheckResult]
             limits.extra,
             limits.expect,
             access_log=ev.access_log,
+            expect_version=limits.expect_version,
+            version_pointers=limits.version_pointers,
         )
 
     return judge
