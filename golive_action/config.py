@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from golive_action import jsondoc
 from golive_action.ids import HEALTH_IDS, CheckId, Mode
 from golive_action.limits import (
+    DEFAULT_VERSION_POINTERS,
     CanaryLimits,
     HealthLimits,
     Limits,
@@ -146,6 +147,8 @@ class GateConfig:
     nginx_ws_location: str = "ws|socket|stream"
     health_pointer: str | None = None
     health_expect: str | None = None
+    expect_version: str | None = None
+    version_pointer: str | None = None
     ca_bundle: str | None = None
     access_log: str | None = None
     access_log_minutes: float = 15.0
@@ -184,6 +187,11 @@ class GateConfig:
     @property
     def window_s(self) -> float:
         return observation_window(self.duration, self.mode)
+
+    @property
+    def sampling(self) -> Sampling:
+        """How the health endpoints and the page are sampled in this mode."""
+        return sampling_plan(self.mode, self.window_s, self.samples, self.sample_interval)
 
     @property
     def min_samples_required(self) -> int:
@@ -267,6 +275,10 @@ class GateConfig:
                 self.min_samples_required,
                 MappingProxyType(dict(self.thresholds or {})),
                 self.health_expectation,
+                expect_version=self.expect_version.strip() if self.expect_version else None,
+                version_pointers=(self.version_pointer,)
+                if self.version_pointer
+                else DEFAULT_VERSION_POINTERS,
             ),
             ui=UiLimits(self.ui_p95_max_ms, self.health_rate_min, self.min_samples_required),
             ticker=TickerLimits(self.ws_pair, self.ticker_max_age_s),
@@ -304,7 +316,7 @@ class GateConfig:
                 self.spike_5xx_max_percent,
                 # Fewer answers asked for than the minimum: the user chose a small run, and
                 # it is judged on what it asked for (each health endpoint is sampled).
-                min(self.spike_min_requests, self.samples * len(HEALTH_IDS)),
+                min(self.spike_min_requests, self.sampling.count * len(HEALTH_IDS)),
             ),
         )
 
@@ -344,6 +356,45 @@ def observation_window(duration: float | None, mode: str) -> float:
     if duration is not None:
         return duration
     return 300.0 if mode == "monitor" else 30.0
+
+
+# In a window, samples of one endpoint are never closer than this (sample-interval 0 is no
+# busy loop: ten requests a second at most), and never more than this many.
+WINDOW_SPACING_MIN_S = 0.1
+WINDOW_SAMPLES_MAX = 100_000
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How often an endpoint is sampled: ``count`` GETs, ``interval_s`` apart."""
+
+    count: int
+    interval_s: float
+    window_s: float | None  # the window they span; None: a count alone (rollback)
+
+
+def sampling_plan(mode: str, window_s: float, samples: int, interval_s: float) -> Sampling:
+    """In go-live and monitor, the health endpoints and the page are sampled throughout the
+    observation window: from its start to its end, every ``interval_s`` (at least
+    WINDOW_SPACING_MIN_S), and at least ``samples`` times (closer together when the window
+    at that interval would give fewer). In rollback, where nothing watches a window,
+    ``samples`` times, ``interval_s`` apart, as fast as that."""
+    if mode == "rollback":
+        return Sampling(samples, interval_s, None)
+    return window_sampling(window_s, samples, interval_s)
+
+
+def window_sampling(window_s: float, samples: int, interval_s: float) -> Sampling:
+    """From the window's start to its end, every ``interval_s`` (at least
+    WINDOW_SPACING_MIN_S), and at least ``samples`` times: the health endpoints' and the
+    page's rhythm in go-live and monitor, the polled ticker's after a rollback."""
+    step = max(interval_s, WINDOW_SPACING_MIN_S)
+    by_interval = math.floor(window_s / step + 1e-9) + 1
+    count = min(max(samples, by_interval), WINDOW_SAMPLES_MAX)
+    if count == by_interval or count == 1:
+        return Sampling(count, step, window_s)
+    # More samples than the interval gives, or capped: spread evenly over the whole window.
+    return Sampling(count, window_s / (count - 1), window_s)
 
 
 def least_samples(min_samples: int | None, samples: int) -> int:
@@ -703,6 +754,18 @@ def _check_relations(
             f"{merged['min-samples']} is more than samples ({merged['samples']}), "
             "so no check could ever pass",
         )
+    if merged["mode"] != "rollback":
+        window = observation_window(merged["duration"], merged["mode"])
+        room = math.floor(window / WINDOW_SPACING_MIN_S + 1e-9) + 1
+        if merged["samples"] > room:
+            # Name the input the user gave: the one to change.
+            blamed = "duration" if "duration" in sources and "samples" not in sources else "samples"
+            raise ConfigError(
+                f"input '{blamed}' ({sources.get(blamed, 'default')}): {merged['samples']} "
+                f"samples do not fit in the observation window of {window:g} s, even "
+                f"{WINDOW_SPACING_MIN_S:g} s apart; fix: ask for at most {room} samples, or "
+                f"observe for at least {(merged['samples'] - 1) * WINDOW_SPACING_MIN_S:g} s"
+            )
     if merged["consistently-k"] > merged["consistently-n"]:
         k, n = merged["consistently-k"], merged["consistently-n"]
         if "consistently-k" in sources or "consistently-n" not in sources:
@@ -835,12 +898,17 @@ def _check_time_budget(
     so it is refused at start."""
     timeout = merged["timeout"]
     needs: list[tuple[tuple[str, ...], float, str]] = []
-    if merged["duration"] is not None or merged["ws-url"] is not None:
-        window = observation_window(merged["duration"], merged["mode"])
+    mode = merged["mode"]
+    window = observation_window(merged["duration"], mode)
+    sampled = merged["web-url"] is not None or merged["executor-url"] is not None
+    # The WebSocket probe watches the window, and so does health sampling outside rollback.
+    watched = sampled and mode != "rollback"
+    if merged["duration"] is not None or merged["ws-url"] is not None or watched:
         needs.append((("duration",), window, f"an observation window of {window:g} s"))
-    if merged["web-url"] is not None or merged["executor-url"] is not None:
+    if sampled:
         least = least_samples(merged["min-samples"], merged["samples"])
-        interval, wait = merged["sample-interval"], merged["http-timeout"]
+        plan = sampling_plan(mode, window, merged["samples"], merged["sample-interval"])
+        interval, wait = plan.interval_s, merged["http-timeout"]
         sampling = (least - 1) * interval + wait
         needs.append(
             (

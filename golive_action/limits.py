@@ -28,6 +28,10 @@ class PreflightFacts:
     waived: frozenset[CheckId] = frozenset()
 
 
+# Where a health body's version is looked for, in order, unless version-pointer says.
+DEFAULT_VERSION_POINTERS = ("/version", "/commit", "/sha", "/gitSha")
+
+
 @dataclass(frozen=True)
 class HealthLimits:
     rate_min_percent: float
@@ -36,6 +40,9 @@ class HealthLimits:
     extra: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     # (JSON pointer, expected value) when the user set them; None: the "ok" rule.
     expect: tuple[str, Any] | None = None
+    # The version the bodies must name (expect-version), and where to look for one.
+    expect_version: str | None = None
+    version_pointers: tuple[str, ...] = DEFAULT_VERSION_POINTERS
 
 
 @dataclass(frozen=True)

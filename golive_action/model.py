@@ -12,7 +12,15 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any, Literal
 
-from golive_action.ids import CheckId, CriterionId, HttpProbeId, ProbeId, TriggerId, is_http_probe
+from golive_action.ids import (
+    CheckId,
+    CriterionId,
+    HealthId,
+    HttpProbeId,
+    ProbeId,
+    TriggerId,
+    is_http_probe,
+)
 from golive_action.text import one_line
 
 REPORT_SCHEMA_ID = "golive-report/1"
@@ -143,8 +151,20 @@ class NginxObservation:
 
 
 @dataclass(frozen=True)
+class HealthLines:
+    """An access log's lines of one health path (the path of ``probe``) in its last minutes,
+    and how many of them answered 200."""
+
+    probe: HealthId
+    path: str
+    lines: int = 0
+    answered_200: int = 0
+
+
+@dataclass(frozen=True)
 class AccessLogObservation:
-    """An access log's last minutes as (second, answers, 5xx answers) rows."""
+    """An access log's last minutes as (second, answers, 5xx answers) rows, and the lines of
+    each health path."""
 
     path: str
     seconds: tuple[tuple[int, int, int], ...] = ()
@@ -153,6 +173,11 @@ class AccessLogObservation:
     since: float = 0.0
     until: float = 0.0
     error: str | None = None
+    # Empty in a report of a version that did not count them.
+    health: tuple[HealthLines, ...] = ()
+
+    def health_lines(self, probe: HealthId) -> HealthLines | None:
+        return next((h for h in self.health if h.probe == probe), None)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -163,6 +188,7 @@ class AccessLogObservation:
             "since": self.since,
             "until": self.until,
             "error": self.error,
+            "health": [asdict(h) for h in self.health],
         }
 
     @classmethod
@@ -176,6 +202,7 @@ class AccessLogObservation:
             data["since"],
             data["until"],
             data.get("error"),
+            tuple(HealthLines(**h) for h in data.get("health", ())),
         )
 
 

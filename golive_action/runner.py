@@ -75,7 +75,12 @@ def observe(
     # Local files, read in a blink: no thread needed.
     nginx = read_nginx_config(config.nginx_config) if config.nginx_config else None
     access_log = (
-        read_access_log(config.access_log, config.access_log_minutes, time.time())
+        read_access_log(
+            config.access_log,
+            config.access_log_minutes,
+            time.time(),
+            {"web-health": config.web_health_path, "executor-health": config.executor_health_path},
+        )
         if config.access_log
         else None
     )

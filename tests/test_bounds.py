@@ -10,6 +10,7 @@
 | ping round trips             | 20,000 kept                             | model.WsObservation   |
 | latency histogram            | one counter per ms up to 600 s          | model.LatencyHistogram|
 | samples                      | `samples` per endpoint, at most 100,000 | config schema         |
+| samples in a window          | 0.1 s apart at least, 100,000 at most   | config.py             |
 | reasons                      | one line, 1,000 characters              | model                 |
 | artifact zip / member        | 10 MiB / 1 MiB                          | observe/artifacts.py  |
 | nginx configuration          | 1 MiB read                              | observe/nginx.py      |
@@ -140,6 +141,18 @@ def test_samples_are_capped_by_the_schema_and_honoured_exactly():
     assert len(samples) == 4
 
 
+def test_sampling_through_a_window_is_no_busy_loop_and_has_a_ceiling():
+    from golive_action.config import WINDOW_SAMPLES_MAX, WINDOW_SPACING_MIN_S, sampling_plan
+
+    fast = sampling_plan("go-live", 2.0, 3, 0.0)  # sample-interval 0
+    assert (fast.count, fast.interval_s) == (21, WINDOW_SPACING_MIN_S)
+    day = sampling_plan("monitor", 86_000.0, 1, 0.0)
+    assert day.count == WINDOW_SAMPLES_MAX
+    assert day.interval_s * (day.count - 1) == pytest.approx(86_000.0)
+    with pytest.raises(ConfigError, match="do not fit in the observation window"):
+        load_config({"duration": "2", "samples": "22"}, {})
+
+
 def test_reasons_are_one_line_and_capped():
     check = CheckResult("x", "X", Verdict.FAIL, "a\nb" + "c" * 5000, 1, {}, {})
     assert "\n" not in check.reason and len(check.reason) <= REASON_LIMIT
@@ -228,7 +241,18 @@ def test_the_cli_returns_at_its_time_budget_with_a_hung_server(tmp_path):
     with silent_server() as url:
         argv = ["run", "--web-url", url, "--executor-url", url, "--http-timeout", "1.5"]
         done = subprocess.run(
-            [sys.executable, "-m", "golive_action", *argv, "--timeout", "3", "--samples", "1"],
+            [
+                sys.executable,
+                "-m",
+                "golive_action",
+                *argv,
+                "--timeout",
+                "3",
+                "--samples",
+                "1",
+                "--duration",
+                "1",
+            ],
             cwd=tmp_path,
             env=env,
             capture_output=True,

@@ -221,6 +221,8 @@ def test_refused_connection_is_no_go_with_an_error_verdict(run_cli):
         f"http://127.0.0.1:{port}",
         "--samples",
         "1",
+        "--duration",
+        "0.5",
     )
     assert result.code == 1
     assert "ERROR" in result.out and "connection refused" in result.out
@@ -230,20 +232,21 @@ def test_refused_connection_is_no_go_with_an_error_verdict(run_cli):
 def test_config_file_and_env_reach_the_gate(run_cli, tmp_path, stack):
     s = stack("healthy")
     config = tmp_path / "gate.json"
-    config.write_text(json.dumps({"web-url": "http://127.0.0.1:9", "samples": 2}))
+    # More samples than the window gives at its interval: the count is the file's.
+    config.write_text(json.dumps({"web-url": "http://127.0.0.1:9", "samples": 15}))
     env = {
         "INPUT_WEB_URL": s.urls["web_url"],
         "GOLIVE_EXECUTOR_URL": s.urls["executor_url"],
         "INPUT_WS-URL": s.urls["ws_url"],
-        "GOLIVE_DURATION": "1",
+        "GOLIVE_DURATION": "2",
         # The canary's secrets, by the names the checklist gives them.
         "SPARK_API_URL": s.urls["executor_url"],
         "SPARK_API_TOKEN": "stack-canary-token",
     }
-    result = run_cli("run", "--config", str(config), "--sample-interval", "0", env=env)
+    result = run_cli("run", "--config", str(config), "--sample-interval", "1", env=env)
     assert result.code == 0, result.out
     document = json.loads(Path("golive-report.json").read_text())
-    assert document["checks"][0]["samples"] == 2  # from the file; the URL from the environment
+    assert document["checks"][0]["samples"] == 15  # from the file; the URL from the environment
 
 
 def test_token_never_appears_anywhere(run_cli, tmp_path):
@@ -258,6 +261,8 @@ def test_token_never_appears_anywhere(run_cli, tmp_path):
             base,
             "--samples",
             "1",
+            "--duration",
+            "0.5",
             "--report",
             "tok.json",
             env=env,
@@ -279,7 +284,9 @@ def test_token_never_appears_anywhere(run_cli, tmp_path):
 def test_untrusted_text_never_prints_as_a_workflow_command(run_cli, tmp_path):
     hostile = b"::set-output name=decision::go\n##[set-output name=passed]true\n::error::pwned"
     with http_server(reply(503, hostile, "text/plain")) as base:
-        result = run_cli("run", "--web-url", base, "--executor-url", base, "--samples", "1")
+        result = run_cli(
+            "run", "--web-url", base, "--executor-url", base, "--samples", "1", "--duration", "0.5"
+        )
     assert result.code == 1
     for line in result.out.splitlines():
         assert not line.strip().startswith("::")
@@ -370,7 +377,9 @@ def test_demo_scenarios_of_the_http_checks(run_cli, scenario, mode, code, failin
     assert words in result.out
     for health in ("web-health", "executor-health"):
         metrics = checks[health]["metrics"]
-        assert metrics["samples"] == 4
+        # Through the 2 s window, every 0.2 s (the demo's interval): more than the 4 asked;
+        # the 4 asked in rollback, which watches no window.
+        assert metrics["samples"] == (4 if mode == "rollback" else 11)
         assert {
             "rate_percent",
             "confirmed_rate_percent",

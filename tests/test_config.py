@@ -253,3 +253,55 @@ def test_monitor_mode_watches_longer_unless_told():
     assert load_config({}, {}).window_s == 30
     assert load_config({"mode": "monitor"}, {}).window_s == 300
     assert load_config({"mode": "monitor", "duration": "45"}, {}).window_s == 45
+
+
+@pytest.mark.parametrize(
+    ("inputs", "count", "interval"),
+    [
+        # Every sample-interval from the window's start to its end, both included.
+        ({}, 31, 1.0),
+        ({"mode": "monitor"}, 301, 1.0),
+        ({"duration": "2", "sample-interval": "0.2"}, 11, 0.2),
+        # sample-interval 0 in a window: ten a second, not a busy loop.
+        ({"duration": "2", "sample-interval": "0"}, 21, 0.1),
+        # samples is the least: more than the interval gives are spread over the window.
+        ({"duration": "10", "samples": "41"}, 41, 0.25),
+        # A long window is capped at 100,000 samples, spread over all of it.
+        (
+            {"mode": "monitor", "duration": "86000", "sample-interval": "0", "timeout": "86400"},
+            100_000,
+            86000 / 99_999,
+        ),
+        # Rollback watches no window: samples times, sample-interval apart.
+        ({"mode": "rollback"}, 5, 1.0),
+        ({"mode": "rollback", "samples": "3", "sample-interval": "0"}, 3, 0.0),
+    ],
+)
+def test_health_is_sampled_through_the_window_at_least_samples_times(inputs, count, interval):
+    sampling = load_config(inputs, {}).sampling
+    assert sampling.count == count
+    assert sampling.interval_s == pytest.approx(interval)
+    if sampling.window_s is not None and count > 1:
+        # The last sample falls within the window, at or near its end.
+        assert (count - 1) * sampling.interval_s <= sampling.window_s + 1e-9
+        assert (count - 1) * sampling.interval_s > sampling.window_s - sampling.interval_s
+
+
+def test_more_samples_than_the_window_holds_are_refused_at_start():
+    with pytest.raises(ConfigError) as info:
+        load_config({"samples": "50", "duration": "2"}, {})
+    message = str(info.value)
+    assert message.startswith("input 'samples' (flag --samples)")
+    assert "50 samples do not fit in the observation window of 2 s, even 0.1 s apart" in message
+    assert "fix: ask for at most 21 samples, or observe for at least 4.9 s" in message
+    # Rollback has no window: the count is taken as it is.
+    assert load_config({"samples": "50", "mode": "rollback"}, {}).sampling.count == 50
+
+
+def test_a_window_of_health_sampling_must_fit_in_the_timeout():
+    url = {"web-url": "http://127.0.0.1:9"}
+    with pytest.raises(ConfigError, match=r"observation window of 30 s does not fit in timeout"):
+        load_config({**url, "timeout": "20"}, {})
+    # Rollback samples a count, which fits: (3 - 1) x 1 s + the 10 s http-timeout.
+    assert load_config({**url, "timeout": "20", "mode": "rollback"}, {}).timeout == 20
+    assert load_config({**url, "timeout": "20", "duration": "5"}, {}).window_s == 5

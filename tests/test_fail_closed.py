@@ -320,6 +320,8 @@ def test_a_failing_user_threshold_on_a_healthy_run_is_a_fail_with_its_reason(
         "2",
         "--sample-interval",
         "0",
+        "--duration",
+        "0.1",
         "--thresholds",
         "web-health.ok: rate<0.5",
         env=env,
@@ -335,7 +337,7 @@ def test_a_failing_user_threshold_on_a_healthy_run_is_a_fail_with_its_reason(
 def test_a_deep_health_body_is_that_checks_problem(run_cli, tmp_path):
     env = actions_env(tmp_path)
     with http_server(reply(200, DEEP.encode())) as url:
-        result = run_cli("run", "--web-url", url, "--samples", "1", env=env)
+        result = run_cli("run", "--web-url", url, "--samples", "1", "--duration", "0.5", env=env)
     assert result.code == 1 and "Traceback" not in result.err
     document = json.loads((tmp_path / "golive-report.json").read_text())
     checks = {c["id"]: c for c in document["checks"]}
@@ -347,7 +349,9 @@ def test_an_unwritable_github_output_still_writes_the_summary_and_a_no_go_report
     run_cli, tmp_path, healthy_web
 ):
     env = {**actions_env(tmp_path), "GITHUB_OUTPUT": str(tmp_path / "missing-dir" / "out")}
-    result = run_cli("run", "--web-url", healthy_web, "--samples", "1", env=env)
+    result = run_cli(
+        "run", "--web-url", healthy_web, "--samples", "1", "--duration", "0.5", env=env
+    )
     assert result.code == 2
     assert "GITHUB_OUTPUT" in result.err and "; fix: " in result.err
     assert "Traceback" not in result.err
@@ -378,7 +382,17 @@ def test_an_existing_report_is_rewritten_in_place(run_cli, tmp_path, healthy_web
     target.chmod(0o640)
     inode = target.stat().st_ino
     (tmp_path / "link.json").symlink_to(target)
-    result = run_cli("run", "--web-url", healthy_web, "--samples", "1", "--report", "link.json")
+    result = run_cli(
+        "run",
+        "--web-url",
+        healthy_web,
+        "--samples",
+        "1",
+        "--duration",
+        "0.5",
+        "--report",
+        "link.json",
+    )
     assert result.code == 1, result.err
     assert (tmp_path / "link.json").is_symlink()
     assert target.stat().st_ino == inode and stat.S_IMODE(target.stat().st_mode) == 0o640
@@ -388,7 +402,17 @@ def test_an_existing_report_is_rewritten_in_place(run_cli, tmp_path, healthy_web
 def test_an_access_log_of_mostly_noise_is_an_error_not_a_pass(run_cli, tmp_path, healthy_web):
     line = '127.0.0.1 - - [29/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 12 "-" "x"\n'
     (tmp_path / "access.log").write_text(line + "noise\n" * 50)
-    run_cli("run", "--web-url", healthy_web, "--samples", "1", "--access-log", "access.log")
+    run_cli(
+        "run",
+        "--web-url",
+        healthy_web,
+        "--samples",
+        "1",
+        "--duration",
+        "0.5",
+        "--access-log",
+        "access.log",
+    )
     document = json.loads((tmp_path / "golive-report.json").read_text())
     spike = next(c for c in document["checks"] if c["id"] == "5xx-spike")
     assert spike["verdict"] == "error", spike["reason"]
@@ -398,7 +422,15 @@ def test_an_access_log_of_mostly_noise_is_an_error_not_a_pass(run_cli, tmp_path,
 def test_an_access_log_of_no_access_line_is_an_error_not_a_pass(run_cli, tmp_path, healthy_web):
     (tmp_path / "access.log").write_text("this is not\nan access log\n")
     result = run_cli(
-        "run", "--web-url", healthy_web, "--samples", "1", "--access-log", "access.log"
+        "run",
+        "--web-url",
+        healthy_web,
+        "--samples",
+        "1",
+        "--duration",
+        "0.5",
+        "--access-log",
+        "access.log",
     )
     document = json.loads((tmp_path / "golive-report.json").read_text())
     spike = next(c for c in document["checks"] if c["id"] == "5xx-spike")
@@ -482,7 +514,18 @@ def test_a_url_password_is_used_but_never_shown(run_cli, tmp_path):
     env = actions_env(tmp_path)
     with answering_ok() as (url, seen):
         web = url.replace("http://", "http://admin:hunter2-PW@")
-        result = run_cli("run", "--web-url", web, "--samples", "1", "--report", "r.json", env=env)
+        result = run_cli(
+            "run",
+            "--web-url",
+            web,
+            "--samples",
+            "1",
+            "--duration",
+            "0.5",
+            "--report",
+            "r.json",
+            env=env,
+        )
     assert seen and seen[0] is not None and seen[0].startswith("Basic ")  # the request used it
     assert "hunter2-PW" not in _everything(result, tmp_path)
     assert "admin:" not in _everything(result, tmp_path)
@@ -518,7 +561,18 @@ def test_no_netrc_credentials_reach_a_probed_host(tmp_path, redirected):
             url = stack.enter_context(http_server(moved))
         env = {**os.environ, "HOME": str(tmp_path), "NETRC": str(tmp_path / ".netrc")}
         done = subprocess.run(
-            [sys.executable, "-m", "golive_action", "run", "--web-url", url, "--samples", "2"],
+            [
+                sys.executable,
+                "-m",
+                "golive_action",
+                "run",
+                "--web-url",
+                url,
+                "--samples",
+                "2",
+                "--duration",
+                "1",
+            ],
             cwd=tmp_path,
             env=env,
             capture_output=True,
@@ -530,7 +584,17 @@ def test_no_netrc_credentials_reach_a_probed_host(tmp_path, redirected):
 
 
 def test_a_short_token_never_rewrites_what_is_judged(run_cli, tmp_path, healthy_web):
-    result = run_cli("run", "--web-url", healthy_web, "--samples", "1", "--spark-api-token", "ok")
+    result = run_cli(
+        "run",
+        "--web-url",
+        healthy_web,
+        "--samples",
+        "1",
+        "--duration",
+        "0.5",
+        "--spark-api-token",
+        "ok",
+    )
     document = json.loads((tmp_path / "golive-report.json").read_text())
     health = next(c for c in document["checks"] if c["id"] == "web-health")
     assert health["verdict"] == "pass", health["reason"]
@@ -561,6 +625,8 @@ def test_every_escaped_form_of_a_token_is_redacted(run_cli, tmp_path):
             url,
             "--samples",
             "1",
+            "--duration",
+            "0.5",
             "--spark-api-token",
             HOSTILE_TOKEN,
             env=env,
@@ -573,7 +639,17 @@ def test_every_escaped_form_of_a_token_is_redacted(run_cli, tmp_path):
 
 def test_a_certificate_bundle_is_accepted_when_it_holds_a_certificate(run_cli, tmp_path):
     ca, _, _ = make_certificates(str(tmp_path), ("localhost",), ("127.0.0.1",))
-    result = run_cli("run", "--ca-bundle", ca, "--samples", "1", "--web-url", "http://127.0.0.1:9")
+    result = run_cli(
+        "run",
+        "--ca-bundle",
+        ca,
+        "--samples",
+        "1",
+        "--duration",
+        "0.5",
+        "--web-url",
+        "http://127.0.0.1:9",
+    )
     assert result.code == 1, result.err  # judged (NO-GO: nothing answers), not refused
     assert "ca-bundle" not in result.err
 
@@ -604,7 +680,15 @@ def test_negative_zero_is_zero():
 
 
 def test_an_atomic_group_is_taken_when_it_cannot_backtrack(run_cli, tmp_path):
-    result = run_cli("run", "--nginx-ws-location", "(?>ws+)", "--web-url", "http://127.0.0.1:9")
+    result = run_cli(
+        "run",
+        "--nginx-ws-location",
+        "(?>ws+)",
+        "--web-url",
+        "http://127.0.0.1:9",
+        "--duration",
+        "0.5",
+    )
     assert "Traceback" not in result.err and "nginx-ws-location" not in result.err
 
 
@@ -614,7 +698,16 @@ def test_a_token_cut_in_two_by_a_reason_leaves_no_head(run_cli, tmp_path):
     env = actions_env(tmp_path)
     with http_server(reply(500, body)) as url:
         result = run_cli(
-            "run", "--web-url", url, "--samples", "1", "--spark-api-token", token, env=env
+            "run",
+            "--web-url",
+            url,
+            "--samples",
+            "1",
+            "--duration",
+            "0.5",
+            "--spark-api-token",
+            token,
+            env=env,
         )
     assert token[:4] not in _everything(result, tmp_path)
 
@@ -625,7 +718,7 @@ def test_a_percent_encoded_url_password_is_hidden_in_every_form(run_cli, tmp_pat
     env = actions_env(tmp_path)
     with answering_ok() as (url, seen):
         web = url.replace("http://", "http://gate:p%40ss-PW@")
-        result = run_cli("run", "--web-url", web, "--samples", "1", env=env)
+        result = run_cli("run", "--web-url", web, "--samples", "1", "--duration", "0.5", env=env)
     basic = base64.b64encode(b"gate:p@ss-PW").decode()
     assert seen and seen[0] == f"Basic {basic}"
     everything = _everything(result, tmp_path)

@@ -489,7 +489,7 @@ FAULTS = [
         basic_auth_web,
         "web-health",
         "pass",
-        "1 of 1 samples 200 and ok",
+        "2 of 2 answered 200 and ok",  # the 1 s window, 1 s apart: its start and end
     ),
 ]
 

@@ -119,6 +119,11 @@ CHANNELS = [
         web(reply(503, HOSTILE.encode(), "text/plain")),
         recorded=False,  # a 5xx is judged by its status; the body is not kept
     ),
+    # A healthy body's version, shown in the observed figures of the summary and terminal.
+    Channel(
+        "HTTP health body version",
+        web(reply(200, json.dumps({"ok": True, "version": HOSTILE}).encode())),
+    ),
     Channel("HTTP Content-Type header", web(reply(200, b"<p>hi</p>", f"text/html; {ONE_LINE}"))),
     Channel(
         "HTTP Location header",

@@ -69,6 +69,23 @@ def test_all_healthy_passes_with_figures():
     assert result.thresholds == {"ok": "rate>=0.995", "samples": "count>=1"}
 
 
+def test_the_rate_is_shown_with_its_count_and_wilson_bound():
+    result = judge_health("executor-health", "t", [sample()] * 30, None, 99.5)
+    assert result.verdict is Verdict.PASS
+    assert "30 of 30 answered 200 and ok (100 %, at least 88.6 % with 95 % confidence)" in (
+        result.reason
+    )
+    assert result.metrics["rate_lower_95_percent"] == pytest.approx(88.648, abs=0.001)
+    # The verdict is still the rate against the limit, not the bound.
+    bad = [sample()] * 29 + [sample(status=503, body="")]
+    failed = judge_health("executor-health", "t", bad, None, 99.5)
+    assert failed.verdict is Verdict.FAIL
+    assert (
+        "29 of 30 answered 200 and ok (96.6 %, at least 83.3 % with 95 % confidence), "
+        "under 99.5 %" in failed.reason
+    )
+
+
 def test_one_bad_sample_in_many_fails_the_rate():
     samples = [sample()] * 199 + [sample(status=502, body='{"error": "bad gateway"}')]
     result = judge_health("executor-health", "t", samples, None, 99.5)

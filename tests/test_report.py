@@ -31,14 +31,16 @@ def test_report_of_each_scenario_validates(stack, tmp_path, scenario):
     # Every check of the mode, as the registry lists them.
     assert [c["id"] for c in document["checks"]] == [s.id for s in checks_for("go-live")]
     health = next(c for c in document["checks"] if c["id"] == "executor-health")
-    assert health["metrics"]["samples"] == 3
-    assert len(document["observations"]["http"]["executor-health"]) == 3
+    # Sampled through the 2 s window, 0.1 s apart (sample-interval 0): 21 samples.
+    assert config.sampling.count == 21
+    assert health["metrics"]["samples"] == 21
+    assert len(document["observations"]["http"]["executor-health"]) == 21
     # The observations in the report are complete: they load back as they were.
     assert Observations.from_dict(document["observations"]) == report.observations
 
 
 def test_report_of_unreachable_targets_validates():
-    config = load_config({"web-url": "http://127.0.0.1:9", "samples": "1"}, {})
+    config = load_config({"web-url": "http://127.0.0.1:9", "samples": "1", "duration": "0.5"}, {})
     document = run_gate(config).to_dict()
     assert report_problems(document) == []
     assert document["decision"] == "no-go"

@@ -59,3 +59,31 @@ def test_probes_run_concurrently(stack):
     web = [x.at for x in obs.http["web-health"]]
     executor = [x.at for x in obs.http["executor-health"]]
     assert min(executor) < max(web) and min(web) < max(executor)
+
+
+def test_health_and_the_page_are_sampled_through_the_window_beside_the_feed(stack):
+    """go-live: a 2 s window, every 0.2 s: 11 samples of each health endpoint and of the
+    page (the window's start and end included), taken while the feed is watched."""
+    s = stack("healthy")
+    inputs = stack_inputs(s, duration="2", **{"sample-interval": "0.2"})
+    report = run_gate(load_config(inputs, {}))
+    obs = report.observations
+    for probe in ("web-health", "executor-health", "ui"):
+        assert len(obs.http[probe]) == 11, probe
+    web = report.check("web-health")
+    assert web.samples == 11 and "11 of 11 answered 200 and ok" in web.reason
+    assert report.check("ui-responsive").samples == 11
+    # Beside the WebSocket probe, not before or after it.
+    assert obs.ws is not None and obs.ws.connections
+    opened = obs.ws.connections[0].opened_at
+    assert opened is not None and min(x.at for x in obs.http["web-health"]) < opened + 2
+    assert max(x.at for x in obs.http["web-health"]) > opened
+
+
+def test_rollback_takes_samples_times_and_no_window(stack):
+    s = stack("rollback")
+    # A long window and no feed to watch: the health samples alone would take it, if any did.
+    inputs = stack_inputs(s, mode="rollback", samples="4", duration="30", **{"ws-url": ""})
+    report = run_gate(load_config(inputs, {}))
+    assert len(report.observations.http["web-health"]) == 4
+    assert report.check("web-health").samples == 4

@@ -151,7 +151,16 @@ def test_in_actions_hostile_bodies_never_forge_outputs_or_commands(run_cli, tmp_
         reply(503, HOSTILE.encode(), "text/plain", {"X-Evil": "::set-output name=passed::true"})
     ) as base:
         result = run_cli(
-            "run", "--web-url", base, "--executor-url", base, "--samples", "1", env=env
+            "run",
+            "--web-url",
+            base,
+            "--executor-url",
+            base,
+            "--samples",
+            "1",
+            "--duration",
+            "0.5",
+            env=env,
         )
     assert result.code == 1
     allowed = ("::group::", "::endgroup::", "::error ", "::warning ", "::notice ", "::add-mask::")

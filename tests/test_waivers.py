@@ -123,7 +123,8 @@ def test_an_optional_check_is_skipped_and_named_in_the_go_reason(run_cli, stack)
     assert checks["nginx-ws"] == "skipped" and checks["canary-rate"] == "skipped"
     assert "optional, not run: nginx-ws, canary-rate" in document["reason"]
     assert (
-        "optional inputs not given: metrics-url (event-latency), access-log" in (document["reason"])
+        "optional inputs not given: access-log (web-health, executor-health, 5xx-spike), "
+        "metrics-url (event-latency)" in document["reason"]
     )
 
 

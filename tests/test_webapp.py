@@ -106,12 +106,18 @@ def test_ws_flag_sources():
 
 def test_ui_responsive_and_polling():
     fast = [got("", ms=m) for m in (10, 20, 30)]
-    assert judge_ui_responsive(fast, None, 2000, 99.5, 3).verdict is Verdict.PASS
+    passed = judge_ui_responsive(fast, None, 2000, 99.5, 3)
+    assert passed.verdict is Verdict.PASS
+    assert "3 of 3 loads answered 200 (100 %, at least 43.8 % with 95 % confidence)" in (
+        passed.reason
+    )
+    assert passed.metrics["rate_lower_95_percent"] == pytest.approx(43.85, abs=0.01)
     slow = [got("", ms=m) for m in (10, 20, 3000)]
     result = judge_ui_responsive(slow, None, 2000, 99.5, 3)
     assert result.verdict is Verdict.FAIL and "p95 load time" in result.reason
     broken = [got("", status=500), got(""), got("")]
-    assert "1 of 3 loads failed" in judge_ui_responsive(broken, None, 2000, 99.5, 3).reason
+    failed = judge_ui_responsive(broken, None, 2000, 99.5, 3).reason
+    assert "1 of 3 loads failed (most often 500): 2 of 3 answered 200 (66.6 %" in failed
     live = [got("", found={"canli": "Canlı", "ws-pill": None})] * 2
     assert judge_polling_ui(live, None).verdict is Verdict.PASS
     ws = [got("", found={"canli": None, "ws-pill": "WS"})]

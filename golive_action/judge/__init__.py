@@ -65,7 +65,11 @@ def judge(observations: Observations, limits: Limits | Configured) -> Judgement:
     for spec in checks_for(limits.mode):
         # Each check sees what its entry names, and the checks judged before it.
         evidence = Evidence(observations, limits, judged, spec.probes, spec.files)
-        not_run = unseen(spec, limits, evidence.recorded())
+        # A file that only adds to a check (the access log to the health checks) is not
+        # evidence enough to judge it without its own inputs: it did not run.
+        own = tuple(f for f in spec.files if f not in spec.adds)
+        recorded = Evidence(observations, limits, judged, spec.probes, own).recorded()
+        not_run = unseen(spec, limits, recorded)
         if not_run is not None:  # waived, or not run: its triggers are not evaluated
             judged[spec.id] = not_run
             continue

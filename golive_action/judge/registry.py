@@ -278,6 +278,9 @@ def _health(check_id: HealthId, title: str) -> Callable[[Evidence], CheckResult]
             limits.min_samples,
             limits.extra,
             limits.expect,
+            access_log=ev.access_log,
+            expect_version=limits.expect_version,
+            version_pointers=limits.version_pointers,
         )
 
     return judge
@@ -338,7 +341,9 @@ CHECKS: tuple[CheckSpec, ...] = (
         _health("web-health", _WEB),
         _SMOKE,
         ALL_MODES,
+        files=("access-log",),
         needs=_WEB_URL,
+        adds=("access-log",),
     ),
     CheckSpec(
         "executor-health",
@@ -347,7 +352,9 @@ CHECKS: tuple[CheckSpec, ...] = (
         _health("executor-health", _EXECUTOR),
         _SMOKE,
         ALL_MODES,
+        files=("access-log",),
         needs=Needs((("executor-url",),)),
+        adds=("access-log",),
     ),
     CheckSpec(
         "preflight",
@@ -661,14 +668,14 @@ def required_but_skipped(check: CheckResult, mode: Mode) -> CheckResult:
 
 def optional_absent(limits: Limits) -> tuple[str, ...]:
     """Inputs that would add evidence to the mode's checks and were not given, each with the
-    check it would add to: ``access-log (5xx-spike)``."""
+    checks it would add to: ``access-log (web-health, executor-health, 5xx-spike)``."""
     given = limits.preflight.given
-    return tuple(
-        f"{name} ({entry.id})"
-        for entry in checks_for(limits.mode)
-        for name in entry.adds
-        if name not in given and entry.id not in limits.preflight.waived
-    )
+    adding: dict[str, list[str]] = {}
+    for entry in checks_for(limits.mode):
+        for name in entry.adds:
+            if name not in given and entry.id not in limits.preflight.waived:
+                adding.setdefault(name, []).append(entry.id)
+    return tuple(f"{name} ({', '.join(ids)})" for name, ids in adding.items())
 
 
 def waiver_problem(check_id: str, mode: Mode, given: frozenset[str]) -> str | None:

@@ -14,7 +14,7 @@ from golive_action import jsondoc
 from golive_action.ids import CheckId
 from golive_action.judge.pointer import PointerError, resolve
 from golive_action.model import CheckResult, HttpSample, Verdict
-from golive_action.stats import latency_summary, percentile
+from golive_action.stats import latency_summary, lower_bound_percent, percentile, rate_with_bound
 from golive_action.text import fixed, one_line, plural
 
 # --------------------------------------------------------------------------- ticker
@@ -272,6 +272,7 @@ def judge_ui_responsive(
     metrics: dict[str, Any] = {
         "samples": n,
         "rate_percent": round(rate, 3),
+        "rate_lower_95_percent": lower_bound_percent(len(ok), n),
         **latency_summary(latencies),
         "statuses": dict(Counter(str(s.status) for s in answered)),
         "url": samples[0].url if samples else "",
@@ -289,8 +290,8 @@ def judge_ui_responsive(
             str(s.status) if s.error is None else s.error for s in samples if s.status != 200
         ).most_common(1)[0][0]
         problems.append(
-            f"{n - len(ok)} of {n} loads failed (most often {worst}), "
-            f"{rate:.1f} % < {rate_min_percent:g} %"
+            f"{n - len(ok)} of {n} loads failed (most often {worst}): {len(ok)} of {n} "
+            f"answered 200 ({rate_with_bound(len(ok), n)}), under {rate_min_percent:g} %"
         )
     if p95 is None or p95 >= p95_max_ms:
         shown = "no load completed" if p95 is None else f"p95 load time {p95:.0f} ms"
@@ -298,7 +299,10 @@ def judge_ui_responsive(
     if problems:
         return CheckResult(cid, title, Verdict.FAIL, "; ".join(problems), n, metrics, thresholds)
     assert p95 is not None
-    reason = f"{len(ok)} of {n} loads 200, p95 {p95:.0f} ms < {p95_max_ms:g} ms"
+    reason = (
+        f"{len(ok)} of {n} loads answered 200 ({rate_with_bound(len(ok), n)}), "
+        f"p95 {p95:.0f} ms < {p95_max_ms:g} ms"
+    )
     return CheckResult(cid, title, Verdict.PASS, reason, n, metrics, thresholds)
 
 

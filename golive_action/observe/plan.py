@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from golive_action.config import GateConfig
+from golive_action.config import GateConfig, window_sampling
 from golive_action.ids import ProbeId
 from golive_action.model import CanaryHistory, HttpSample, ProbeResult
 from golive_action.observe.appmetrics import observe_app_metrics
@@ -59,12 +59,15 @@ def plan_probes(
     def sampled(
         probe_id: ProbeId, url: str, find: dict[str, re.Pattern[str]] | None = None
     ) -> Probe:
+        # Through the observation window in go-live and monitor; a count in rollback.
+        sampling = config.sampling
+
         def run(budget: Budget) -> list[HttpSample]:
             return sample_endpoint(
                 probe_id,
                 url,
-                config.samples,
-                config.sample_interval,
+                sampling.count,
+                sampling.interval_s,
                 limits,
                 budget,
                 find=find,
@@ -114,18 +117,13 @@ def plan_probes(
     return probes, missing
 
 
-# The polling page's own rhythm is seconds; a read every quarter second at the most.
-POLL_FLOOR_S = 0.25
-
-
 def _polling_probe(url: str, config: GateConfig, limits: HttpLimits) -> Probe:
     """After a rollback the page polls the ticker: read it through the observation window,
-    as the page does, so the judge sees whether its prices move."""
-    interval = max(config.sample_interval, POLL_FLOOR_S)
-    count = max(2, int(config.window_s / interval) + 1)
+    as the page does, so the judge sees whether its prices move (two reads at the least)."""
+    plan = window_sampling(config.window_s, 2, config.sample_interval)
 
     def run(budget: Budget) -> list[HttpSample]:
-        return sample_endpoint("polling", url, count, interval, limits, budget)
+        return sample_endpoint("polling", url, plan.count, plan.interval_s, limits, budget)
 
     return Probe("polling", run)
 

@@ -28,6 +28,10 @@ def observed(check: CheckResult) -> str:
     parts = []
     if "rate_percent" in m:
         parts.append(f"rate {m['rate_percent']:.1f} %")
+    if isinstance(m.get("version"), str):  # a server's text: the renderers escape it
+        parts.append(f"version {m['version']}")
+    elif isinstance(m.get("versions"), dict):
+        parts.append(f"versions {', '.join(str(v) for v in m['versions'])}")
     for key, label in (
         ("latency_p50_ms", "p50"),
         ("latency_p95_ms", "p95"),

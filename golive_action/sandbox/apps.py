@@ -171,6 +171,11 @@ class _Counter:
             return n
 
 
+# The build the stack's web app and executor say they run, in their health bodies: a fixed
+# commit sha, so that the demo shows a version (and `--expect-version` can be tried on it).
+DEMO_VERSION = "5f3c2a1e9b7d4c6a8e0f1b2d3c4e5f6a7b8c9d0e"
+
+
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -190,7 +195,14 @@ def web_routes(scenario: Scenario, market: Market) -> dict[tuple[str, str], Rout
         if faulty("health"):
             return json_reply(500, {"ok": False, "error": "upstream request timed out"})
         return json_reply(
-            200, {"ok": True, "service": "web-next", "now": _now_ms(), "runtime": "nodejs"}
+            200,
+            {
+                "ok": True,
+                "service": "web-next",
+                "version": DEMO_VERSION,
+                "now": _now_ms(),
+                "runtime": "nodejs",
+            },
         )
 
     def healthz(request: Request) -> Reply:
@@ -316,6 +328,7 @@ def executor_routes(
             {
                 "ok": True,
                 "service": "executor",
+                "version": DEMO_VERSION,
                 "pid": os.getpid(),
                 "uptimeSec": round(time.monotonic() - started, 1),
                 "now": _now_ms(),
