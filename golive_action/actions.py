@@ -49,10 +49,12 @@ ANNOTATION_LIMIT = 10
 
 
 def annotation_lines(report: GateReport) -> list[str]:
-    """Errors for failed checks (the decision first), warnings for inconclusive ones; past the
+    """Errors for failed checks (the decision first), warnings for inconclusive and waived
+    ones; past the
     runner's limit of 10 per kind, one line says how many more the summary lists."""
     failed = [c for c in report.checks if c.verdict in (Verdict.FAIL, Verdict.ERROR)]
-    unsure = [c for c in report.checks if c.verdict is Verdict.INCONCLUSIVE]
+    # A waived check is seen by nobody: a GO with one says so louder than a notice.
+    unsure = [c for c in report.checks if c.verdict in (Verdict.INCONCLUSIVE, Verdict.WAIVED)]
     lines: list[str] = []
     if report.decision is Decision.NO_GO:
         lines.append(command("error", report.reason, title="golive: NO-GO"))
@@ -62,10 +64,11 @@ def annotation_lines(report: GateReport) -> list[str]:
     for check in failed[:room]:
         lines.append(command("error", check.reason, title=f"golive {check.id}: {check.verdict}"))
     for check in unsure[:ANNOTATION_LIMIT]:
-        lines.append(command("warning", check.reason, title=f"golive {check.id}: inconclusive"))
+        title = f"golive {check.id}: {check.verdict}"
+        lines.append(command("warning", check.reason, title=title))
     hidden = max(0, len(failed) - room) + max(0, len(unsure) - ANNOTATION_LIMIT)
     if hidden:
-        lines.append(f"{hidden} more failing or inconclusive checks: see the job summary")
+        lines.append(f"{hidden} more failing, inconclusive or waived checks: see the job summary")
     return lines
 
 

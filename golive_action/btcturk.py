@@ -72,7 +72,7 @@ def parse_frame(data: str | bytes) -> Frame:
     try:
         # The parser's own bound only: a frame is read in place, never walked, and a depth
         # walk of every order book frame would halve the rate the probe keeps up with.
-        message = jsondoc.loads(data, max_depth=None)
+        message = jsondoc.loads(data, max_depth=None, plain=False)
     except ValueError:
         return Frame(-1, {}, "not JSON")
     if (

@@ -323,9 +323,7 @@ class GateConfig:
     def given_inputs(self) -> frozenset[str]:
         """The names of the inputs that have a value (the registry's rule of what runs)."""
         return frozenset(
-            name
-            for name, spec in input_specs().items()
-            if getattr(self, spec.attr) not in (None, "", ())
+            name for name, spec in input_specs().items() if is_given(getattr(self, spec.attr))
         )
 
     def secrets(self) -> tuple[str, ...]:
@@ -822,6 +820,12 @@ def _check_relations(
     _check_waivers(merged, sources, specs)
 
 
+def is_given(value: Any) -> bool:
+    """An input has a value: not unset, not an empty text or list (an empty ``with:`` entry
+    of a workflow reaches the gate as an empty text)."""
+    return value is not None and value not in ("", (), [])
+
+
 def parse_waive_input(value: Any) -> tuple[str, ...]:
     """``canary, nginx-ws`` (commas or spaces) or a list: the ids, once each, in order."""
     if value is None:
@@ -838,7 +842,7 @@ def _check_waivers(
     from golive_action.judge.registry import waiver_problem
 
     waived = parse_waive_input(merged.get("waive"))
-    given = frozenset(name for name, value in merged.items() if value not in (None, "", []))
+    given = frozenset(name for name, value in merged.items() if is_given(value))
     for check_id in waived:
         problem = waiver_problem(check_id, merged["mode"], given)
         if problem is not None:

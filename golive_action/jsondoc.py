@@ -67,14 +67,17 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return document
 
 
-def loads(text: str | bytes, max_depth: int | None = MAX_JSON_DEPTH, *, plain: bool = False) -> Any:
+def loads(text: str | bytes, max_depth: int | None = MAX_JSON_DEPTH, *, plain: bool = True) -> Any:
     """``json.loads`` that raises :class:`JsonTooDeep` (a ValueError) past ``max_depth``.
 
     ``max_depth=None`` keeps only the parser's own bound (its RecursionError, told as
     JsonTooDeep): for documents read in place and never walked recursively, such as the
-    feed's frames, where a walk per frame would cost more than the parse. ``plain=True``
-    also refuses what is not plain JSON (:class:`JsonNotPlain`): for a document the gate
-    reads back as its own, where a NaN or a doubled key would be a figure it never wrote."""
+    feed's frames, where a walk per frame would cost more than the parse. ``plain`` (the
+    default) also refuses what is not plain JSON (:class:`JsonNotPlain`): a NaN compares
+    false with every limit, so a body that carries one would pass any check (and could not
+    be written back as JSON), and of a key given twice the parser would keep the last one
+    silently. ``plain=False`` is for the feed's frames alone, read at the feed's rate, whose
+    figures the feed protocol checks one by one."""
     try:
         if plain:
             document = json.loads(
@@ -120,4 +123,33 @@ def depth_exceeds(document: Any, max_depth: int = MAX_JSON_DEPTH) -> bool:
 
 def problem(exc: ValueError) -> str:
     """What was wrong with the text, in a few words, for a check's reason."""
+    if isinstance(exc, JsonNotPlain):
+        return f"not plain JSON ({exc})"
     return str(exc) if isinstance(exc, JsonTooDeep) else "not JSON"
+
+
+def finite(document: Any) -> Any:
+    """The document with every NaN and infinity made null: what is written as JSON is JSON
+    (a figure that is no number is no figure). Walked without recursion."""
+    if isinstance(document, float):
+        return document if math.isfinite(document) else None
+    if not isinstance(document, dict | list):
+        return document
+    # A copy, container by container.
+    out = _shallow(document)
+    stack: list[tuple[Any, Any]] = [(document, out)]
+    while stack:
+        source, target = stack.pop()
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, value in items:
+            if isinstance(value, float) and not math.isfinite(value):
+                target[key] = None
+            elif isinstance(value, dict | list):
+                child = _shallow(value)
+                target[key] = child
+                stack.append((value, child))
+    return out
+
+
+def _shallow(container: Any) -> Any:
+    return dict(container) if isinstance(container, dict) else list(container)

@@ -61,6 +61,11 @@ _SEVERITY = {
 }
 
 
+# A criterion with one of these verdicts does not hold a GO back: passed, an optional check
+# left off, or a required one waived by name.
+LETS_GO = frozenset({Verdict.PASS, Verdict.SKIPPED, Verdict.WAIVED})
+
+
 def worst(verdicts: list[Verdict]) -> Verdict:
     """The most severe verdict; an empty group is inconclusive (never a pass on no data)."""
     if not verdicts:

@@ -138,6 +138,8 @@ OWN_VOCABULARY = frozenset(
         "label",
         "colour",
         "canary",
+        "state",  # a pill change's OPEN, DEGRADED, CLOSED
+        "failed_phase",  # dns, connect, tls, upgrade
     }
 )
 

@@ -240,3 +240,23 @@ def test_find_python_fails_with_a_clear_error(tmp_path):
     assert re.search(
         r"^::error title=golive-action::no Python 3\.10 or newer found", result.stdout, re.MULTILINE
     )
+
+
+def test_every_example_gives_the_inputs_its_mode_requires():
+    """A gate step of an example names an input for every check its mode requires (or
+    waives it): an example that could never give GO is no example."""
+    from golive_action.judge.registry import demands
+    from golive_action.limits import PreflightFacts
+
+    for path in EXAMPLES:
+        workflow = yaml.safe_load(path.read_text())
+        for job in workflow["jobs"].values():
+            for step in job["steps"]:
+                if "golive-action" not in step.get("uses", ""):
+                    continue
+                given = frozenset(k for k, v in step.get("with", {}).items() if str(v).strip())
+                # In Actions the token, the repository and the workflow are always known.
+                given |= {"github-token", "github-repository", "canary-workflow"}
+                mode = step["with"].get("mode", "go-live")
+                facts = PreflightFacts(mode, given, None, mode != "rollback")
+                assert demands(facts) == (), (path.name, demands(facts))

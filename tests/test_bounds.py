@@ -206,7 +206,7 @@ def test_annotations_are_capped_at_ten_per_kind():
     lines = annotation_lines(dataclasses.replace(failing, checks=failing.checks + tuple(unsure)))
     assert sum(line.startswith("::error") for line in lines) == 10
     assert sum(line.startswith("::warning") for line in lines) == 10
-    assert lines[-1] == "31 more failing or inconclusive checks: see the job summary"
+    assert lines[-1] == "31 more failing, inconclusive or waived checks: see the job summary"
 
 
 def test_a_probe_past_the_time_budget_is_an_error_and_the_gate_returns(monkeypatch):
@@ -292,3 +292,15 @@ def test_a_config_file_is_read_up_to_1_mib(tmp_path):
     path.write_text("# " + "x" * CONFIG_FILE_CAP + "\n")
     with pytest.raises(ConfigError, match="larger than"):
         load_config({}, {}, str(path))
+
+
+def test_every_numeric_input_has_a_ceiling():
+    """A limit of 1e308 is no limit (an endless deadline, a threshold nothing reaches): each
+    figure an input takes is bounded in the schema, and a larger one is refused at start."""
+    from golive_action.config import input_specs
+
+    for spec in input_specs().values():
+        if spec.type in ("number", "integer"):
+            assert "maximum" in spec.schema, spec.name
+    with pytest.raises(ConfigError, match=r"ws-open-max-s.*above the maximum"):
+        load_config({"ws-open-max-s": "1e308"}, {})

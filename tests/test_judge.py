@@ -234,5 +234,8 @@ def test_a_skipped_check_is_named_but_does_not_pull_the_verdict():
     assert both_off.verdict is Verdict.SKIPPED
     decision, reason = decide([criterion, both_off], [ok, off])
     assert decision is Decision.GO
-    assert reason == "every criterion passes (1 of 2); optional, not run: executor-health"
+    assert reason == (
+        "every criterion judged passes (1 of 2 criteria pass, 1 skipped: smoke); "
+        "optional, not run: executor-health"
+    )
     assert decide([both_off]) == (Decision.NO_GO, "every criterion was skipped: nothing was judged")

@@ -132,3 +132,26 @@ def test_the_report_and_the_summary_show_the_pill_over_time(run_cli, tmp_path, s
         assert "🟡 DEGRADED | latency over the limit of 300 ms |" in summary
     if scenario == "flapping":
         assert "reconnecting after" in summary
+
+
+def test_a_ping_lost_with_its_connection_is_slow_only_until_that_session_ended():
+    connections = [
+        WsConnection(T0, T0 + 0.05, 50.0, closed_at=T0 + 3.0, close_reason="dropped"),
+        WsConnection(T0 + 3.2, T0 + 3.3, 100.0),
+    ]
+    lost = [(T0 + 2.0, 1000.0)]  # sent at +2, unanswered when its session ended at +3
+    timeline = pill_timeline(recorded(connections=connections, pings_unanswered=lost), LIMITS)
+    assert states(timeline) == [
+        (0.0, "CLOSED"),
+        (0.05, "OPEN"),
+        (2.3, "DEGRADED"),
+        (3.0, "CLOSED"),
+        (3.3, "OPEN"),
+    ]
+
+
+def test_an_unacknowledged_subscription_degrades_the_open_feed():
+    obs = recorded(subscriptions={"ticker": True, "orderbook": True})  # trade: no answer
+    timeline = pill_timeline(obs, LIMITS)
+    assert states(timeline) == [(0.0, "CLOSED"), (0.05, "DEGRADED")]
+    assert timeline.changes[1].cause == "subscription not acknowledged: trade"

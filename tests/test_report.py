@@ -68,7 +68,7 @@ def test_a_broken_report_is_caught():
 
 
 def test_the_judged_pill_and_headline_survive_a_token_that_spells_them():
-    from golive_action.model import Headline, Pill
+    from golive_action.model import Headline, Pill, PillChange, PillTimeline
     from golive_action.text import Redactor
 
     report = dataclasses.replace(
@@ -77,12 +77,20 @@ def test_the_judged_pill_and_headline_survive_a_token_that_spells_them():
         pill=Pill("WS", "green", 3.0),
         headline=Headline(canary="PASS"),
     )
-    redacted = Redactor(["OPEN", "WS", "green", "PASS"]).tree(report)
+    timeline = PillTimeline(
+        (PillChange(1.0, 0.0, "CLOSED", "connecting"), PillChange(2.0, 1.0, "DEGRADED", "x")),
+        {"OPEN": 0.0, "DEGRADED": 50.0, "CLOSED": 50.0},
+    )
+    report = dataclasses.replace(report, pill_timeline=timeline)
+    redacted = Redactor(["OPEN", "WS", "green", "PASS", "EN", "DEGRA"]).tree(report)
     assert (redacted.ws_state, redacted.pill, redacted.headline) == (
         "OPEN",
         Pill("WS", "green", 3.0),
         Headline(canary="PASS"),
     )
+    assert redacted.pill_timeline is not None
+    assert [c.state for c in redacted.pill_timeline.changes] == ["CLOSED", "DEGRADED"]
+    assert set(redacted.pill_timeline.shares_percent) == {"OPEN", "DEGRADED", "CLOSED"}
     assert report_problems(redacted.to_dict()) == []
 
 

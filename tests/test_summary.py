@@ -124,7 +124,7 @@ def test_annotations_are_capped_and_inert():
     lines = annotation_lines(report(HOSTILE, checks=25))
     errors = [line for line in lines if line.startswith("::error")]
     assert len(errors) == 10  # the decision and 9 checks: the runner shows no more
-    assert lines[-1] == "16 more failing or inconclusive checks: see the job summary"
+    assert lines[-1] == "16 more failing, inconclusive or waived checks: see the job summary"
     for line in lines:
         assert "\n" not in line and "##[" not in line
     assert errors[0].startswith("::error title=golive%3A NO-GO::")

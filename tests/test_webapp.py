@@ -246,10 +246,30 @@ def test_a_ticker_that_stands_still_too_long_at_once_fails():
 
     from golive_action.judge.webapp import judge_polled_ticker
 
-    reads = [read(0, 1), read(1, 2), read(2, 2), read(80, 2), read(81, 3)]
-    result = judge_polled_ticker(reads, None, "BTCTRY", 60)
-    assert result.verdict is Verdict.FAIL, result.reason
-    assert "stood still for 80.0 s at once" in result.reason
-    assert judge_polled_ticker(reads[:2], None, "BTCTRY", 60).verdict is Verdict.PASS
-    few = judge_polled_ticker(reads[:1], None, "BTCTRY", 60)
+    def judged(reads):
+        return judge_polled_ticker(reads, None, "BTCTRY", 60, 99.5)
+
+    t0 = 1_800_000_000.0
+    moving = [read(t0 + i, int((t0 + i) * 1000)) for i in range(5)]
+    assert judged(moving).verdict is Verdict.PASS
+    # The same answer for 80 s: its timestamp grows old.
+    frozen = [read(t0, int(t0 * 1000)), read(t0 + 80, int(t0 * 1000))]
+    stale = judged(frozen)
+    assert stale.verdict is Verdict.FAIL
+    assert "older than ticker-max-age-s 60 s (the oldest 80.0 s)" in stale.reason
+    # Two caches of different ages, answering in turn: it goes back and forth, never on.
+    caches = [read(t0 + i, int((t0 - (i % 2)) * 1000)) for i in range(6)]
+    flip = judged(caches)
+    assert flip.verdict is Verdict.FAIL and "went back 3 times" in flip.reason
+    # Most reads an error page: the page shows errors, whatever the rest say.
+    broken = [
+        *moving[:2],
+        *[
+            HttpSample("polling", "http://t", t0 + 3 + i, 5.0, 502, body="<h1>502</h1>")
+            for i in range(3)
+        ],
+    ]
+    errors = judged(broken)
+    assert errors.verdict is Verdict.FAIL and "only 2 of 5 polled reads" in errors.reason
+    few = judged(moving[:1])
     assert few.verdict is Verdict.INCONCLUSIVE and "sample-interval" in few.reason

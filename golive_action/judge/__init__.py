@@ -96,8 +96,9 @@ def judge(observations: Observations, limits: Limits | Configured) -> Judgement:
         decision = Decision.NO_GO
     state = _ws_state(observations, limits, judged, triggers)
     pill = None if state is None else Pill.of(state, pill_latency_ms(observations.ws, limits.ws))
-    # The pill over time, in the modes that watch the feed.
-    timeline = pill_timeline(observations.ws, limits.ws) if "ws-open" in judged else None
+    # The pill over time, in the modes whose checks watch the feed.
+    watched = any("ws" in spec.probes for spec in checks_for(limits.mode))
+    timeline = pill_timeline(observations.ws, limits.ws) if watched else None
     return Judgement(
         decision,
         reason,

@@ -43,7 +43,8 @@ def latency_figures(body: Any) -> list[float]:
                 if (
                     "latency" in str(key).lower()
                     and isinstance(value, int | float)
-                    and not (isinstance(value, bool))
+                    and not isinstance(value, bool)
+                    and math.isfinite(value)  # NaN or infinity is no latency figure
                 ):
                     found.append(float(value))
                 elif isinstance(value, dict | list):

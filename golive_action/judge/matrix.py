@@ -6,17 +6,13 @@ from collections.abc import Sequence
 
 from golive_action.ids import MODES, Mode
 from golive_action.judge.registry import CriterionSpec, criteria_for
-from golive_action.model import CheckResult, Criterion, Decision, Verdict, worst
+from golive_action.model import LETS_GO, CheckResult, Criterion, Decision, Verdict, worst
 from golive_action.text import labelled
 
 # The checklist's Go/No-Go matrix by mode, drawn from the registry: each row lists the
 # checks that feed it in that mode. A check the judge did not produce makes its row
 # inconclusive.
 MATRIX: dict[Mode, tuple[CriterionSpec, ...]] = {mode: criteria_for(mode) for mode in MODES}
-
-
-# A criterion with one of these verdicts does not hold a GO back.
-_LETS_GO = (Verdict.PASS, Verdict.SKIPPED, Verdict.WAIVED)
 
 
 def judge_criterion(spec: CriterionSpec, checks: Sequence[CheckResult]) -> Criterion:
@@ -32,12 +28,12 @@ def judge_criterion(spec: CriterionSpec, checks: Sequence[CheckResult]) -> Crite
     verdict = worst([c.verdict for c in active]) if active else Verdict.SKIPPED
     if missing:
         verdict = worst([verdict, Verdict.INCONCLUSIVE])
-    if verdict in (Verdict.PASS, Verdict.SKIPPED, Verdict.WAIVED):
+    if verdict in LETS_GO:
         parts = [labelled(c.id, c.reason) for c in active]
     else:
         parts = [labelled(c.id, c.reason) for c in active if c.verdict is not Verdict.PASS]
         parts += [f"{i}: not judged" for i in missing]
-    if verdict in _LETS_GO:  # a failure's reason is the failure alone
+    if verdict in LETS_GO:  # a failure's reason is the failure alone
         parts += [labelled(c.id, c.reason) for c in skipped]
     return Criterion(spec.id, spec.title, verdict, "; ".join(parts), spec.checks)
 
@@ -53,7 +49,7 @@ def decide(
     optional inputs (``absent``) not given. A gate with nothing judged is NO-GO."""
     if not criteria:
         return Decision.NO_GO, "no criterion was judged"
-    failing = [c for c in criteria if c.verdict not in _LETS_GO]
+    failing = [c for c in criteria if c.verdict not in LETS_GO]
     passed = [c for c in criteria if c.verdict is Verdict.PASS]
     if failing:
         first = failing[0]
@@ -65,13 +61,17 @@ def decide(
         return Decision.NO_GO, "every criterion was skipped: nothing was judged"
     waived = [c.id for c in checks if c.verdict is Verdict.WAIVED]
     skipped = [c.id for c in checks if c.verdict is Verdict.SKIPPED]
-    with_waivers = [c for c in criteria if c.verdict is Verdict.WAIVED]
+    with_waivers = [c.id for c in criteria if c.verdict is Verdict.WAIVED]
+    unjudged = [c.id for c in criteria if c.verdict is Verdict.SKIPPED]
+    counted = f"{len(passed)} of {len(criteria)} criteria pass"
+    if with_waivers:
+        counted += f", {len(with_waivers)} with waivers"
+    if unjudged:
+        counted += f", {len(unjudged)} skipped: {', '.join(unjudged)}"
     if waived:
-        reason = (
-            f"GO with waivers: {', '.join(waived)}; {len(passed)} of {len(criteria)} criteria pass"
-        )
-        if with_waivers:
-            reason += f", {len(with_waivers)} with waivers"
+        reason = f"GO with waivers: {', '.join(waived)}; {counted}"
+    elif unjudged:
+        reason = f"every criterion judged passes ({counted})"
     else:
         reason = f"every criterion passes ({len(passed)} of {len(criteria)})"
     if skipped:

@@ -35,7 +35,11 @@ def pill_timeline(obs: WsObservation | None, limits: WsLimits) -> PillTimeline |
         return None
     start, end = obs.started_at, max(obs.ended_at, obs.started_at)
     opened = _open_spans(obs.connections, end)
-    degraded = [*_slow_spans(obs, limits, end), *_stale_spans(obs, limits, opened, end)]
+    degraded = [
+        *_slow_spans(obs, limits, end),
+        *_stale_spans(obs, limits, opened, end),
+        *_unsubscribed_spans(obs, opened),
+    ]
     moments = sorted(
         {start, end}
         | {t for s in (*opened, *degraded) for t in (s.start, s.end) if start <= t <= end}
@@ -90,8 +94,10 @@ def _slow_spans(obs: WsObservation, limits: WsLimits, end: float) -> list[_Span]
         for index, (_, sent, rtt) in enumerate(answers)
         if rtt > limit
     ]
+    # Over the limit until its session ended (its age was taken then): a connection that
+    # dropped with a ping in flight is not slow for the rest of the window.
     spans += [
-        _Span(sent + limit / 1000.0, end, _slow_cause(limit))
+        _Span(sent + limit / 1000.0, min(sent + age / 1000.0, end), _slow_cause(limit))
         for sent, age in unanswered(obs)
         if age >= limit
     ]
@@ -126,6 +132,16 @@ def _stale_spans(
     return spans
 
 
+def _unsubscribed_spans(obs: WsObservation, opened: list[_Span]) -> list[_Span]:
+    """A channel whose subscription was refused or never acknowledged degrades the feed for
+    as long as it is open (the probe keeps no time of the acknowledgement)."""
+    missing = [c for c in CHANNELS if obs.subscriptions.get(c) is not True]
+    if not missing:
+        return []
+    cause = f"subscription not acknowledged: {', '.join(missing)}"
+    return [_Span(span.start, span.end, cause) for span in opened]
+
+
 def _state_at(
     at: float,
     connections: list[WsConnection],
@@ -137,7 +153,7 @@ def _state_at(
     causes = [s.cause for s in degraded if s.start <= at < s.end]
     if causes:
         return "DEGRADED", "; ".join(dict.fromkeys(causes))
-    return "OPEN", "open, fresh data, latency within the limit"
+    return "OPEN", "open; latency and every channel within their limits"
 
 
 def _closed_cause(at: float, connections: list[WsConnection]) -> str:

@@ -428,6 +428,7 @@ CHECKS: tuple[CheckSpec, ...] = (
             ev.error("polling"),
             ev.limits.ticker.pair,
             ev.limits.ticker.max_age_s,
+            ev.limits.health.rate_min_percent,
         ),
         {"rollback": "ui-responsive"},
         frozenset({"rollback"}),
@@ -595,8 +596,11 @@ def criteria_for(mode: Mode) -> tuple[CriterionSpec, ...]:
     return tuple(rows)
 
 
+_SPECS: Mapping[str, CheckSpec] = {s.id: s for s in CHECKS}
+
+
 def spec(check_id: CheckId) -> CheckSpec:
-    return next(s for s in CHECKS if s.id == check_id)
+    return _SPECS[check_id]
 
 
 def preflight_check(facts: PreflightFacts) -> CheckResult:
@@ -682,9 +686,9 @@ def waiver_problem(check_id: str, mode: Mode, given: frozenset[str]) -> str | No
     """Why ``check_id`` may not be waived in ``mode`` with these inputs, or None. A waiver
     names a check that would not run; one that would is refused, so that a waiver can never
     hide a result."""
-    entry = next((s for s in CHECKS if s.id == check_id), None)
+    entry = _SPECS.get(check_id)
     if entry is None:
-        known = [s.id for s in CHECKS if s.needs is not None]
+        known = [s.id for s in CHECKS if s.needs is not None and s.required]
         shown = one_line(json.dumps(check_id, ensure_ascii=True), 40)  # user text, made inert
         return f"{shown} is not a check (checks that may be waived: {', '.join(known)})"
     if mode not in entry.feeds:
@@ -696,6 +700,11 @@ def waiver_problem(check_id: str, mode: Mode, given: frozenset[str]) -> str | No
         return (
             f"check {check_id} would run ({listed(named)} {'is' if len(named) == 1 else 'are'} "
             "given), and a waiver would hide its result"
+        )
+    if not entry.required_in(mode, given):
+        return (
+            f"check {check_id} is optional in mode {mode}: without its inputs it is skipped, "
+            "never failed, so there is nothing to waive"
         )
     return None
 

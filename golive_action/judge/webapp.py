@@ -7,7 +7,6 @@ import json
 from collections import Counter
 from functools import cache
 from importlib import resources
-from itertools import pairwise
 from typing import Any
 
 from golive_action import jsondoc
@@ -372,20 +371,37 @@ def _polled_quote(sample: HttpSample, pair: str) -> tuple[Any, ...] | None:
 
 
 def judge_polled_ticker(
-    samples: list[HttpSample], probe_error: str | None, pair: str, max_still_s: float
+    samples: list[HttpSample],
+    probe_error: str | None,
+    pair: str,
+    max_still_s: float,
+    rate_min_percent: float,
 ) -> CheckResult:
-    """After a rollback the page's prices come from polling the ticker: over the window its
-    timestamp or its prices must move. A ticker that stands still is a frozen page."""
+    """After a rollback the page's prices come from polling the ticker. Over the window:
+    nearly every read is a readable ticker (``health-rate-min``), none is older than
+    ``ticker-max-age-s``, and the ticker moves forward (a newer timestamp, or new prices at
+    the same one), never standing still longer than ``ticker-max-age-s``. A timestamp that
+    goes back (answers from caches of different ages) is no move."""
     cid: CheckId = "polling-data"
-    thresholds = {"changes": "count>=1", "longest_still_s": f"<={max_still_s:g}"}
+    thresholds = {
+        "readable_percent": f">={rate_min_percent:g}",
+        "age_s": f"<={max_still_s:g}",
+        "changes": "count>=1",
+        "longest_still_s": f"<={max_still_s:g}",
+    }
 
     def result(verdict: Verdict, reason: str, metrics: dict[str, Any]) -> CheckResult:
         return CheckResult(cid, POLLED_TITLE, verdict, reason, len(samples), metrics, thresholds)
 
     if probe_error is not None:
         return result(Verdict.ERROR, probe_error, {})
-    reads = [(s.at, q) for s in samples if (q := _polled_quote(s, pair)) is not None]
-    metrics: dict[str, Any] = {"reads": len(samples), "readable": len(reads)}
+    reads = [(s, q) for s in samples if (q := _polled_quote(s, pair)) is not None]
+    readable = 100.0 * len(reads) / len(samples) if samples else 0.0
+    metrics: dict[str, Any] = {
+        "reads": len(samples),
+        "readable": len(reads),
+        "readable_percent": round(readable, 2),
+    }
     if len(reads) < 2:
         return result(
             Verdict.INCONCLUSIVE,
@@ -394,35 +410,72 @@ def judge_polled_ticker(
             "(sample-interval)",
             metrics,
         )
-    changes, longest, since = 0, 0.0, reads[0][0]
-    for (_, before), (at, now) in pairwise(reads):
-        if now != before:
+    if readable < rate_min_percent:
+        return result(
+            Verdict.FAIL,
+            f"only {len(reads)} of {len(samples)} polled reads were a readable {pair} ticker "
+            f"({fixed(readable)} %, under {rate_min_percent:g} %): the page shows errors",
+            metrics,
+        )
+    ages = [s.at - q[0] / 1000.0 for s, q in reads if isinstance(q[0], int | float) and q[0] > 0]
+    oldest = max(ages, default=None)
+    metrics["oldest_age_s"] = None if oldest is None else round(oldest, 3)
+    if oldest is not None and oldest > max_still_s:
+        stale = sum(1 for age in ages if age > max_still_s)
+        return result(
+            Verdict.FAIL,
+            f"{stale} of {len(reads)} polled reads were older than ticker-max-age-s "
+            f"{max_still_s:g} s (the oldest {fixed(oldest)} s): stale data",
+            metrics,
+        )
+    changes, backwards, longest = 0, 0, 0.0
+    since, newest = reads[0][0].at, reads[0][1]
+    for sample, quote in reads[1:]:
+        step = _step(newest, quote)
+        backwards += step < 0
+        if step > 0:
             changes += 1
-            longest, since = max(longest, at - since), at
-    longest = max(longest, reads[-1][0] - since)
-    span = reads[-1][0] - reads[0][0]
+            longest, since, newest = max(longest, sample.at - since), sample.at, quote
+    longest = max(longest, reads[-1][0].at - since)
+    span = reads[-1][0].at - reads[0][0].at
     metrics.update(
-        {"changes": changes, "longest_still_s": round(longest, 3), "span_s": round(span, 3)}
+        {
+            "changes": changes,
+            "went_back": backwards,
+            "longest_still_s": round(longest, 3),
+            "span_s": round(span, 3),
+        }
     )
+    back = f"; the timestamp went back {plural(backwards, 'time')}" if backwards else ""
     if changes == 0:
         stamp, last = reads[-1][1][0], reads[-1][1][1]
         return result(
             Verdict.FAIL,
             f"the ticker stood still for {fixed(span)} s over {len(reads)} reads (timestamp "
-            f"{one_line(str(stamp), 40)}, last {one_line(str(last), 40)} unchanged): the polling "
-            "page's prices do not update",
+            f"{one_line(str(stamp), 40)}, last {one_line(str(last), 40)} unchanged){back}: "
+            "the polling page's prices do not update",
             metrics,
         )
     if longest > max_still_s:
         return result(
             Verdict.FAIL,
             f"the ticker stood still for {fixed(longest)} s at once, over ticker-max-age-s "
-            f"{max_still_s:g} s ({changes} changes over {len(reads)} reads)",
+            f"{max_still_s:g} s ({changes} changes over {len(reads)} reads){back}",
             metrics,
         )
     return result(
         Verdict.PASS,
         f"the ticker moved {changes} times over {len(reads)} reads in {fixed(span)} s "
-        f"(longest still {fixed(longest)} s)",
+        f"(longest still {fixed(longest)} s){back}",
         metrics,
     )
+
+
+def _step(newest: tuple[Any, ...], quote: tuple[Any, ...]) -> int:
+    """1 when ``quote`` is a move forward from ``newest`` (a newer timestamp, or new prices
+    at the same one), -1 when its timestamp is older, 0 when nothing changed."""
+    before, now = newest[0], quote[0]
+    timed = isinstance(before, int | float) and isinstance(now, int | float)
+    if timed and now != before:
+        return 1 if now > before else -1
+    return 0 if quote == newest else 1

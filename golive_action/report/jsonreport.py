@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from golive_action.files import write_output
-from golive_action.jsondoc import MAX_JSON_DEPTH, JsonNotPlain, JsonTooDeep, loads
-from golive_action.model import PILLS, REPORT_SCHEMA_ID, Decision, GateReport, Verdict
+from golive_action.jsondoc import MAX_JSON_DEPTH, JsonNotPlain, JsonTooDeep, finite, loads
+from golive_action.model import LETS_GO, PILLS, REPORT_SCHEMA_ID, Decision, GateReport, Verdict
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError
@@ -53,7 +53,8 @@ def write_report(report: GateReport, path: str) -> Path:
     """Write the report: atomically to a new path (a reader never sees half of it), in place
     over an existing regular file (its mode and links kept; a reader at that moment may see
     it part written), never over a device, a FIFO or a directory."""
-    text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    document = finite(report.to_dict())
+    text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     write_output(path, text.encode("utf-8"))
     return Path(path)
 
@@ -123,11 +124,7 @@ def contradictions(document: dict[str, Any], report: GateReport) -> list[str]:
 
     found: list[str] = []
     if report.decision is Decision.GO:
-        held = [
-            c.id
-            for c in report.criteria
-            if c.verdict not in (Verdict.PASS, Verdict.SKIPPED, Verdict.WAIVED)
-        ]
+        held = [c.id for c in report.criteria if c.verdict not in LETS_GO]
         if held:
             found.append(f"decision go, but criterion {held[0]} did not pass")
         if not any(c.verdict is Verdict.PASS for c in report.criteria):
@@ -179,7 +176,7 @@ def _read_json(path: str) -> dict[str, Any]:
     if len(raw) > REPORT_FILE_CAP:
         raise _error(f"{where}: larger than {REPORT_FILE_CAP} bytes", _FIX)
     try:
-        document = loads(raw, REPORT_MAX_DEPTH, plain=True)
+        document = loads(raw, REPORT_MAX_DEPTH)
     except json.JSONDecodeError as exc:
         problem = f"not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         raise _error(f"{where}: {problem}", _FIX) from None

@@ -445,7 +445,8 @@ def storage_route(history: History, key: bytes, clock: Callable[[], float] = tim
             return json_reply(404, {"error": "BlobNotFound", "message": "no such blob"})
         expires = _number(request.query.get("se"), 0)
         signature = request.query.get("sig", "")
-        if not hmac.compare_digest(signature, sign(key, run.artifact_id, expires)):
+        expected = sign(key, run.artifact_id, expires)
+        if not hmac.compare_digest(signature.encode(), expected.encode()):  # any text, no raise
             return json_reply(
                 403, {"error": "AuthenticationFailed", "message": "signature does not match"}
             )
