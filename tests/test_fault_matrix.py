@@ -482,7 +482,7 @@ FAULTS = [
         web(reply(200, b'{"ok": NaN}')),
         "web-health",
         "fail",
-        "does not say ok",
+        "not plain JSON (NaN, which is not a JSON number)",
     ),
     Fault(
         "URL with a password",

@@ -46,12 +46,10 @@ def test_every_trigger_has_its_end_to_end_case():
     assert set(CASES) == set(TRIGGER_IDS)
 
 
-@pytest.mark.parametrize("trigger", TRIGGER_IDS)
-def test_the_trigger_fires_through_golive_run(run_cli, stack, tmp_path, trigger):
-    scenario, extra = CASES[trigger]
-    s = stack(scenario, github_token="gh-token")
+def gate_argv(s, extra: list[str]) -> list[str]:
+    """`golive run` on every part of the stack: its feed, its canary, its GitHub API."""
     urls = s.urls
-    argv = [
+    return [
         "run",
         "--web-url",
         urls["web_url"],
@@ -74,8 +72,13 @@ def test_the_trigger_fires_through_golive_run(run_cli, stack, tmp_path, trigger)
         *QUICK,
         *extra,
     ]
+
+
+@pytest.mark.parametrize("trigger", TRIGGER_IDS)
+def test_the_trigger_fires_through_golive_run(run_cli, stack, tmp_path, trigger):
+    scenario, extra = CASES[trigger]
     env = actions_env(tmp_path)
-    result = run_cli(*argv, env=env)
+    result = run_cli(*gate_argv(stack(scenario, github_token="gh-token"), extra), env=env)
     assert result.code == 1, result.out
     outputs = read_outputs(Path(env["GITHUB_OUTPUT"]))
     assert outputs["decision"] == "no-go"
@@ -93,33 +96,8 @@ def test_the_same_run_on_a_healthy_stack_fires_nothing(run_cli, stack, tmp_path,
     """The control: the same inputs against the healthy stack fire no trigger, so each case
     above fires on its fault, not on its settings."""
     _, extra = CASES[trigger]
-    s = stack("healthy", github_token="gh-token")
-    urls = s.urls
     env = actions_env(tmp_path)
-    result = run_cli(
-        "run",
-        "--web-url",
-        urls["web_url"],
-        "--executor-url",
-        urls["executor_url"],
-        "--ws-url",
-        urls["ws_url"],
-        "--spark-api-url",
-        urls["executor_url"],
-        "--spark-api-token",
-        "canary-token",
-        "--github-api-url",
-        urls["github_api_url"],
-        "--github-token",
-        "gh-token",
-        "--github-repository",
-        github_api.REPOSITORY,
-        "--canary-workflow",
-        github_api.WORKFLOW_FILE,
-        *QUICK,
-        *extra,
-        env=env,
-    )
+    result = run_cli(*gate_argv(stack("healthy", github_token="gh-token"), extra), env=env)
     outputs = read_outputs(Path(env["GITHUB_OUTPUT"]))
     assert outputs["rollback"] == "false", (outputs["rollback-reasons"], result.out)
     assert result.code == 0, result.out
