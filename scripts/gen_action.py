@@ -78,6 +78,15 @@ runs:
 """
 
 
+# Inputs whose default is the runner's own context. A literal default would reach the gate as
+# INPUT_<NAME> and beat the environment variable the same input is read from (GITHUB_API_URL
+# on GitHub Enterprise Server): the context gives the runner's value, or nothing.
+_FROM_RUNNER = {
+    "github-token": "${{ github.token }}",
+    "github-api-url": "${{ github.api_url }}",
+}
+
+
 def _quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
@@ -86,8 +95,8 @@ def render() -> str:
     lines = [HEADER, "inputs:"]
     for spec in input_specs().values():
         default = spec.default
-        if spec.name == "github-token":
-            shown = "${{ github.token }}"
+        if spec.name in _FROM_RUNNER:
+            shown = _FROM_RUNNER[spec.name]
         elif isinstance(default, bool):
             shown = str(default).lower()
         else:

@@ -3,6 +3,7 @@ and the composite steps really install and run the gate."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ import yaml
 
 from golive_action.config import input_specs
 from golive_action.report.outputs import OUTPUT_NAMES
+from golive_action.sandbox import github_api
 from tests.test_cli import read_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +67,44 @@ def test_inputs_reach_the_gate_only_through_env():
     for spec in input_specs().values():
         env_name = "INPUT_" + spec.name.upper().replace("-", "_")
         assert gate["env"][env_name] == f"${{{{ inputs.{spec.name} }}}}"
+
+
+def test_no_action_default_beats_an_environment_variable_of_the_same_input():
+    """An input also read from an environment variable (GITHUB_API_URL, SPARK_API_URL, ...)
+    must not get a literal default in action.yml: the default reaches the gate as
+    INPUT_<NAME>, which is read first, so the variable would never count (a GHES runner's
+    API URL, say). Its default is empty, or the runner's own context for the same value."""
+    for spec in input_specs().values():
+        outside = [n for n in spec.env_names if not n.startswith(("INPUT_", "GOLIVE_"))]
+        if not outside:
+            continue
+        default = ACTION["inputs"][spec.name]["default"]
+        assert default == "" or re.fullmatch(r"\$\{\{ github\.[a-z_]+ \}\}", default), (
+            spec.name,
+            default,
+        )
+
+
+_EXPRESSION = re.compile(r"\$\{\{\s*(inputs|github)\.([A-Za-z0-9_-]+)\s*\}\}")
+
+
+def runner_env(step: dict, given: dict[str, str], github: dict[str, str]) -> dict[str, str]:
+    """A composite step's ``env:`` as the runner evaluates it: ``inputs.X`` is the value the
+    workflow gave in ``with:``, else the action's default (itself evaluated, so a default of
+    ``${{ github.api_url }}`` is the runner's API URL); ``github.X`` is the context."""
+
+    def evaluate(text: str) -> str:
+        def value(match: re.Match[str]) -> str:
+            scope, name = match.groups()
+            if scope == "github":
+                return github.get(name, "")
+            if name in given:
+                return given[name]
+            return evaluate(str(ACTION["inputs"][name]["default"]))
+
+        return _EXPRESSION.sub(value, text)
+
+    return {key: evaluate(str(text)) for key, text in step.get("env", {}).items()}
 
 
 @pytest.mark.parametrize("path", [ROOT / "action.yml", *EXAMPLES], ids=lambda p: p.name)
@@ -188,24 +228,38 @@ def test_composite_steps_install_and_run_the_gate(tmp_path, stack):
 
     gate_out = tmp_path / "gate-output"
     gate_out.touch()
+    # The runner's own variables and context: the stack's GitHub API stands in for a GitHub
+    # Enterprise Server, whose URL the gate must take from the runner, not from a default.
+    runner = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_API_URL": s.urls["github_api_url"],
+        "GITHUB_REPOSITORY": github_api.REPOSITORY,
+        "GITHUB_WORKFLOW_REF": f"{github_api.REPOSITORY}/.github/workflows/"
+        f"{github_api.WORKFLOW_FILE}@refs/heads/main",
+    }
+    context = {"token": "gh-stack-token", "api_url": s.urls["github_api_url"]}
+    given = {
+        "web-url": s.urls["web_url"],
+        "ws-url": s.urls["ws_url"],
+        "duration": "2",
+        "executor-url": s.urls["executor_url"],
+        "spark-api-url": s.urls["executor_url"],
+        "spark-api-token": "stack-canary-token",
+        "samples": "2",
+        "sample-interval": "0",
+        "report": str(tmp_path / "report.json"),
+        "ticker-url": "",
+    }
+    gate_step = steps["Go/No-Go gate"]
     env = {
         **base,
+        **runner,
         "GITHUB_OUTPUT": str(gate_out),
-        "GITHUB_ACTIONS": "true",
-        "INPUT_WEB_URL": s.urls["web_url"],
-        "INPUT_WS_URL": s.urls["ws_url"],
-        "INPUT_DURATION": "2",
-        "INPUT_EXECUTOR_URL": s.urls["executor_url"],
-        "INPUT_SPARK_API_URL": s.urls["executor_url"],
-        "INPUT_SPARK_API_TOKEN": "stack-canary-token",
-        "INPUT_SAMPLES": "2",
-        "INPUT_SAMPLE_INTERVAL": "0",
-        "INPUT_MODE": "go-live",
-        "INPUT_REPORT": str(tmp_path / "report.json"),
-        "INPUT_TICKER_URL": "",
+        **runner_env(gate_step, given, context),
     }
+    assert env["INPUT_GITHUB_API_URL"] == s.urls["github_api_url"]
     run = subprocess.run(
-        ["bash", "-c", steps["Go/No-Go gate"]["run"]],
+        ["bash", "-c", gate_step["run"]],
         env=env,
         cwd=tmp_path,
         capture_output=True,
@@ -217,6 +271,11 @@ def test_composite_steps_install_and_run_the_gate(tmp_path, stack):
     outputs = read_outputs(gate_out)
     assert outputs["decision"] == "go"
     assert Path(outputs["report"]).exists()
+    # The pass rate was read from the runner's API URL: the stack's runs, 7 of 7.
+    assert outputs["canary-pass-rate"] == "100.0", run.stdout
+    report = json.loads(Path(outputs["report"]).read_text())
+    rate = next(c for c in report["checks"] if c["id"] == "canary-rate")
+    assert rate["verdict"] == "pass" and rate["metrics"]["counted"] == 7
 
 
 def test_find_python_fails_with_a_clear_error(tmp_path):
