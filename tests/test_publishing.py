@@ -126,7 +126,8 @@ def test_a_file_that_fails_late_rewrites_the_go_as_closed(judged, tmp_path, monk
     assert "GITHUB_OUTPUT" in err.getvalue() and "No space left on device" in err.getvalue()
     assert json.loads(Path("r.json").read_text())["decision"] == "no-go"
     summary = Path(env[actions.SUMMARY_FILE]).read_text()
-    assert summary.startswith("## ✅ GO") and "\n**NO-GO**: gate error: evidence not" in summary
+    # The correction line (its reason as inert text: punctuation escaped).
+    assert summary.startswith("## ✅ GO") and "\n**NO-GO**: gate error\\: evidence not" in summary
 
 
 def test_a_cancelled_run_is_published_closed(judged, tmp_path):

@@ -200,8 +200,85 @@ def test_the_summary_lists_the_canary_runs_with_links():
     check = dataclasses.replace(base.checks[0], id="canary-rate", metrics={"runs": rows})
     markdown = render_summary(dataclasses.replace(base, checks=(check,)))
     assert (
-        "| [41](https://github.com/o/r/actions/runs/41) | FAIL | artifact canary_resp.json |"
+        "| [41](https://github.com/o/r/actions/runs/41) | FAIL | artifact canary\\_resp\\.json |"
         in markdown
     )
     assert "](javascript:" not in markdown  # an unsafe link is shown as text, not a link
     assert "x\\|y" in markdown
+
+
+# ----------------------------------------------------------------------------- inert markdown
+
+MARKDOWN_HOSTILE = (
+    "[click](https://evil.example/phish) ![t](https://evil.example/t.png) <img src=x> "
+    "# Heading *bold* `code` www.evil.example mail@evil.example | cell break "
+    "<https://evil.example/auto> [ref]: https://evil.example/r"
+)
+
+
+def rendered_tokens(markdown: str):
+    """The summary as GitHub-flavoured Markdown renders it: tables, bare URLs linked, HTML."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark", {"linkify": True, "html": True}).enable(
+        ["table", "linkify", "strikethrough"]
+    )
+    tokens = parser.parse(markdown)
+    flat = []
+    for token in tokens:
+        flat.append(token)
+        flat.extend(token.children or [])
+    return flat
+
+
+def test_server_text_is_never_a_link_image_or_heading_in_the_summary(run_cli, tmp_path):
+    """A server quoting Markdown: its links, images, autolinks and headings stay text."""
+    import json
+
+    body = json.dumps({"ok": False, "error": MARKDOWN_HOSTILE}).encode()
+    env = actions_env(tmp_path)
+    with http_server(reply(200, body)) as base:
+        run_cli(
+            "run",
+            "--web-url",
+            base,
+            "--executor-url",
+            base,
+            "--mode",
+            "rollback",
+            "--samples",
+            "1",
+            env=env,
+        )
+    summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+    assert "evil.example" in summary  # the server's words are there, as text
+    tokens = rendered_tokens(summary)
+    assert [t.attrs for t in tokens if t.type in ("link_open", "image")] == []
+    inline_html = [t.content for t in tokens if t.type == "html_inline"]
+    assert set(inline_html) <= {"<sub>", "</sub>"}, inline_html  # the footer's, nothing else
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+    assert all("Heading" not in h and "evil" not in h for h in headings), headings
+    emphasised = [
+        tokens[i + 1].content for i, t in enumerate(tokens) if t.type in ("em_open", "strong_open")
+    ]
+    assert set(emphasised) <= {"Why:", "Rollback:", "NO-GO", "The pill over the window:"}
+    html_blocks = [t.content for t in tokens if t.type == "html_block"]
+    assert all("<img" not in block and "<https" not in block for block in html_blocks)
+
+
+# NUL is the one character CommonMark itself replaces (with U+FFFD), whatever the escaping.
+@given(st.text(st.characters(blacklist_characters="\x00"), max_size=200))
+def test_any_text_in_a_cell_renders_as_itself(value):
+    """Whatever a server says, the cell renders as that text (whitespace collapsed): no
+    markup in, nothing lost."""
+    from markdown_it import MarkdownIt
+
+    flat = " ".join(value.split())
+    parser = MarkdownIt("commonmark", {"linkify": True}).enable(["table", "linkify"])
+    html_out = parser.render(f"| a |\n|---|\n| {cell(value)} |\n")
+    assert "<a " not in html_out and "<img" not in html_out and "<em>" not in html_out
+    assert "<strong>" not in html_out
+    import html as html_lib
+
+    shown = re.sub(r"<[^>]+>", "", html_out.split("<tbody>")[-1])
+    assert " ".join(html_lib.unescape(shown).split()) == flat

@@ -1,5 +1,6 @@
 """The job summary in GitHub-flavoured markdown: banner, matrix, WS pill, checks, rollback,
-details. Every piece of untrusted text goes through :func:`cell` or :func:`text`."""
+details. Every piece of untrusted text goes through :func:`cell`, :func:`text`, :func:`code`
+or (inside HTML blocks) :func:`html_text`."""
 
 from __future__ import annotations
 
@@ -26,15 +27,59 @@ ICON = {
 DOTS = {"green": "🟢 ", "yellow": "🟡 ", "red": "🔴 ", "none": ""}
 
 
+# Text that a renderer would turn live, in untrusted text: a URL or an address it autolinks
+# (GitHub's renderer links a bare https://... or www....), shown in a code span instead.
+_AUTOLINKED = re.compile(r"(?i)(?:[a-z][a-z0-9+.-]*://|www\.)[^\s]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# ASCII punctuation: CommonMark lets a backslash make each one plain text.
+_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
+
+
+def _plain(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return _ENTITIES.get(char, "\\" + char)
+
+
+def code(value: str, table: bool = False) -> str:
+    """Untrusted text as a code span, where nothing is markup: fenced by more backticks than
+    it holds in a row, padded so that a backtick at either end stays text. In a table cell
+    ``|`` is escaped even there (GFM splits cells before it reads code spans)."""
+    flat = " ".join(value.split())
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", flat)), default=0) + 1)
+    body = f" {flat} " if flat.startswith("`") or flat.endswith("`") or not flat else flat
+    if table:
+        body = body.replace("|", "\\|")
+    return f"{fence}{body}{fence}"
+
+
+def inert(value: str, table: bool = False) -> str:
+    """Untrusted text for Markdown, shown as it is and never as markup: no HTML, no link, no
+    image, no heading, no emphasis, one line. Every ASCII punctuation mark is escaped (the
+    HTML ones as entities), and what a renderer would autolink goes in a code span."""
+    flat = " ".join(value.split())
+    parts: list[str] = []
+    last = 0
+    for match in _AUTOLINKED.finditer(flat):
+        parts.append(_PUNCTUATION.sub(_plain, flat[last : match.start()]))
+        parts.append(code(match.group(0), table))
+        last = match.end()
+    parts.append(_PUNCTUATION.sub(_plain, flat[last:]))
+    return "".join(parts)
+
+
 def text(value: str) -> str:
-    """Untrusted text for a markdown paragraph: no HTML, one line."""
-    return " ".join(html.escape(value, quote=True).split())
+    """Untrusted text for a Markdown paragraph."""
+    return inert(value)
 
 
 def cell(value: str) -> str:
-    """Untrusted text for one table cell: no HTML, no cell break (GFM splits on | before it
-    parses code spans, so it is escaped even there), one line."""
-    return text(value).replace("|", "\\|")
+    """Untrusted text for one table cell (``|`` is escaped with the rest)."""
+    return inert(value, table=True)
+
+
+def html_text(value: str) -> str:
+    """Untrusted text inside an HTML block, where Markdown is not read: no HTML, one line."""
+    return " ".join(html.escape(value, quote=True).split())
 
 
 def pill(state: WsState, latency_ms: float | None) -> str:
@@ -96,7 +141,7 @@ def _details(check: CheckResult) -> list[str]:
         f"<details><summary>{ICON[check.verdict]} <code>{html.escape(check.id)}</code>: "
         f"{html.escape(check.title)}</summary>",
         "",
-        f"<p>{text(check.reason)}</p>",
+        f"<p>{html_text(check.reason)}</p>",
         f"<table><tr><th>metric</th><th>value</th></tr>{rows}</table>",
         "",
         "</details>",
@@ -182,11 +227,11 @@ def render_summary(report: GateReport, report_path: str | None = None) -> str:
             "| Probe | Error |",
             "|---|---|",
         ]
-        lines += [f"| `{cell(k)}` | {cell(v)} |" for k, v in errors.items()]
+        lines += [f"| {code(k, table=True)} | {cell(v)} |" for k, v in errors.items()]
         lines += ["", "</details>"]
     footer = f"golive {report.version}, {report.duration_s:.1f} s"
     if report_path:
-        footer += f", report `{cell(report_path)}`"
+        footer += f", report {code(report_path)}"
     lines += ["", f"<sub>{footer}</sub>", ""]
     return cap("\n".join(lines))
 
