@@ -209,6 +209,7 @@ def test_fewer_samples_than_the_minimum_is_inconclusive():
     result = judge_health("web-health", "t", [sample()] * 2, None, 99.5, min_samples=3)
     assert result.verdict is Verdict.INCONCLUSIVE
     assert "only 2 samples" in result.reason
+    assert "set min-samples: 2 to judge on fewer" in result.reason  # the input to change
 
 
 def test_extra_thresholds_apply_to_latency():

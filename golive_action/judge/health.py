@@ -307,7 +307,11 @@ def _judge_samples(
         reason = f"{first} at {url} ({n} of {n} samples)"
         return CheckResult(check_id, title, Verdict.ERROR, reason, n, metrics, thresholds)
     if n < min_samples:
-        reason = f"only {plural(n, 'sample')}, fewer than the {min_samples} needed to judge"
+        reason = (
+            f"only {plural(n, 'sample')}, fewer than the {min_samples} needed to judge; "
+            "sample longer (duration, sample-interval) or set "
+            f"min-samples: {max(1, n)} to judge on fewer"
+        )
         return CheckResult(check_id, title, Verdict.INCONCLUSIVE, reason, n, metrics, thresholds)
     values = {"ok": [0.0 if p else 1.0 for p in problems], "latency_ms": latencies}
     failed = [

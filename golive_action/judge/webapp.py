@@ -280,7 +280,11 @@ def judge_ui_responsive(
         reason = f"{samples[0].error} at {samples[0].url} ({n} of {n} samples)"
         return CheckResult(cid, title, Verdict.ERROR, reason, n, metrics, thresholds)
     if n < min_samples:
-        reason = f"only {plural(n, 'sample')}, fewer than the {min_samples} needed to judge"
+        reason = (
+            f"only {plural(n, 'sample')}, fewer than the {min_samples} needed to judge; "
+            "sample longer (duration, sample-interval) or set "
+            f"min-samples: {max(1, n)} to judge on fewer"
+        )
         return CheckResult(cid, title, Verdict.INCONCLUSIVE, reason, n, metrics, thresholds)
     p95 = percentile(latencies, 95)
     problems = []
