@@ -237,6 +237,31 @@ def test_a_token_echoed_by_the_canary_never_reaches_the_artifact(run_cli, tmp_pa
     assert token not in result.out + result.err
 
 
+def run_canary_only(run_cli, tmp_path, body: bytes):
+    """`golive run` with one server for everything: its health answers and its canary
+    answer are ``body``; a short window."""
+    with http_server(reply(200, body)) as base:
+        return run_cli(
+            "run",
+            "--web-url",
+            base,
+            "--executor-url",
+            base,
+            "--spark-api-url",
+            base,
+            "--spark-api-token",
+            "canary-token-5f2e",
+            "--samples",
+            "1",
+            "--duration",
+            "0.5",
+            "--report",
+            str(tmp_path / "golive-report.json"),
+            "--canary-output",
+            str(tmp_path / "c.json"),
+        )
+
+
 @pytest.mark.parametrize(
     ("body", "line"),
     [
@@ -251,24 +276,7 @@ def test_the_latency_line_follows_one_rule_in_run_and_in_parse(run_cli, tmp_path
     saved = tmp_path / "canary_resp.json"
     saved.write_bytes(body)
     parsed = run_cli("canary", "parse", str(saved))
-    with http_server(reply(200, body)) as base:
-        ran = run_cli(
-            "run",
-            "--web-url",
-            base,
-            "--executor-url",
-            base,
-            "--spark-api-url",
-            base,
-            "--spark-api-token",
-            "t",
-            "--samples",
-            "1",
-            "--report",
-            str(tmp_path / "r.json"),
-            "--canary-output",
-            str(tmp_path / "c.json"),
-        )
+    ran = run_canary_only(run_cli, tmp_path, body)
     expected = "Canary PASS - latency evidence collected"
     assert (expected in parsed.out) is line, parsed.out
     assert (expected in ran.out) is line, ran.out

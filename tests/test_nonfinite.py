@@ -11,6 +11,7 @@ import pytest
 
 from golive_action.report.jsonreport import read_report, report_problems
 from tests.faulty import http_server, reply
+from tests.test_canary import run_canary_only
 
 NAN_TICKER = (
     b'{"success": true, "message": null, "code": 0, "data": [{"pair": "BTCTRY",'
@@ -58,26 +59,9 @@ def test_a_canary_with_a_nonfinite_latency_is_no_pass(run_cli, tmp_path, number)
     parsed = run_cli("canary", "parse", str(saved))
     assert parsed.code == 2, parsed.out  # unreadable: not JSON
     assert "latency evidence collected" not in parsed.out
-    with http_server(reply(200, body)) as base:
-        ran = run_cli(
-            "run",
-            "--web-url",
-            base,
-            "--executor-url",
-            base,
-            "--spark-api-url",
-            base,
-            "--spark-api-token",
-            "canary-token-5f2e",
-            "--samples",
-            "1",
-            "--duration",
-            "0.5",
-            "--canary-output",
-            str(tmp_path / "c.json"),
-        )
+    ran = run_canary_only(run_cli, tmp_path, body)
     assert ran.code == 1 and "latency evidence collected" not in ran.out
-    document = json.loads(Path("golive-report.json").read_text())
+    document = json.loads((tmp_path / "golive-report.json").read_text())
     assert report_problems(document) == []
     canary = next(c for c in document["checks"] if c["id"] == "canary")
     assert canary["verdict"] == "error" and "not plain JSON" in canary["reason"]

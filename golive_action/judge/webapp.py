@@ -70,6 +70,18 @@ def _detail(sample: HttpSample) -> str:
     return ""
 
 
+def _btcturk_body(body: dict[str, Any]) -> dict[str, Any]:
+    """The BTCTurk ticker body of a schema-valid answer: as sent, or inside the app's
+    wrapper (``{"ok": ..., "data": <BTCTurk body>}``)."""
+    raw: dict[str, Any] = body["data"] if "ok" in body else body
+    return raw
+
+
+def _pair_row(raw: dict[str, Any], pair: str) -> dict[str, Any] | None:
+    """The ticker row of ``pair`` (by its name or its normalized name), if any."""
+    return next((r for r in raw["data"] if pair in (r.get("pair"), r.get("pairNormalized"))), None)
+
+
 def judge_ticker(
     samples: list[HttpSample],
     orderbook: list[HttpSample],
@@ -122,13 +134,13 @@ def judge_ticker(
             "ticker: the body is not a BTCTurk ticker or the app's wrapper around one",
             metrics,
         )
-    raw = body["data"] if "ok" in body else body
+    raw = _btcturk_body(body)
     if "ok" in body and body["ok"] is not True:
         return result(Verdict.FAIL, f"ticker: ok is {json.dumps(body['ok'])}", metrics)
     if raw.get("success") is not True:
         message = raw.get("message")
         return result(Verdict.FAIL, f"ticker: success is false (message: {message})", metrics)
-    row = next((r for r in raw["data"] if pair in (r.get("pair"), r.get("pairNormalized"))), None)
+    row = _pair_row(raw, pair)
     if row is None:
         return result(Verdict.FAIL, f"ticker: pair {pair} is not in the data", metrics)
     bid, ask = _number(row["bid"]), _number(row["ask"])
@@ -367,8 +379,7 @@ def _polled_quote(sample: HttpSample, pair: str) -> tuple[Any, ...] | None:
         return None
     if next(_ticker_validator().iter_errors(body), None) is not None:
         return None
-    raw = body["data"] if "ok" in body else body
-    row = next((r for r in raw["data"] if pair in (r.get("pair"), r.get("pairNormalized"))), None)
+    row = _pair_row(_btcturk_body(body), pair)
     if row is None:
         return None
     return (row.get("timestamp"), row.get("last"), row.get("bid"), row.get("ask"))
