@@ -248,6 +248,7 @@ def _dispatch(
     err: TextIO,
     cancel: threading.Event | None,
 ) -> int:
+    masked = _mask_raw_secrets(args_list, environ, out)
     parser = build_parser()
     try:
         args, extras = parser.parse_known_args(args_list)
@@ -263,6 +264,7 @@ def _dispatch(
         return _usage_error(str(exc), environ, out, err)
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)
+    args.masked = masked
     args.typed_flags = _typed_flags(args_list, [name for _, name, _ in _CANARY_RATE_ALIASES])
     # The parser that matched set its command's handler (build_parser); the top level and
     # golive canary have one that says a command is missing.
@@ -345,7 +347,7 @@ def _cmd_run(
     from golive_action.publishing import PublishSettings, mask_secrets, publish
     from golive_action.runner import run_gate
 
-    mask_secrets(config.secrets(), environ, out)
+    mask_secrets(_unmasked(config.secrets(), args), environ, out)
     report = run_gate(config, _progress(err, config.secrets()), cancel)
     return publish(report, PublishSettings.from_config(config), environ, out, err, cancel=cancel)
 
@@ -493,7 +495,7 @@ def _cmd_canary_rate(
     assert config.github_token and config.github_repository and config.canary_workflow_file
     from golive_action.publishing import mask_secrets
 
-    mask_secrets(config.secrets(), environ, out)
+    mask_secrets(_unmasked(config.secrets(), args), environ, out)
     history = fetch_history(
         config.github_token.reveal(),
         config.github_repository,
@@ -622,6 +624,30 @@ def _progress(err: TextIO, secrets: Sequence[str]) -> Callable[[str], None]:
     return show
 
 
+def _mask_raw_secrets(
+    args_list: Sequence[str], environ: Mapping[str, str], out: TextIO
+) -> frozenset[str]:
+    """In Actions, mask the secrets among the inputs as given, before anything parses them:
+    an input refused, or a traceback of a parser, then cannot show one. Returns those
+    masked, which the command does not mask again."""
+    from golive_action import actions
+
+    if not actions.in_actions(environ):
+        return frozenset()
+    from golive_action.config import raw_secrets
+    from golive_action.publishing import mask_secrets
+
+    values = raw_secrets(args_list, environ)
+    mask_secrets(values, environ, out)
+    return frozenset(values)
+
+
+def _unmasked(values: Sequence[str], args: argparse.Namespace) -> list[str]:
+    """The secrets of a loaded config not yet masked (a token from a config file, say)."""
+    masked: frozenset[str] = getattr(args, "masked", frozenset())
+    return [value for value in values if value not in masked]
+
+
 def _config_failure(
     message: str,
     flags: Mapping[str, str | None],
@@ -632,18 +658,9 @@ def _config_failure(
 ) -> int:
     """Bad input: one line on stderr, exit 2, and the gate still fails closed (NO-GO report,
     outputs and summary: ``publishing.publish_refused``)."""
-    from golive_action.config import input_specs
-    from golive_action.publishing import mask_secrets, publish_refused
+    from golive_action.publishing import publish_refused
 
-    # The inputs were refused, but the secrets among them are still masked first.
-    given = [
-        value
-        for spec in input_specs().values()
-        if spec.secret
-        for value in (flags.get(spec.name), *(environ.get(n) for n in spec.env_names))
-        if value and value.strip()
-    ]
-    mask_secrets([value.strip() for value in given], environ, out)
+    # The secrets among the refused inputs were masked before any parsing (_dispatch).
     _usage_error(message, environ, out, err)
     return publish_refused(message, flags, environ, err, config_file)
 

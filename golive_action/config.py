@@ -13,7 +13,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
@@ -624,7 +624,7 @@ def gather(
         for env_name in reversed(spec.env_names):  # the first name wins: applied last
             text = environ.get(env_name)
             if text is not None and text.strip() != "":
-                chosen[spec.name] = _Given(text, f"environment {env_name}")
+                chosen[spec.name] = _Given(text, _env_source(env_name, environ))
 
     for name, text in (flags or {}).items():
         if name not in specs:
@@ -644,6 +644,41 @@ def gather(
         sources[name] = given.source
     validate(merged, sources, schema, gate_run=gate_run)
     return merged
+
+
+def _env_source(env_name: str, environ: Mapping[str, str]) -> str:
+    """Where a value read from ``env_name`` came from, as the user wrote it: in Actions an
+    INPUT_ variable is the step's ``with:`` (action.yml maps each input to one)."""
+    if env_name.startswith("INPUT_") and environ.get("GITHUB_ACTIONS") == "true":
+        return "given in with:"
+    return f"environment {env_name}"
+
+
+def raw_secrets(args: Sequence[str], environ: Mapping[str, str]) -> tuple[str, ...]:
+    """The secrets among the inputs as given, before anything parses them (so that they can
+    be masked even when the inputs are refused): the values of the token inputs, as flags
+    (``--flag V``, ``--flag=V``) and in the environment, and the password of any URL."""
+    specs = input_specs()
+    secret_flags = {spec.flag for spec in specs.values() if spec.secret}
+    found: list[str] = []
+    for index, word in enumerate(args):
+        flag, equals, value = word.partition("=")
+        if flag in secret_flags:
+            if equals:
+                found.append(value)
+            elif index + 1 < len(args):
+                found.append(args[index + 1])
+        # A URL's own query may hold '=': the word is tried whole too.
+        found.extend(url_secrets(word.strip()))
+        if equals:
+            found.extend(url_secrets(value.strip()))
+    for spec in specs.values():
+        for env_name in spec.env_names:
+            text = environ.get(env_name) or ""
+            if spec.secret:
+                found.append(text)
+            found.extend(url_secrets(text.strip()))
+    return tuple(dict.fromkeys(v.strip() for v in found if v.strip()))
 
 
 def _unknown_input(name: str, where: str, specs: Mapping[str, InputSpec]) -> ConfigError:

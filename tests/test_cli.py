@@ -148,7 +148,10 @@ def test_demo_in_an_actions_job_keeps_the_jobs_token_repository_and_run_to_itsel
     assert rate["verdict"] == "pass"
     assert rate["metrics"]["runs"][1]["run"] == CURRENT_RUN_ID - 1
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
-    for text in (result.out, result.err, *(p.read_text(errors="replace") for p in written)):
+    # The job's token is masked, as every secret given is; then shown nowhere.
+    assert f"::add-mask::{TOKEN}" in result.out.splitlines()
+    shown = "\n".join(x for x in result.out.splitlines() if not x.startswith("::add-mask::"))
+    for text in (shown, result.err, *(p.read_text(errors="replace") for p in written)):
         assert TOKEN not in text
         assert "octo/real-app" not in text
 

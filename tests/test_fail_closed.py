@@ -4,6 +4,7 @@ alone; no non-finite number, deep document or odd path reaches the run as a cras
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import math
@@ -206,6 +207,27 @@ def test_in_actions_a_bad_input_is_also_an_error_annotation(run_cli, tmp_path):
     )
     # The secrets given are masked before anything else, even when the inputs are refused.
     assert lines.index(f"::add-mask::{SECRET_TOKEN}") < error
+
+
+def test_in_actions_a_bad_with_input_is_annotated_by_its_name_in_with(run_cli, tmp_path):
+    """As action.yml passes it (INPUT_SAMPLES), the error names the input as the user wrote
+    it in the step's with:, not the environment variable the runner made of it."""
+    env = {
+        **actions_env(tmp_path),
+        "GITHUB_ACTIONS": "true",
+        "INPUT_SAMPLES": "many",
+        "INPUT_SPARK_API_TOKEN": SECRET_TOKEN,
+    }
+    result = run_cli("run", env=env)
+    assert result.code == 2
+    lines = result.out.splitlines()
+    error = next(line for line in lines if line.startswith("::error "))
+    assert error.startswith("::error title=golive%3A bad input::input 'samples' (given in with:)")
+    assert "INPUT_SAMPLES" not in result.out + result.err
+    assert lines[0] == f"::add-mask::{SECRET_TOKEN}"
+    # Outside Actions the same variable is named as what it is.
+    plain = run_cli("run", env={**actions_env(tmp_path), "INPUT_SAMPLES": "many"})
+    assert "input 'samples' (environment INPUT_SAMPLES)" in plain.err
 
 
 def test_a_demo_of_an_unknown_scenario_fails_closed(run_cli, tmp_path):
@@ -506,8 +528,14 @@ def answering_ok() -> Iterator[tuple[str, list[str | None]]]:
 
 
 def _everything(result, tmp_path: Path) -> str:
+    """All the run showed and wrote, but its mask commands (the runner shows none of them)."""
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
-    return result.out + result.err + "".join(p.read_text(errors="replace") for p in written)
+    shown = "\n".join(line for line in result.out.splitlines() if not _is_mask(line))
+    return shown + result.err + "".join(p.read_text(errors="replace") for p in written)
+
+
+def _is_mask(line: str) -> bool:
+    return line.startswith("::add-mask::")
 
 
 def test_a_url_password_is_used_but_never_shown(run_cli, tmp_path):
@@ -547,6 +575,10 @@ def test_a_bad_url_with_a_password_is_refused_without_showing_it(run_cli, tmp_pa
     result = run_cli("run", "--web-url", url, env=env)
     assert result.code == 2
     assert "hunter2-PW" not in _everything(result, tmp_path)
+    if "//admin:" in url:  # a password a URL parser finds is masked before the refusal
+        masks = [line for line in result.out.splitlines() if _is_mask(line)]
+        basic = base64.b64encode(b"admin:hunter2-PW").decode()
+        assert masks == ["::add-mask::hunter2-PW", f"::add-mask::{basic}"]
 
 
 @pytest.mark.parametrize("redirected", [False, True])
