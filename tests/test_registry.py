@@ -121,3 +121,40 @@ def test_http_samples_are_filed_only_under_an_http_probe():
     assert observations.http == {"ui": []}
     with pytest.raises(TypeError, match="not an HTTP probe"):
         observations.record("ws", [])
+
+
+def test_the_why_line_leads_with_each_failed_criterion_and_its_first_reason():
+    """A NO-GO's reason names every failed row (up to four) with the first clause of the
+    check that failed it: a fail before an inconclusive one, never a skipped check."""
+    from golive_action.judge.matrix import decide
+    from golive_action.model import CheckResult, Criterion
+
+    def check(id_, verdict, reason):
+        return CheckResult(id_, id_, verdict, reason)
+
+    checks = [
+        check("web-health", Verdict.PASS, "16 of 16 answered"),
+        check("executor-health", Verdict.INCONCLUSIVE, "only 1 sample"),
+        check("ticker", Verdict.FAIL, "HTTP 502 at http://h/ticker; 3 of 4 answered"),
+        check("nginx-ws", Verdict.SKIPPED, "skipped (optional): no nginx-config is given"),
+        check("ws-feed", Verdict.FAIL, "spread card: 0 updates, fewer than 3; " + "x" * 300),
+        check("canary", Verdict.ERROR, "canary answered " + "y" * 300),
+    ]
+    criteria = [
+        Criterion(
+            "smoke", "Smoke", Verdict.FAIL, "...", ("web-health", "executor-health", "ticker")
+        ),
+        Criterion("ws", "WS", Verdict.FAIL, "...", ("nginx-ws", "ws-feed")),
+        Criterion("canary", "Canary", Verdict.ERROR, "...", ("canary",)),
+        Criterion("ui-responsive", "UI", Verdict.PASS, "...", ()),
+    ]
+    decision, reason = decide(criteria, checks)
+    parts = reason.split("; ")
+    assert decision.value == "no-go"
+    assert parts[0] == "smoke fail: ticker: HTTP 502 at http://h/ticker"
+    assert parts[1] == "ws fail: ws-feed: spread card: 0 updates, fewer than 3"
+    assert parts[2].startswith("canary error: canary: canary answered yyy")
+    assert parts[2].endswith("…") and len(parts[2]) < 200
+    assert len(parts) == 3 and "nginx-ws" not in reason and "x" * 10 not in reason
+    many = [dataclasses.replace(criteria[2], id=f"c{i}") for i in range(6)]
+    assert decide(many, checks)[1].endswith("; and 2 more criteria")

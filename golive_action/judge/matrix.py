@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from golive_action.ids import MODES, Mode
 from golive_action.judge.registry import CriterionSpec, criteria_for
@@ -38,6 +38,30 @@ def judge_criterion(spec: CriterionSpec, checks: Sequence[CheckResult]) -> Crite
     return Criterion(spec.id, spec.title, verdict, "; ".join(parts), spec.checks)
 
 
+# The Why line names every failed criterion up to this many, each with its first reason:
+# the rest is in the matrix below it.
+_WHY_CRITERIA = 4
+_WHY_REASON_CHARS = 160
+
+
+def _first_reason(criterion: Criterion, by_id: Mapping[str, CheckResult]) -> str:
+    """The first failing check of a criterion and the first clause of its reason, short
+    enough for one line (the criterion's full reason when its checks are not at hand)."""
+    failed = [by_id[i] for i in criterion.checks if i in by_id and by_id[i].verdict not in LETS_GO]
+    # The check that gave the row its verdict leads (a fail before an inconclusive one).
+    failed = sorted(
+        (c for c in failed if c.verdict is not Verdict.SKIPPED),
+        key=lambda c: c.verdict is not criterion.verdict,
+    )
+    if failed:
+        first = labelled(failed[0].id, failed[0].reason.split("; ", 1)[0])
+    else:
+        first = criterion.reason.split("; ", 1)[0] or "not judged"
+    if len(first) > _WHY_REASON_CHARS:
+        first = first[: _WHY_REASON_CHARS - 1].rstrip() + "…"
+    return first
+
+
 def decide(
     criteria: Sequence[Criterion],
     checks: Sequence[CheckResult] = (),
@@ -52,9 +76,11 @@ def decide(
     failing = [c for c in criteria if c.verdict not in LETS_GO]
     passed = [c for c in criteria if c.verdict is Verdict.PASS]
     if failing:
-        first = failing[0]
-        more = f" (and {len(failing) - 1} more)" if len(failing) > 1 else ""
-        return Decision.NO_GO, f"{first.id} {first.verdict.value}: {first.reason}{more}"
+        by_id = {c.id: c for c in checks}
+        shown = [f"{c.id} {c.verdict.value}: {_first_reason(c, by_id)}" for c in failing]
+        if len(shown) > _WHY_CRITERIA:
+            shown[_WHY_CRITERIA:] = [f"and {len(shown) - _WHY_CRITERIA} more criteria"]
+        return Decision.NO_GO, "; ".join(shown)
     if not passed:
         if any(c.verdict is Verdict.WAIVED for c in criteria):
             return Decision.NO_GO, "no criterion passed: every one was waived or skipped"

@@ -29,7 +29,11 @@ DOTS = {"green": "🟢 ", "yellow": "🟡 ", "red": "🔴 ", "none": ""}
 
 # Text that a renderer would turn live, in untrusted text: a URL or an address it autolinks
 # (GitHub's renderer links a bare https://... or www....), shown in a code span instead.
-_AUTOLINKED = re.compile(r"(?i)(?:[a-z][a-z0-9+.-]*://|www\.)[^\s]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Punctuation that ends a sentence stays out of the span ("at http://h/health;"), escaped
+# as plain text: as GitHub's autolinks leave it out.
+_AUTOLINKED = re.compile(
+    r"(?i)(?:[a-z][a-z0-9+.-]*://|www\.)[^\s]*[^\s?!.,:;*_~'\")]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+)
 # ASCII punctuation: CommonMark lets a backslash make each one plain text.
 _PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
