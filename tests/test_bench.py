@@ -36,7 +36,7 @@ def test_api_calls_stay_within_their_budget():
     lines = [line for line in done.stdout.splitlines() if line.startswith("budget ")]
     assert lines == [
         "budget api_calls by conclusions: 1 requests (budget <= 1 requests) ok",
-        "budget api_calls with artifacts: 15 requests (budget <= 15 requests) ok",
+        "budget api_calls with artifacts: 9 requests (budget <= 9 requests) ok",
     ]
 
 

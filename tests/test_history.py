@@ -200,7 +200,10 @@ def test_canary_rate_command_against_a_github_api_on_loopback(run_cli):
         result = run_cli("canary", "rate", "--runs", "7", env=env)
         assert result.code == 0, result.out + result.err
         assert result.out.startswith("PASS: 7 of 7 runs PASS (100.0 %)")
-        assert len(seen) == 1
+        # The runs, and the one listing of the evidence artifacts of them all (refused here).
+        assert len(seen) == 2 and seen[1].startswith(
+            "/repos/octo/app/actions/artifacts?name=golive-evidence"
+        )
         low = http_server(api_handler(["success", "failure"] * 4, seen))
     with low as base:
         env["GITHUB_API_URL"] = base
@@ -314,7 +317,8 @@ def test_the_artifact_verdict_beats_the_conclusion_and_the_token_stays_home():
     downloads = [c for c in responses.calls if c.request.url.startswith(DOWNLOAD)]
     assert downloads and all("Authorization" not in c.request.headers for c in downloads)
     api_calls = [c for c in responses.calls if not c.request.url.startswith(DOWNLOAD)]
-    assert len(api_calls) <= 1 + 2 * 2
+    # The repository's listing (not answered by this mock), then each run's own: 1 + 1 + 2 x 2.
+    assert len(api_calls) <= 1 + 1 + 2 * 2
 
 
 @pytest.mark.parametrize(
@@ -398,3 +402,42 @@ def test_a_run_without_the_named_artifact_lists_the_ones_it_has():
         "evidence-bundle; set canary-artifact))"
     )
     assert "it has no artifact; set canary-artifact" in rows[1]["source"]
+
+
+@responses.activate
+def test_the_artifacts_of_all_runs_come_from_one_listing_of_their_name():
+    """1 + 1 + n: the runs, the repository's artifacts of that exact name (newest first,
+    several attempts of a run: the newest), and one download per run; no per-run listing.
+    A run missing from it is looked up in its own listing (a prefix-named artifact)."""
+    runs = [run(9, "success"), run(8, "failure"), run(7, "success")]
+    responses.get(RUNS, json=listing(*runs))
+    body = zipped({"canary_resp.json": b'{"ok": true}'})
+    for run_id in (9, 8, 7):
+        with_artifact(run_id, body)
+
+    def artifact(artifact_id: int, run_id: int) -> dict:
+        return {
+            "id": artifact_id,
+            "name": "golive-evidence",
+            "expired": False,
+            "size_in_bytes": len(body),
+            "archive_download_url": f"{API}/repos/octo/app/actions/artifacts/{artifact_id}/zip",
+            "workflow_run": {"id": run_id, "head_branch": "main", "head_sha": "a" * 40},
+        }
+
+    # Run 8's newest attempt (80) and an older one (79, never downloaded); run 7's artifact
+    # is missing here, so it has its own listing; run 5's ends the reading.
+    named = [artifact(90, 9), artifact(80, 8), artifact(79, 8), artifact(50, 5)]
+    responses.get(
+        re.compile(HOST + r"/repos/octo/app/actions/artifacts\?(.*&)?name=golive-evidence\b.*"),
+        json={"total_count": len(named), "artifacts": named},
+    )
+    history = fetch(3, artifact="golive-evidence")
+    assert [r.artifact_body for r in history.runs] == ['{"ok": true}'] * 3
+    paths = [c.request.path_url.split("?")[0] for c in responses.calls]
+    assert paths.count("/api/v3/repos/octo/app/actions/artifacts") == 1
+    assert "/api/v3/repos/octo/app/actions/artifacts/790/zip" not in paths
+    per_run = [p for p in paths if p.endswith("/artifacts") and "/runs/" in p]
+    assert per_run == ["/api/v3/repos/octo/app/actions/runs/7/artifacts"]
+    api = [c for c in responses.calls if not c.request.url.startswith(DOWNLOAD)]
+    assert len(api) == 1 + 1 + 1 + 3  # runs, the name's listing, run 7's own, 3 downloads

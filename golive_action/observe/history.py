@@ -1,5 +1,7 @@
 """The canary workflow's recent runs, through the GitHub API (PyGithub): one listing call for
-the conclusions. Retries 429 and 5xx with backoff; never waits long on a rate limit."""
+the conclusions, and with evidence artifacts one listing of the repository's artifacts of that
+name and a download per run. Retries 429 and 5xx with backoff; never waits long on a rate
+limit."""
 
 from __future__ import annotations
 
@@ -14,6 +16,9 @@ from golive_action.text import one_line
 
 COUNTED_OUT = {"cancelled", "skipped"}
 _NAMES_SHOWN = 5  # artifact names a note lists
+# The repository's listing of one name is read this many pages far for the runs counted; a
+# run not found in it has its own listing.
+_LISTED_PAGES = 3
 
 
 def fetch_history(
@@ -40,29 +45,36 @@ def fetch_history(
         secondary_rate_wait=5,
         max_rate_limit_wait=30,  # a gate never sleeps until an hourly reset
     )
+    per_page = min(100, window * 2 + 2)
     client = Github(
         auth=Auth.Token(token),
         base_url=api_url.rstrip("/"),
         timeout=int(timeout_s),
         retry=retry,
-        per_page=min(100, window * 2 + 2),
+        per_page=per_page,
         lazy=True,
     )
     runs: list[PastRun] = []
     try:
-        listing = (
-            client.get_repo(repository)
-            .get_workflow(workflow)
-            .get_runs(
-                status="completed",
-                branch=branch if branch else NotSet,
-                event=event if event else NotSet,
-            )
+        repo = client.get_repo(repository)
+        listing = repo.get_workflow(workflow).get_runs(
+            status="completed",
+            branch=branch if branch else NotSet,
+            event=event if event else NotSet,
         )
+        counted: list[Any] = []
         for run in listing:
             if run.id == exclude_run or run.conclusion in COUNTED_OUT:
                 continue
-            evidence = _evidence(run, artifact, token, timeout_s) if artifact else None
+            counted.append(run)
+            if len(counted) >= window:
+                break
+        listed_max = _LISTED_PAGES * per_page
+        reads = (
+            _evidence_of(repo, counted, artifact, token, timeout_s, listed_max) if artifact else {}
+        )
+        for run in counted:
+            evidence = reads.get(run.id)
             runs.append(
                 PastRun(
                     run.id,
@@ -76,8 +88,6 @@ def fetch_history(
                     evidence.note if evidence else None,
                 )
             )
-            if len(runs) >= window:
-                break
     except Exception as exc:  # every failure is the check's error, with what was read
         kind, reason = _describe(exc, repository, workflow, api_url, timeout_s)
         return CanaryHistory(repository, workflow, tuple(runs), error=reason, error_kind=kind)
@@ -136,8 +146,58 @@ def _refused(exc: Exception, repository: str, workflow: str) -> tuple[str, str]:
     return "api", f"GitHub API error {status}" + (f": {detail}" if detail else "")
 
 
+def _evidence_of(
+    repo: Any, runs: list[Any], name: str, token: str, timeout_s: float, listed_max: int
+) -> dict[int, ArtifactRead]:
+    """Each run's evidence: the artifacts of all runs found in one listing (the repository's
+    artifacts of that exact name, newest first), then one download each. A run not found
+    there (an artifact named with a prefix, ``golive-evidence-<run id>``) is looked up in its
+    own listing."""
+    if not runs:
+        return {}
+    wanted = {run.id for run in runs}
+    found: dict[int, Any] = {}
+    try:
+        for seen, artifact in enumerate(repo.get_artifacts(name=name)):
+            run_id = _run_of(artifact)
+            if run_id in wanted and run_id not in found:  # the newest of a run's attempts
+                found[run_id] = artifact
+            # Newest first: past the oldest run wanted, nothing more can match.
+            done = len(found) == len(wanted) or (run_id is not None and run_id < min(wanted))
+            if done or seen + 1 >= listed_max:
+                break
+    except Exception:  # noqa: S110 - a listing refused: each run is looked up in its own
+        pass
+    return {
+        run.id: _read(found[run.id], token, timeout_s)
+        if run.id in found
+        else _evidence(run, name, token, timeout_s)
+        for run in runs
+    }
+
+
+def _run_of(artifact: Any) -> int | None:
+    """The id of the run that uploaded an artifact, when the listing says it."""
+    try:
+        run_id = artifact.workflow_run.id
+    except Exception:  # a listing of another shape: looked up per run instead
+        return None
+    return run_id if isinstance(run_id, int) else None
+
+
+def _read(artifact: Any, token: str, timeout_s: float) -> ArtifactRead:
+    """The canary verdict inside one artifact: one download."""
+    if artifact.expired:
+        return ArtifactRead(note="artifact expired", expired=True)
+    data, problem, expired = download_zip(artifact.archive_download_url, token, timeout_s)
+    if data is None:
+        return ArtifactRead(note=problem, expired=expired)
+    return read_member(data)
+
+
 def _evidence(run: Any, prefix: str, token: str, timeout_s: float) -> ArtifactRead:
-    """The run's canary verdict from its evidence artifact: one listing request, one download."""
+    """One run's canary verdict from its evidence artifact, in its own listing (any artifact
+    whose name starts with ``prefix``): one listing request, one download."""
     names: list[str] = []
     try:
         found = None
@@ -153,9 +213,4 @@ def _evidence(run: Any, prefix: str, token: str, timeout_s: float) -> ArtifactRe
         # What it has, so that the user can set canary-artifact to the right name.
         has = f"it has: {', '.join(names)}" if names else "it has no artifact"
         return ArtifactRead(note=f"no artifact named {prefix}* ({has}; set canary-artifact)")
-    if found.expired:
-        return ArtifactRead(note="artifact expired", expired=True)
-    data, problem, expired = download_zip(found.archive_download_url, token, timeout_s)
-    if data is None:
-        return ArtifactRead(note=problem, expired=expired)
-    return read_member(data)
+    return _read(found, token, timeout_s)

@@ -305,6 +305,7 @@ _PATHS = {
         ("workflow", r"/actions/workflows/(?P<wf>[^/]+)"),
         ("runs", r"/actions/workflows/(?P<wf>[^/]+)/runs"),
         ("artifacts", r"/actions/runs/(?P<id>\d+)/artifacts"),
+        ("repo-artifacts", r"/actions/artifacts"),
         ("download", r"/actions/artifacts/(?P<id>\d+)/zip"),
     )
 }
@@ -313,6 +314,7 @@ _DOCS_OF = {
     "workflow": f"{DOCS}/actions/workflows#get-a-workflow",
     "runs": f"{DOCS}/actions/workflow-runs#list-workflow-runs-for-a-workflow",
     "artifacts": f"{DOCS}/actions/artifacts#list-workflow-run-artifacts",
+    "repo-artifacts": f"{DOCS}/actions/artifacts#list-artifacts-for-a-repository",
     "download": f"{DOCS}/actions/artifacts#download-an-artifact",
 }
 _HEADERS = {
@@ -364,6 +366,8 @@ class _Api:
                 return self._runs(request, links)
             if name == "artifacts":
                 return self._artifacts(int(match["id"]), request, links, docs)
+            if name == "repo-artifacts":
+                return self._repo_artifacts(request, links)
             return self._download(int(match["id"]), docs)
         return _not_found()
 
@@ -391,6 +395,19 @@ class _Api:
         listed = []
         if run.artifact is not None and name in (None, ARTIFACT_NAME):
             listed.append(artifact_document(run, links))
+        page, headers = _page(listed, request, links)
+        body = {"total_count": len(listed), "artifacts": page}
+        return json_reply(200, body, {**_HEADERS, **headers})
+
+    def _repo_artifacts(self, request: Request, links: _Links) -> Reply:
+        """Every run's artifact, newest first, filtered by exact ``name`` when asked."""
+        name = request.query.get("name")
+        newest_first = sorted(self.history.runs, key=lambda r: r.artifact_id, reverse=True)
+        listed = [
+            artifact_document(run, links)
+            for run in newest_first
+            if run.artifact is not None and name in (None, ARTIFACT_NAME)
+        ]
         page, headers = _page(listed, request, links)
         body = {"total_count": len(listed), "artifacts": page}
         return json_reply(200, body, {**_HEADERS, **headers})
