@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from golive_action.ids import MODES, Mode
+from golive_action.ids import MODES, CheckId, Mode
 from golive_action.judge.registry import CriterionSpec, criteria_for
 from golive_action.model import LETS_GO, CheckResult, Criterion, Decision, Verdict, worst
 from golive_action.text import labelled
@@ -44,7 +44,7 @@ _WHY_CRITERIA = 4
 _WHY_REASON_CHARS = 160
 
 
-def _first_reason(criterion: Criterion, by_id: Mapping[str, CheckResult]) -> str:
+def _first_reason(criterion: Criterion, by_id: Mapping[CheckId, CheckResult]) -> str:
     """The first failing check of a criterion and the first clause of its reason, short
     enough for one line (the criterion's full reason when its checks are not at hand)."""
     failed = [by_id[i] for i in criterion.checks if i in by_id and by_id[i].verdict not in LETS_GO]

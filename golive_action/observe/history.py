@@ -160,7 +160,7 @@ def _evidence_of(
     try:
         for seen, artifact in enumerate(repo.get_artifacts(name=name)):
             run_id = _run_of(artifact)
-            if run_id in wanted and run_id not in found:  # the newest of a run's attempts
+            if run_id is not None and run_id in wanted and run_id not in found:  # newest attempt
                 found[run_id] = artifact
             # Newest first: past the oldest run wanted, nothing more can match.
             done = len(found) == len(wanted) or (run_id is not None and run_id < min(wanted))
