@@ -23,6 +23,26 @@ def test_ok_response_is_recorded_with_latency():
     assert s.content_type == "application/json"
 
 
+def test_the_latency_holds_every_wait_on_the_wire_redirect_and_body_included():
+    """Timed on the wire (requests' own work left out), but nothing the server or the
+    network made the probe wait for: a hop held back, headers held back, a slow body."""
+    import time
+
+    def handle(h):
+        if h.path == "/h":
+            time.sleep(0.1)
+            reply(302, b"", headers={"Location": "/there"})(h)
+            return
+        time.sleep(0.1)
+        drip(chunks=4, pause_s=0.05)(h)
+
+    with http_server(handle) as base:
+        s = get(base + "/h", timeout_s=5)
+    assert s.status == 200 and s.error is None
+    # 0.1 s before the redirect, 0.1 s before the headers, 3 pauses between body bytes
+    assert s.elapsed_ms is not None and s.elapsed_ms >= 100 + 100 + 3 * 50
+
+
 def test_connection_refused():
     s = get(f"http://127.0.0.1:{closed_port()}/h")
     assert (s.error_kind, s.error) == ("refused", "connection refused")
