@@ -43,6 +43,25 @@ def test_the_latency_holds_every_wait_on_the_wire_redirect_and_body_included():
     assert s.elapsed_ms is not None and s.elapsed_ms >= 100 + 100 + 3 * 50
 
 
+def test_through_the_environments_proxy_it_is_timed_the_same_way(monkeypatch):
+    seen: list[str] = []
+
+    def proxy(h):
+        seen.append(h.path)
+        reply(200, b'{"ok": true, "via": "proxy"}')(h)
+
+    for name in ("no_proxy", "NO_PROXY", "HTTPS_PROXY", "HTTP_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with http_server(proxy) as proxy_url:
+        monkeypatch.setenv("http_proxy", proxy_url)
+        limits = HttpLimits()
+        with new_session(limits) as session:
+            s = fetch(session, "web-health", "http://golive-target.invalid/h", limits)
+            assert session.adapters["http://"].wire.to_headers_s() is not None  # on the wire
+    assert seen == ["http://golive-target.invalid/h"]  # a forward proxy's absolute form
+    assert s.status == 200 and "proxy" in s.body and s.elapsed_ms is not None
+
+
 def test_connection_refused():
     s = get(f"http://127.0.0.1:{closed_port()}/h")
     assert (s.error_kind, s.error) == ("refused", "connection refused")
