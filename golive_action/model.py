@@ -256,9 +256,12 @@ def open_split(figures: Mapping[str, Any]) -> str:
 
 @dataclass
 class LatencyHistogram:
-    """Fixed-resolution histogram (1 ms buckets, kept sparse): memory stays bounded however
-    long the window, and percentiles are exact to the millisecond."""
+    """A sparse histogram of four significant digits: 0.1 ms buckets up to 1 s, 1 ms to
+    10 s, 10 ms to 100 s, 100 ms to 600 s. Memory stays bounded however long the window (at
+    most 33,000 buckets), percentiles are exact to the bucket (0.05 ms below 1 s, 0.05 %
+    above), and histograms of any runs merge bucket by bucket."""
 
+    # Bucket lower bounds, in tenths of a millisecond.
     counts: dict[int, int] = field(default_factory=dict)
     count: int = 0
     below_zero: int = 0  # negative latencies: the clocks disagree
@@ -267,6 +270,22 @@ class LatencyHistogram:
     max_ms: float | None = None
 
     MAX_MS = 600_000
+    _UNITS_PER_MS = 10
+    _DIGITS = 4
+
+    @classmethod
+    def bucket_of(cls, ms: float) -> int:
+        """The lower bound of the bucket that holds ``ms`` (0 <= ms < MAX_MS), in tenths."""
+        return cls._floor(int(ms * cls._UNITS_PER_MS))
+
+    @classmethod
+    def _floor(cls, units: int) -> int:
+        return units - units % cls._width(units)
+
+    @classmethod
+    def _width(cls, units: int) -> int:
+        width: int = 10 ** max(0, len(str(units)) - cls._DIGITS)
+        return width
 
     def add(self, ms: float) -> None:
         self.count += 1
@@ -277,26 +296,39 @@ class LatencyHistogram:
         elif ms >= self.MAX_MS:
             self.overflow += 1
         else:
-            bucket = int(ms)
+            bucket = self.bucket_of(ms)
             self.counts[bucket] = self.counts.get(bucket, 0) + 1
 
+    def midpoints(self) -> list[tuple[float, int]]:
+        """(bucket centre in ms, count), lowest first."""
+        per_ms = self._UNITS_PER_MS
+        return [
+            ((bucket + self._width(bucket) / 2) / per_ms, self.counts[bucket])
+            for bucket in sorted(self.counts)
+        ]
+
     def percentile(self, q: float) -> float | None:
-        """The q-th percentile (0..100), to the millisecond; negatives count as 0 ms."""
+        """The q-th percentile (0..100) at its bucket's centre, within what was seen;
+        negatives count as 0 ms."""
         if not self.count:
             return None
         rank = max(1, math.ceil(self.count * q / 100.0))
         seen = self.below_zero
         if seen >= rank:
             return 0.0
-        for bucket in sorted(self.counts):
-            seen += self.counts[bucket]
+        if rank == self.count and not self.overflow and self.max_ms is not None:
+            return self.max_ms  # the top is known exactly
+        for centre, count in self.midpoints():
+            seen += count
             if seen >= rank:
-                return bucket + 0.5
+                low = max(0.0, self.min_ms if self.min_ms is not None else centre)
+                return min(max(centre, low), self.max_ms if self.max_ms is not None else centre)
         return float(self.MAX_MS)
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "counts": {str(k): v for k, v in sorted(self.counts.items())},
+            # Keyed by each bucket's lower bound in ms ("12.3"), lowest first.
+            "counts": {_ms_key(k): v for k, v in sorted(self.counts.items())},
             "count": self.count,
             "below_zero": self.below_zero,
             "overflow": self.overflow,
@@ -307,13 +339,22 @@ class LatencyHistogram:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LatencyHistogram:
         return cls(
-            {int(k): int(v) for k, v in data["counts"].items()},
+            # round, not floor: "4.3" is 42.99999... tenths as a float
+            {
+                cls._floor(round(float(k) * cls._UNITS_PER_MS)): int(v)
+                for k, v in data["counts"].items()
+            },
             data["count"],
             data["below_zero"],
             data["overflow"],
             data["min_ms"],
             data["max_ms"],
         )
+
+
+def _ms_key(bucket: int) -> str:
+    whole, tenths = divmod(bucket, 10)
+    return f"{whole}.{tenths}"
 
 
 @dataclass(frozen=True)

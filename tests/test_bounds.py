@@ -8,7 +8,7 @@
 | order book                   | 5,000 price levels a side               | btcturk.py            |
 | feed bookkeeping             | known message types, 20 channels/errors | btcturk.py            |
 | ping round trips             | 20,000 kept                             | model.WsObservation   |
-| latency histogram            | one counter per ms up to 600 s          | model.LatencyHistogram|
+| latency histogram            | 4 significant digits: 33,000 buckets    | model.LatencyHistogram|
 | samples                      | `samples` per endpoint, at most 100,000 | config schema         |
 | samples in a window          | 0.1 s apart at least, 100,000 at most   | config.py             |
 | reasons                      | one line, 1,000 characters              | model                 |
@@ -126,11 +126,33 @@ def test_latency_histogram_memory_does_not_grow_with_the_count():
     hist = LatencyHistogram()
     for i in range(200_000):
         hist.add(float(i % 1000))
-    assert len(hist.counts) == 1000  # one bucket per distinct millisecond
+    assert len(hist.counts) == 1000  # one bucket per distinct value
     hist.add(-5)
     hist.add(LatencyHistogram.MAX_MS + 1)
     assert hist.below_zero == 1 and hist.overflow == 1 and len(hist.counts) == 1000
-    assert hist.percentile(95) == pytest.approx(949.5, abs=1)
+    assert hist.percentile(95) == pytest.approx(950.05)  # the rank counts the two added
+    # A value in every bucket of the range: four significant digits, 33,000 buckets.
+    every = LatencyHistogram()
+    for tenth_of_ms in range(10_000):
+        every.add(tenth_of_ms / 10 + 0.05)
+    for ms in range(1_000, LatencyHistogram.MAX_MS):
+        every.add(ms + 0.5)
+    assert len(every.counts) == 10_000 + 9_000 + 9_000 + 5_000
+
+
+def test_latency_histogram_is_exact_to_its_bucket_and_survives_the_report():
+    hist = LatencyHistogram()
+    for ms in (1.26, 1.27, 1.31, 4.3, 999.97, 1234.56, 59_999.9):
+        hist.add(ms)
+    again = LatencyHistogram.from_dict(hist.to_dict())
+    assert again == hist
+    assert list(hist.to_dict()["counts"]) == ["1.2", "1.3", "4.3", "999.9", "1234.0", "59990.0"]
+    assert hist.percentile(0) == 1.26  # never outside what was seen
+    assert hist.percentile(20) == 1.26  # the second of seven: its centre, 1.25, is below all
+    assert hist.percentile(30) == pytest.approx(1.35)
+    assert hist.percentile(100) == 59_999.9
+    centres = [round(centre, 3) for centre, _ in hist.midpoints()]
+    assert centres == [1.25, 1.35, 4.35, 999.95, 1234.5, 59995.0]
 
 
 def test_samples_are_capped_by_the_schema_and_honoured_exactly():
