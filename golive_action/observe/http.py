@@ -44,27 +44,35 @@ class _BodyTooSlow(Exception):
 
 @dataclass
 class _WireTimes:
-    """When one fetch met the wire: its first connect or first byte sent, and the headers of
-    its last answer read (a redirect's hops in between)."""
+    """When one fetch met the wire: its first connect or first byte sent; the headers of its
+    last answer parsed (a redirect's hops in between); and the socket reads of that answer's
+    body, from the first one's start to the last one's end."""
 
     started: float | None = None
     answered: float | None = None
+    body_from: float | None = None
+    body_to: float | None = None
 
     def reset(self) -> None:
-        self.started = self.answered = None
+        self.started = self.answered = self.body_from = self.body_to = None
 
-    def to_headers_s(self) -> float | None:
-        """From the wire to the last answer's headers, when both were seen."""
+    def elapsed_s(self) -> float | None:
+        """On the wire: to the last answer's headers, then its body's reads; None when the
+        connections did not see it all."""
         if self.started is None or self.answered is None:
             return None
-        return self.answered - self.started
+        body = 0.0
+        if self.body_from is not None and self.body_to is not None:
+            body = self.body_to - self.body_from
+        return self.answered - self.started + body
 
 
 class _TimedAdapter(requests.adapters.HTTPAdapter):
     """Times a fetch on the wire, so that the latency measured is the server's and the
-    network's, not requests' own work around the request: preparing it (merging settings,
-    reading proxy variables, ~1 ms here) and building the Response between the headers and
-    the body (~0.6 ms). Its connections note the moments in ``wire``."""
+    network's, not the work of requests and urllib3 around the request: preparing it
+    (merging settings, reading proxy variables, ~1 ms here), and building their responses
+    between the headers and the body (~0.6 ms). Its connections note the moments in
+    ``wire``."""
 
     def __init__(self) -> None:
         self.wire = _WireTimes()
@@ -94,9 +102,43 @@ def _time_pools(manager: Any, wire: _WireTimes) -> None:
 
 
 def _timed_pool(pool: Any, wire: _WireTimes) -> Any:
-    base = pool.ConnectionCls
+    import http.client
 
-    class TimedConnection(base):  # type: ignore[misc, valid-type]
+    class TimedResponse(http.client.HTTPResponse):
+        """http.client's own response, noting when its headers were parsed and the time its
+        body's reads took (what urllib3 and requests do around them left out)."""
+
+        def begin(self) -> None:
+            super().begin()
+            wire.answered = time.perf_counter()
+            wire.body_from = wire.body_to = None
+
+        def read(self, amt: int | None = None) -> bytes:
+            began = time.perf_counter()
+            data = super().read(amt)
+            self._read_took(began)
+            return data
+
+        def read1(self, n: int = -1) -> bytes:
+            began = time.perf_counter()
+            data = super().read1(n)
+            self._read_took(began)
+            return data
+
+        def readinto(self, b: Any) -> int:
+            began = time.perf_counter()
+            count = super().readinto(b)
+            self._read_took(began)
+            return count
+
+        def _read_took(self, began: float) -> None:
+            if wire.body_from is None:
+                wire.body_from = began
+            wire.body_to = time.perf_counter()
+
+    class TimedConnection(pool.ConnectionCls):  # type: ignore[misc]
+        response_class = TimedResponse
+
         def connect(self) -> None:
             if wire.started is None:
                 wire.started = time.perf_counter()
@@ -106,11 +148,6 @@ def _timed_pool(pool: Any, wire: _WireTimes) -> Any:
             if wire.started is None:
                 wire.started = time.perf_counter()
             super().send(data)
-
-        def getresponse(self, *args: Any, **kwargs: Any) -> Any:
-            response = super().getresponse(*args, **kwargs)
-            wire.answered = time.perf_counter()
-            return response
 
     return type(pool.__name__, (pool,), {"ConnectionCls": TimedConnection})
 
@@ -201,16 +238,9 @@ def fetch(
         ) as response:
             status = response.status_code
             content_type = response.headers.get("Content-Type")
-            body_start = time.perf_counter()
             raw = _read_capped(response, limits, start)
-            body_end = time.perf_counter()
-            to_headers = wire.to_headers_s()
-            # On the wire: to the last answer's headers, then the body's reading.
-            elapsed_ms = (
-                (to_headers + body_end - body_start) * 1000.0
-                if to_headers is not None
-                else (body_end - start) * 1000.0
-            )
+            on_wire = wire.elapsed_s()
+            elapsed_ms = (time.perf_counter() - start if on_wire is None else on_wire) * 1000.0
             text = raw.decode(response.encoding or "utf-8", errors="replace")
             kept = text[: limits.keep_chars]
             found = {name: _first_match(pattern, text) for name, pattern in (find or {}).items()}

@@ -84,6 +84,12 @@ class _SlowConnection(ServerConnection):
     def eof_received(self) -> None:
         self._hold(None)
 
+    def connection_lost(self, exc: Exception | None) -> None:
+        # The link is gone: what it still held never arrives (fed after the end, websockets
+        # would raise "stream ended" from a timer).
+        self._pending.clear()
+        super().connection_lost(exc)
+
     # The event loop wakes up to a millisecond late (epoll counts whole milliseconds): wake
     # this much early and sleep the rest, so that the delay injected is exact.
     EARLY_S = 0.002
@@ -95,6 +101,8 @@ class _SlowConnection(ServerConnection):
             self.loop.call_at(due - self.EARLY_S, self._release)
 
     def _release(self) -> None:
+        if not self._pending:
+            return
         ahead = self._pending[0][0] - self.loop.time() if self._pending else 0.0
         if 0 < ahead <= self.EARLY_S:
             time.sleep(ahead)

