@@ -7,6 +7,7 @@ constants."""
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -87,12 +88,17 @@ def parse_frame(data: str | bytes) -> Frame:
 
 
 def trade_time_ms(payload: dict[str, Any]) -> float | None:
-    """D of a 422 trade (ms, sent as a string), or None when it is not a number."""
+    """When a 422 trade happened, from its D (Unix ms, sent as a string), or None when D is
+    not a positive finite number. A whole D names a millisecond that the server's clock cut
+    the rest of the instant from: the trade is taken at its middle (D + 0.5), which leaves
+    the event latency unbiased instead of half a millisecond high on average."""
     try:
         value = float(payload.get("D", ""))
     except (TypeError, ValueError):
         return None
-    return value if value == value and value > 0 else None
+    if not math.isfinite(value) or value <= 0:
+        return None
+    return value + 0.5 if value.is_integer() else value
 
 
 def _decimal(text: Any) -> Decimal | None:
