@@ -178,6 +178,12 @@ _FROM_RUNNER = {
 }
 
 
+# Inputs whose default the gate works out itself: a later step of the job that runs the gate
+# has file names of its own (actions.step_file_names), which a literal default here would
+# beat, since INPUT_<NAME> counts as given. Empty in action.yml; the description says it.
+_FROM_GATE = {"report", "canary-output"}
+
+
 def _quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
@@ -188,13 +194,18 @@ def render() -> str:
         default = spec.default
         if spec.name in _FROM_RUNNER:
             shown = _FROM_RUNNER[spec.name]
+        elif spec.name in _FROM_GATE:
+            shown = ""
         elif isinstance(default, bool):
             shown = str(default).lower()
         else:
             shown = "" if default is None else str(default)
+        description = spec.description
+        if spec.name in _FROM_GATE:
+            description += f" Otherwise (and outside Actions) the default is {default}."
         lines += [
             f"  {spec.name}:",
-            f"    description: {_quote(spec.description)}",
+            f"    description: {_quote(description)}",
             "    required: false",
             f"    default: {_quote(shown)}",
         ]

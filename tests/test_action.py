@@ -497,3 +497,56 @@ def test_every_example_gives_the_inputs_its_mode_requires():
                 mode = step["with"].get("mode", "go-live")
                 facts = PreflightFacts(mode, given, None, mode != "rollback")
                 assert demands(facts) == (), (path.name, demands(facts))
+
+
+def test_two_runs_in_one_job_keep_both_runs_files_and_install_once(action_copy, tmp_path, stack):
+    """The action twice in one job (the same RUNNER_TEMP and workspace, a GITHUB_OUTPUT per
+    step, two step ids), neither naming its files: the first writes golive-report.json and
+    canary_resp.json, the second golive-report-<its id>.json and canary_resp-<its id>.json,
+    and finds the first one's venv, installing nothing."""
+    s = stack("healthy")
+    path = _path_with_uv() if _uv() else _path_without_uv()
+    job = Job.new(tmp_path / "job", Cache(tmp_path / "cache"), path, GITHUB_ACTIONS="true")
+    given = {
+        "python": sys.executable,
+        "web-url": s.urls["web_url"],
+        "executor-url": s.urls["executor_url"],
+        "ws-url": s.urls["ws_url"],
+        "spark-api-url": s.urls["executor_url"],
+        "spark-api-token": "stack-canary-token",
+        "duration": "1",
+        "samples": "2",
+        "sample-interval": "0",
+        "ws-ping-interval-s": "0.4",
+    }
+    first = job.run_action(action_copy, given, step_id="gate")
+    assert first["Install golive-action"].outputs == {"installed": "true"}
+    gate = first["Go/No-Go gate"]
+    assert gate.returncode == 0, gate.log
+    assert (gate.outputs["report"], gate.outputs["canary-response"]) == (
+        "golive-report.json",
+        "canary_resp.json",
+    )
+    kept = {name: (job.workspace / name).read_bytes() for name in os.listdir(job.workspace)}
+    assert set(kept) == {"golive-report.json", "canary_resp.json"}
+    venv = tree(job.venv)
+
+    second = job.run_action(action_copy, given, step_id="rollback-check")
+    assert second["Restore the venv"].skipped and second["Save the venv"].skipped
+    assert "nothing to install" in second["Install golive-action"].stdout
+    assert tree(job.venv) == venv and len(job.cache.saved) == 1
+    gate = second["Go/No-Go gate"]
+    assert gate.returncode == 0, gate.log
+    assert (gate.outputs["report"], gate.outputs["canary-response"]) == (
+        "golive-report-rollback-check.json",
+        "canary_resp-rollback-check.json",
+    )
+    for name, content in kept.items():
+        assert (job.workspace / name).read_bytes() == content, name  # the first run's, kept
+    reports = [
+        json.loads((job.workspace / o).read_text())
+        for o in ("golive-report.json", gate.outputs["report"])
+    ]
+    assert all(r["decision"] == "go" for r in reports)
+    assert reports[0]["started_at"] != reports[1]["started_at"]
+    assert (job.workspace / gate.outputs["canary-response"]).is_file()
