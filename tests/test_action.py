@@ -7,6 +7,8 @@ import json
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +22,7 @@ from golive_action.config import input_specs
 from golive_action.report.outputs import OUTPUT_NAMES
 from golive_action.sandbox import github_api
 from tests.composite import MARKER, Cache, Job, StepRun, runner_env, step_named, tree
+from tests.test_cli import read_outputs
 from tests.test_constraints import pins
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -329,6 +332,48 @@ def test_composite_steps_install_and_run_the_gate(first_job, action_copy, stack)
     report = json.loads(Path(outputs["report"]).read_text())
     rate = next(c for c in report["checks"] if c["id"] == "canary-rate")
     assert rate["verdict"] == "pass" and rate["metrics"]["counted"] == 7
+
+
+def test_the_gate_step_execs_the_gate_so_that_the_runners_signal_reaches_it(first_job, action_copy):
+    """On cancellation the runner signals the step's entry process, the bash of the gate
+    step: the gate must be that process (exec), stop and publish its NO-GO (exit 130)."""
+    job, _ = first_job
+    gate_step = step_named("Go/No-Go gate")
+    output = job.folder / "signalled-output"
+    output.touch()
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(60)
+        given = {
+            "web-url": f"http://127.0.0.1:{listener.getsockname()[1]}",
+            "report": str(job.folder / "signalled.json"),
+        }
+        env = {
+            **job.env,
+            "GITHUB_ACTION_PATH": str(action_copy),
+            "GITHUB_OUTPUT": str(output),
+            **runner_env(gate_step, given, {}),
+        }
+        script = job.folder / "gate-step.sh"
+        script.write_text(gate_step["run"])
+        process = subprocess.Popen(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            env=env,
+            cwd=job.workspace,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            connection, _ = listener.accept()  # the gate is observing (a 30 s window)
+            process.send_signal(signal.SIGINT)  # to the entry process only, as the runner
+            out, err = process.communicate(timeout=20)
+            connection.close()
+        finally:
+            process.kill()
+    assert process.returncode == 130, out + err
+    assert read_outputs(output)["decision"] == "no-go"
+    report = json.loads(Path(given["report"]).read_text())
+    assert report["reason"].startswith("interrupted by SIGINT"), report["reason"]
 
 
 def _same_job(first: Job, folder: Path, path: str) -> Job:
