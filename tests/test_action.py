@@ -453,6 +453,23 @@ def test_a_venv_that_is_not_the_key_s_is_rebuilt(first_job, action_copy, tmp_pat
     _assert_holds_exactly_the_pins(job.venv)
 
 
+def test_an_interpreter_without_a_pip_of_its_own_seeds_the_venv_with_one(action_copy, tmp_path):
+    """The last fallback: no uv, and a Python whose own pip cannot install into another
+    environment (missing here; older than 22.3 on some runners): the venv gets a pip of its
+    own (ensurepip), which installs the pins."""
+    pipless = tmp_path / "pipless"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(pipless)], check=True)
+    job = Job.new(tmp_path / "job", Cache(tmp_path / "cache"), _path_without_uv())
+    python = str(pipless / "bin" / "python")
+    done = job.run_action(action_copy, {"python": python}, until="Go/No-Go gate")
+    install = done["Install golive-action"]
+    assert install.returncode == 0, install.log
+    assert done["Find Python 3.10+"].outputs["path"] == python
+    assert install.outputs == {"installed": "true"}
+    assert "pip" in _installed(job.venv)  # seeded: the interpreter's own pip was not used
+    _assert_holds_exactly_the_pins(job.venv)
+
+
 def test_the_venv_key_names_what_decides_the_venv(action_copy, tmp_path):
     """The key changes with the runner's OS and architecture, the interpreter, the pins, the
     install recipe (action.yml) and the installer, and with nothing else."""
