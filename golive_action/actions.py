@@ -153,6 +153,60 @@ def in_actions(environ: Mapping[str, str] | None = None) -> bool:
     return (environ if environ is not None else os.environ).get("GITHUB_ACTIONS") == "true"
 
 
+# In RUNNER_TEMP (one per job): the id of the job's first step that ran the gate.
+FIRST_STEP_FILE = "golive-first-step"
+_STEP_TAG_RE = re.compile(r"[^A-Za-z0-9._-]")
+_STEP_TAG_MAX = 100
+
+
+def step_file_names(
+    defaults: Mapping[str, str], environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The default paths of the files a gate run writes (report, canary response), for this
+    step of the job: ``defaults`` as they are for the first step of the job that runs the
+    gate, and with ``-<step id>`` before the extension for each later one
+    (``golive-report-rollback.json`` in the step ``id: rollback``), so that a second run of
+    the action in a job keeps the first one's evidence instead of overwriting it. The step
+    id is GITHUB_ACTION, unique per step in a job; the job is RUNNER_TEMP, where the first
+    step leaves its id. Outside Actions, or without either variable, ``defaults``."""
+    environ = environ if environ is not None else os.environ
+    step = environ.get("GITHUB_ACTION", "")
+    temp = environ.get("RUNNER_TEMP", "")
+    tag = _STEP_TAG_RE.sub("_", step)[:_STEP_TAG_MAX]
+    if not in_actions(environ) or not tag.strip("._") or not temp:
+        return dict(defaults)
+    if _is_first_step(Path(temp) / FIRST_STEP_FILE, step):
+        return dict(defaults)
+    return {name: _tagged(path, tag) for name, path in defaults.items()}
+
+
+def _is_first_step(claim: Path, step: str) -> bool:
+    """Whether ``step`` is the job's first to run the gate: it is when no step has claimed
+    the plain names yet (it claims them now), or when it is the step that did."""
+    from golive_action.files import read_regular
+
+    try:
+        descriptor = os.open(claim, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        try:
+            claimed = read_regular(str(claim), 4096).decode("utf-8", "replace").strip()
+        except OSError:
+            return True  # unreadable: nothing says an earlier step wrote the plain names
+        return claimed == step
+    except OSError:
+        return True  # RUNNER_TEMP cannot keep the claim: today's names, as outside Actions
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(step + "\n")
+    return True
+
+
+def _tagged(path: str, tag: str) -> str:
+    """``golive-report.json`` and ``second`` make ``golive-report-second.json``."""
+    folder, name = os.path.split(path)
+    stem, extension = os.path.splitext(name)
+    return os.path.join(folder, f"{stem}-{tag}{extension}")
+
+
 @dataclass(frozen=True)
 class CommitTarget:
     """Which commit a status belongs on, from the workflow's event."""

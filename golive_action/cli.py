@@ -198,6 +198,20 @@ _STACK_INPUTS = frozenset(
 _DEMO_DEFAULTS = {"sample-interval": "0.2", "duration": "10", "ws-ping-interval-s": "1"}
 
 
+def step_defaults(environ: Mapping[str, str]) -> dict[str, str]:
+    """The default paths of the report and the canary response where this step of a job
+    has paths of its own (a later step of the job that runs the gate: ``actions``), as
+    defaults below every source the user has; empty for the first step and outside Actions,
+    where the schema's defaults hold."""
+    from golive_action import actions
+    from golive_action.config import input_specs
+
+    specs = input_specs()
+    plain = {name: str(specs[name].default) for name in ("report", "canary-output")}
+    names = actions.step_file_names(plain, environ)
+    return {name: path for name, path in names.items() if path != plain[name]}
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -341,7 +355,7 @@ def _cmd_run(
 
     flags = _input_flags(args)
     try:
-        config = load_config(flags, environ, args.config)
+        config = load_config(flags, environ, args.config, defaults=step_defaults(environ))
     except ConfigError as exc:
         return _config_failure(str(exc), flags, environ, out, err, args.config)
     from golive_action.publishing import PublishSettings, mask_secrets, publish
@@ -382,18 +396,19 @@ def _cmd_demo(
         placeholder = {"web_url": "http://127.0.0.1:1", "executor_url": "http://127.0.0.1:1"}
         placeholder["ws_url"] = "ws://127.0.0.1:1"
         placeholder["github_api_url"] = "http://127.0.0.1:1"
+        defaults = {**step_defaults(environ), **_DEMO_DEFAULTS}
         load_config(
             {**flags, **_stack_inputs(placeholder, token, github_token)},
             environ,
             args.config,
-            defaults=_DEMO_DEFAULTS,
+            defaults=defaults,
         )
     except ConfigError as exc:
         return _config_failure(str(exc), flags, environ, out, err, args.config)
     with ReferenceStack(scenario, token=token, github_token=github_token) as stack:
         flags.update(_stack_inputs(stack.urls, token, github_token))
         try:  # again, with the stack's real addresses (a file may also have changed since)
-            config = load_config(flags, environ, args.config, defaults=_DEMO_DEFAULTS)
+            config = load_config(flags, environ, args.config, defaults=defaults)
         except ConfigError as exc:
             return _config_failure(str(exc), flags, environ, out, err, args.config)
         intro = f"golive demo: scenario '{scenario.name}': {scenario.description}"

@@ -121,6 +121,7 @@ def publish_refused(
     given to ``load_config``, then ``config_file``'s ``report``) when that path may be
     written, else to the default path when that may, else nowhere. Nothing is printed on
     stdout: the caller says what was wrong. Returns 2 (EXIT_USAGE)."""
+    from golive_action import actions
     from golive_action.config import GateConfig
     from golive_action.files import output_problem
     from golive_action.runner import failed_report
@@ -128,9 +129,11 @@ def publish_refused(
     environ = os.environ if environ is None else environ
     fallback = GateConfig()
     report = failed_report(fallback, f"bad input: {message}", time.time(), 0.0)
-    path = _requested_report_path(flags, environ, config_file, fallback.report)
+    # A later step of the job that runs the gate has a default path of its own (as in run).
+    default = actions.step_file_names({"report": fallback.report}, environ)["report"]
+    path = _requested_report_path(flags, environ, config_file, default)
     if output_problem(path) is not None:  # the bad input may be the report's path itself
-        path = fallback.report if output_problem(fallback.report) is None else ""
+        path = default if output_problem(default) is None else ""
     settings = PublishSettings(report=path, canary_output=None)
     _write_evidence(report, settings, environ, io.StringIO(), err or sys.stderr)
     return EXIT_USAGE

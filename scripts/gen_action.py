@@ -40,41 +40,132 @@ runs:
         GOLIVE_PYTHON: ${{ inputs.python }}
       run: |
         set -euo pipefail
+        path=""
         for candidate in "$GOLIVE_PYTHON" python3 python; do
           if command -v "$candidate" >/dev/null 2>&1 \\
             && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
             path=$(command -v "$candidate")
-            echo "path=$path" >> "$GITHUB_OUTPUT"
-            echo "version=$("$path" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" >> "$GITHUB_OUTPUT"
-            echo "constraints=$(sha256sum "$GITHUB_ACTION_PATH/constraints.txt" | cut -c1-16)" >> "$GITHUB_OUTPUT"
-            exit 0
+            break
           fi
         done
-        echo "::error title=golive-action::no Python 3.10 or newer found (tried the python input, python3, python); fix: add actions/setup-python with python-version 3.12 before this step"
-        exit 2
-    - name: Cache pip downloads
-      uses: actions/cache@5a3ec84eff668545956fd18022155c47e93e2684 # v4.2.3
+        if [ -z "$path" ]; then
+          echo "::error title=golive-action::no Python 3.10 or newer found (tried the python input, python3, python); fix: add actions/setup-python with python-version 3.12 before this step"
+          exit 2
+        fi
+        : "${RUNNER_TEMP:?the runner sets RUNNER_TEMP: the venv lives there}"
+        # uv when the runner has it (an install in seconds), else pip.
+        tool=pip
+        if command -v uv >/dev/null 2>&1; then tool=uv; fi
+        echo "path=$path" >> "$GITHUB_OUTPUT"
+        echo "tool=$tool" >> "$GITHUB_OUTPUT"
+        # -I: no file of the workspace (the working directory) can stand in for a module.
+        "$path" -I - "$GITHUB_ACTION_PATH" "$tool" "$RUNNER_TEMP/golive-venv" >> "$GITHUB_OUTPUT" <<'PY'
+        import hashlib, os, platform, shutil, sys
+
+        action, tool, venv = sys.argv[1:4]
+        # The venv's cache key holds everything that decides what the venv holds and where
+        # it works: the runner's OS and architecture, the interpreter it is tied to (full
+        # version; path and exact build, hashed), the pins and the way this file installs
+        # them (constraints.txt and action.yml, hashed) and the installer.
+        interpreter = "\\n".join(
+            [sys.executable, os.path.realpath(sys.executable), sys.version,
+             platform.machine(), " ".join(platform.libc_ver())]
+        )
+        recipe = hashlib.sha256()
+        for name in ("constraints.txt", "action.yml"):
+            with open(os.path.join(action, name), "rb") as file:
+                recipe.update(hashlib.sha256(file.read()).digest())
+        version = "%d.%d.%d" % sys.version_info[:3]
+        key = "-".join([
+            "golive-venv",
+            os.environ.get("RUNNER_OS") or platform.system(),
+            os.environ.get("RUNNER_ARCH") or platform.machine(),
+            sys.implementation.name + version,
+            hashlib.sha256(interpreter.encode()).hexdigest()[:12],
+            recipe.hexdigest()[:16],
+            tool,
+        ])
+        # Ready: built under this key earlier in this job (an earlier run of the action).
+        # Anything else there is cleared, so that a restore lands in an empty folder.
+        try:
+            with open(os.path.join(venv, ".golive-venv-key")) as file:
+                ready = file.read().strip() == key
+        except OSError:
+            ready = False
+        if not ready:
+            shutil.rmtree(venv, ignore_errors=True)
+        print("version=" + version)
+        print("venv-key=" + key)
+        print("ready=" + ("true" if ready else "false"))
+        PY
+    - name: Restore the venv
+      id: restore
+      if: steps.python.outputs.ready != 'true'
+      uses: actions/cache/restore@5a3ec84eff668545956fd18022155c47e93e2684 # v4.2.3
       with:
-        path: ${{ runner.temp }}/golive-pip-cache
-        key: golive-pip-${{ runner.os }}-${{ runner.arch }}-py${{ steps.python.outputs.version }}-${{ steps.python.outputs.constraints }}
+        path: ${{ runner.temp }}/golive-venv
+        key: ${{ steps.python.outputs.venv-key }}
     - name: Install golive-action
+      id: install
       shell: bash
       env:
         GOLIVE_PY: ${{ steps.python.outputs.path }}
+        GOLIVE_TOOL: ${{ steps.python.outputs.tool }}
+        GOLIVE_VENV_KEY: ${{ steps.python.outputs.venv-key }}
       run: |
         set -euo pipefail
-        "$GOLIVE_PY" -m venv "$RUNNER_TEMP/golive-venv"
-        "$RUNNER_TEMP/golive-venv/bin/python" -m pip install --quiet --disable-pip-version-check \\
-          --cache-dir "$RUNNER_TEMP/golive-pip-cache" \\
-          --constraint "$GITHUB_ACTION_PATH/constraints.txt" "$GITHUB_ACTION_PATH"
+        venv="$RUNNER_TEMP/golive-venv"
+        marker="$venv/.golive-venv-key"
+        # A venv restored from the cache, or built by an earlier run of the action in this
+        # job, is used as it is when its marker names this key and its interpreter runs as
+        # a venv's: nothing is installed.
+        if [ -f "$marker" ] && [ "$(cat "$marker")" = "$GOLIVE_VENV_KEY" ] \\
+          && "$venv/bin/python" -I -c 'import sys; sys.exit(sys.prefix == sys.base_prefix)' 2>/dev/null; then
+          echo "golive-action: the venv is ready ($GOLIVE_VENV_KEY): nothing to install"
+          exit 0
+        fi
+        rm -rf "$venv"
+        # The dependencies only, each at its pin (constraints.txt is the whole runtime tree):
+        # the gate runs from the action's own source, never built.
+        pins="$GITHUB_ACTION_PATH/constraints.txt"
+        if [ "$GOLIVE_TOOL" = uv ]; then
+          # --no-config: no uv.toml or pyproject.toml of the workspace may change what is
+          # installed under a key that does not name it.
+          uv venv --no-config --quiet --python "$GOLIVE_PY" "$venv"
+          uv pip install --no-config --quiet --python "$venv/bin/python" --compile-bytecode \\
+            --requirement "$pins"
+        elif "$GOLIVE_PY" -I -c 'import sys, pip; sys.exit(tuple(map(int, pip.__version__.split(".")[:2])) < (22, 3))' 2>/dev/null; then
+          # The interpreter's own pip (22.3+ has --python) installs into a venv made without
+          # one: seconds faster than seeding the venv with a pip of its own.
+          "$GOLIVE_PY" -I -m venv --without-pip "$venv"
+          "$GOLIVE_PY" -I -m pip --python "$venv/bin/python" install --quiet \\
+            --disable-pip-version-check --requirement "$pins"
+        else
+          "$GOLIVE_PY" -I -m venv "$venv"
+          "$venv/bin/python" -I -m pip install --quiet --disable-pip-version-check \\
+            --requirement "$pins"
+        fi
+        # Written last: a venv without it (an install cut short) is never taken as ready.
+        printf '%s\\n' "$GOLIVE_VENV_KEY" > "$marker"
+        echo "installed=true" >> "$GITHUB_OUTPUT"
+    # Saved as soon as it is built, not at the end of the job: a NO-GO fails the job, and
+    # actions/cache saves nothing after a failed job.
+    - name: Save the venv
+      if: steps.install.outputs.installed == 'true'
+      uses: actions/cache/save@5a3ec84eff668545956fd18022155c47e93e2684 # v4.2.3
+      with:
+        path: ${{ runner.temp }}/golive-venv
+        key: ${{ steps.python.outputs.venv-key }}
     - name: Go/No-Go gate
       id: gate
       shell: bash
       env:
 {env}
-      # exec: on cancellation the runner signals the step's entry process (SIGINT, then
-      # SIGTERM): the gate itself must receive them to publish its NO-GO, not a bash above it.
-      run: 'exec "$RUNNER_TEMP/golive-venv/bin/python" -m golive_action run'
+      # PYTHONPATH: the gate runs from the action's own source; the venv holds its
+      # dependencies only. exec: on cancellation the runner signals the step's entry process
+      # (SIGINT, then SIGTERM): the gate itself must receive them to publish its NO-GO, not a
+      # bash above it.
+      run: 'PYTHONPATH="$GITHUB_ACTION_PATH" exec "$RUNNER_TEMP/golive-venv/bin/python" -m golive_action run'
 """
 
 
@@ -87,6 +178,12 @@ _FROM_RUNNER = {
 }
 
 
+# Inputs whose default the gate works out itself: a later step of the job that runs the gate
+# has file names of its own (actions.step_file_names), which a literal default here would
+# beat, since INPUT_<NAME> counts as given. Empty in action.yml; the description says it.
+_FROM_GATE = {"report", "canary-output"}
+
+
 def _quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
@@ -97,13 +194,18 @@ def render() -> str:
         default = spec.default
         if spec.name in _FROM_RUNNER:
             shown = _FROM_RUNNER[spec.name]
+        elif spec.name in _FROM_GATE:
+            shown = ""
         elif isinstance(default, bool):
             shown = str(default).lower()
         else:
             shown = "" if default is None else str(default)
+        description = spec.description
+        if spec.name in _FROM_GATE:
+            description += f" Otherwise (and outside Actions) the default is {default}."
         lines += [
             f"  {spec.name}:",
-            f"    description: {_quote(spec.description)}",
+            f"    description: {_quote(description)}",
             "    required: false",
             f"    default: {_quote(shown)}",
         ]

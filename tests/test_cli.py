@@ -207,6 +207,36 @@ def test_config_errors_still_fail_closed(run_cli, tmp_path):
     assert "NO-GO" in Path(env["GITHUB_STEP_SUMMARY"]).read_text()
 
 
+def test_a_later_step_of_the_job_writes_its_own_report_and_a_given_path_wins(run_cli, tmp_path):
+    """Two runs of the gate in one job: the second keeps the first's report, in
+    golive-report-<step id>.json; a path given by any source still wins, and a run refused
+    at start fails closed at its step's default too."""
+    temp = tmp_path / "runner-temp"
+    temp.mkdir()
+    port = closed_port()
+    quick = ("--web-url", f"http://127.0.0.1:{port}", "--samples", "1", "--duration", "0.5")
+
+    def step(step_id: str, *argv: str, **env: str) -> int:
+        job = {"GITHUB_ACTIONS": "true", "GITHUB_ACTION": step_id, "RUNNER_TEMP": str(temp)}
+        # The action passes every input, empty when the workflow gave none.
+        given = {"INPUT_REPORT": "", "INPUT_CANARY_OUTPUT": "", **env}
+        return run_cli("run", *argv, env={**job, **given}).code
+
+    assert step("gate", *quick) == 1
+    first = Path("golive-report.json").read_text()
+    assert step("again", *quick) == 1
+    assert Path("golive-report.json").read_text() == first
+    assert json.loads(Path("golive-report-again.json").read_text())["decision"] == "no-go"
+    assert step("flagged", *quick, "--report", "mine.json") == 1
+    assert Path("mine.json").exists() and not Path("golive-report-flagged.json").exists()
+    assert step("input", *quick, INPUT_REPORT="theirs.json") == 1
+    assert Path("theirs.json").exists() and not Path("golive-report-input.json").exists()
+    assert step("refused", "--samples", "-3") == 2
+    refused = json.loads(Path("golive-report-refused.json").read_text())
+    assert refused["decision"] == "no-go" and report_problems(refused) == []
+    assert Path("golive-report.json").read_text() == first
+
+
 def test_invalid_config_file_exits_2(run_cli, tmp_path):
     bad = tmp_path / "gate.yml"
     bad.write_text("samples: [1,\n")

@@ -3,14 +3,23 @@ package once, at a version its dependants accept: a new dependency cannot slip i
 
 from __future__ import annotations
 
+import re
+import sys
 from importlib import metadata
 from pathlib import Path
 
+import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-CONSTRAINTS = Path(__file__).parent.parent / "constraints.txt"
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # the dev extra installs tomli on 3.10
+    import tomli as tomllib
+
+ROOT = Path(__file__).parent.parent
+CONSTRAINTS = ROOT / "constraints.txt"
 
 
 def pins() -> dict[str, Version]:
@@ -62,3 +71,36 @@ def test_every_runtime_dependency_is_pinned_at_an_accepted_version():
 def test_nothing_is_pinned_that_the_action_does_not_install():
     needed = {canonicalize_name(r.name) for r in runtime_requirements()}
     assert set(pins()) - needed == set()
+
+
+def pyproject_dependencies() -> list[Requirement]:
+    """pyproject.toml's runtime dependencies, read from the file itself: the installed
+    metadata the tests above follow is only as new as the last ``pip install -e``."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return [Requirement(text) for text in project["dependencies"]]
+
+
+def test_every_dependency_of_pyproject_is_installed_by_the_action():
+    """The action installs constraints.txt and nothing else (the gate runs from its source):
+    a dependency added to pyproject.toml but not pinned here would be missing from the
+    action's venv, and the gate would fail to import on every runner."""
+    pinned = pins()
+    for requirement in pyproject_dependencies():
+        key = canonicalize_name(requirement.name)
+        assert key in pinned, f"{requirement} of pyproject.toml is not in constraints.txt"
+        assert requirement.specifier.contains(pinned[key], prereleases=True), (
+            f"constraints.txt pins {requirement.name}=={pinned[key]}, outside {requirement} "
+            "of pyproject.toml"
+        )
+
+
+def test_the_action_installs_constraints_txt_and_nothing_else():
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    install = next(s for s in action["runs"]["steps"] if s.get("id") == "install")["run"]
+    assert 'pins="$GITHUB_ACTION_PATH/constraints.txt"' in install
+    # Each installer's command (uv, the interpreter's pip, the venv's pip) names the pins as
+    # its one requirement: no package path, no other requirement.
+    commands = re.findall(r"pip(?: --python \S+)? install (.*?)(?<!\\)\n", install, re.DOTALL)
+    assert len(commands) == 3, commands
+    for command in commands:
+        assert command.split()[-2:] == ["--requirement", '"$pins"'], command
