@@ -64,17 +64,38 @@ def median_time(run: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
+def until_stable(
+    trial: Callable[[int], float], least: int = 5, most: int = 15, tolerance: float = 0.03
+) -> list[float]:
+    """The figures of repeated trials (``trial(n)`` gives the n-th), until their median is
+    stable: at least ``least`` trials, then until one more moves the median by under
+    ``tolerance`` of it, at most ``most``."""
+    figures = [trial(n) for n in range(least)]
+    while len(figures) < most:
+        before = statistics.median(figures)
+        figures.append(trial(len(figures)))
+        if abs(statistics.median(figures) - before) <= tolerance * abs(before):
+            break
+    return figures
+
+
+def spread(values: list[float]) -> str:
+    """A median and the least and most of its figures, as printed beside each other."""
+    return f"{statistics.median(values):.2f} ({min(values):.2f} - {max(values):.2f})"
+
+
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
 @contextlib.contextmanager
-def flood_server() -> Iterator[str]:
+def flood_server(recorded: Path | None = None) -> Iterator[str]:
     """bench/flood.py in a process of its own (the probe must not share its GIL): yields the
-    base ws:// URL; the query of each connection says what to send."""
+    base ws:// URL; the query of each connection says what to send (``recorded``: the file
+    of frames a replay sends)."""
     process = subprocess.Popen(
-        [sys.executable, str(BENCH / "flood.py")],
+        [sys.executable, str(BENCH / "flood.py"), *([str(recorded)] if recorded else [])],
         stdout=subprocess.PIPE,
         text=True,
     )

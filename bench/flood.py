@@ -5,6 +5,8 @@ Run alone, it prints its port and serves until killed. Each connection's request
 what to send: ``/?rate=20000&seconds=2&lag_ms=0&spread_ms=0`` sends ``rate`` trades a second
 for ``seconds``, each stamped with its send time minus ``lag_ms`` (plus a spread drawn from
 0..``spread_ms``, to fill many histogram buckets), then idles until the client leaves.
+``/?replay=N`` sends the stream recorded in the file named on the command line N times
+over, as fast as the client reads it.
 Client input (subscriptions, pings) is read and dropped.
 """
 
@@ -66,6 +68,9 @@ def serve_one(conn: socket.socket) -> None:
         except (ConnectionError, StopIteration, IndexError):
             return
         threading.Thread(target=drain, args=(conn,), daemon=True).start()
+        if "replay" in ask:
+            replay(conn, int(ask["replay"]))
+            return
         rate, seconds = ask.get("rate", 1000.0), ask.get("seconds", 1.0)
         lag_ms, spread_ms = ask.get("lag_ms", 0.0), ask.get("spread_ms", 0.0)
         rng = random.Random(5)
@@ -97,7 +102,27 @@ def serve_one(conn: socket.socket) -> None:
             return
 
 
+# The recorded stream a replay sends (bench/ws_ingest.py writes it before it starts us).
+RECORDED: list[bytes] = []
+
+
+def replay(conn: socket.socket, times: int) -> None:
+    """The recorded stream ``times`` over, as fast as the client reads, then idle."""
+    stream = b"".join(frame(message) for message in RECORDED)
+    try:
+        for _ in range(times):
+            conn.sendall(stream)
+        while True:
+            time.sleep(0.2)
+            conn.sendall(b"\x89\x00")
+    except OSError:
+        return
+
+
 def main() -> int:
+    if len(sys.argv) > 1:  # a file of recorded frames, one JSON text a line
+        with open(sys.argv[1], "rb") as recorded:
+            RECORDED.extend(line.rstrip(b"\n") for line in recorded if line.strip())
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))

@@ -20,6 +20,7 @@ Budget: golive's error is at most k6's on each of HTTP latency, ping RTT and eve
 
 from __future__ import annotations
 
+import functools
 import http.client
 import json
 import shutil
@@ -190,24 +191,24 @@ def one_round(turn: int, scripts: Path, with_curl: bool) -> Errors:
         }
         with stack_process(**changes) as urls:
             health = urls["web_url"] + "/api/public/health"
-            http_tools: list[tuple[str, Callable[[], Samples]]] = [
-                ("golive", lambda: golive_http(health)),
-                ("k6", lambda: k6_http(health, scripts)),
-                ("http.client", lambda: bare_http(health)),
+            http_tools: list[tuple[str, Callable[[str], Samples]]] = [
+                ("golive", golive_http),
+                ("k6", functools.partial(k6_http, scripts=scripts)),
+                ("http.client", bare_http),
             ]
             if with_curl:
-                http_tools.append(("curl", lambda: curl_http(health)))
-            ws_tools: list[tuple[str, Callable[[], tuple[Samples, Samples]]]] = [
-                ("golive", lambda: golive_ws(urls["ws_url"])),
-                ("k6", lambda: k6_ws(urls["ws_url"], scripts)),
+                http_tools.append(("curl", curl_http))
+            ws_tools: list[tuple[str, Callable[[str], tuple[Samples, Samples]]]] = [
+                ("golive", golive_ws),
+                ("k6", functools.partial(k6_ws, scripts=scripts)),
             ]
             if turn % 2:  # each tool goes first in every other round
                 http_tools.reverse()
                 ws_tools.reverse()
             for tool, measure in http_tools:
-                add("http", tool, measure(), delay)
+                add("http", tool, measure(health), delay)
             for tool, measure_ws in ws_tools:
-                pings, events = measure_ws()
+                pings, events = measure_ws(urls["ws_url"])
                 add("ping", tool, pings, delay)
                 add("event", tool, events, delay)
     return errors

@@ -67,32 +67,23 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return document
 
 
-def loads(text: str | bytes, max_depth: int | None = MAX_JSON_DEPTH, *, plain: bool = True) -> Any:
-    """``json.loads`` that raises :class:`JsonTooDeep` (a ValueError) past ``max_depth``.
-
-    ``max_depth=None`` keeps only the parser's own bound (its RecursionError, told as
-    JsonTooDeep): for documents read in place and never walked recursively, such as the
-    feed's frames, where a walk per frame would cost more than the parse. ``plain`` (the
-    default) also refuses what is not plain JSON (:class:`JsonNotPlain`): a NaN compares
-    false with every limit, so a body that carries one would pass any check (and could not
-    be written back as JSON), and of a key given twice the parser would keep the last one
-    silently. ``plain=False`` is for the feed's frames alone, read at the feed's rate, whose
-    figures the feed protocol checks one by one."""
+def loads(text: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """``json.loads`` that raises :class:`JsonTooDeep` (a ValueError) past ``max_depth``,
+    and refuses what is not plain JSON (:class:`JsonNotPlain`): a NaN compares false with
+    every limit, so a body that carries one would pass any check (and could not be written
+    back as JSON), and of a key given twice the parser would keep the last one silently.
+    (The feed's frames are read by btcturk.parse_frame, at the feed's rate, and their
+    figures checked one by one.)"""
     try:
-        if plain:
-            document = json.loads(
-                text,
-                parse_float=_plain_number,
-                parse_int=_plain_integer,
-                parse_constant=_no_constant,
-                object_pairs_hook=_unique_keys,
-            )
-        else:
-            document = json.loads(text)
+        document = json.loads(
+            text,
+            parse_float=_plain_number,
+            parse_int=_plain_integer,
+            parse_constant=_no_constant,
+            object_pairs_hook=_unique_keys,
+        )
     except RecursionError:
         raise JsonTooDeep(max_depth) from None
-    if max_depth is None:
-        return document
     # Only a text with more opening brackets than the limit can be too deep: most bodies
     # skip the walk.
     if isinstance(text, str):

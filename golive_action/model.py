@@ -271,7 +271,6 @@ class LatencyHistogram:
 
     MAX_MS = 600_000
     _UNITS_PER_MS = 10
-    _DIGITS = 4
 
     @classmethod
     def bucket_of(cls, ms: float) -> int:
@@ -282,10 +281,16 @@ class LatencyHistogram:
     def _floor(cls, units: int) -> int:
         return units - units % cls._width(units)
 
-    @classmethod
-    def _width(cls, units: int) -> int:
-        width: int = 10 ** max(0, len(str(units)) - cls._DIGITS)
-        return width
+    @staticmethod
+    def _width(units: int) -> int:
+        """The width of the bucket of four significant digits that ``units`` falls in."""
+        if units < 10_000:
+            return 1
+        if units < 100_000:
+            return 10
+        if units < 1_000_000:
+            return 100
+        return 1_000  # up to MAX_MS: 6,000,000 tenths
 
     def add(self, ms: float) -> None:
         self.count += 1

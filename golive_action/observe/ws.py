@@ -41,6 +41,8 @@ CONNECT_LIMIT_WINDOW_S = 60.0
 # How long one receive waits, so that pings, the window's end and a cancellation are noticed
 # on time.
 RECV_SLICE_S = 0.1
+# The receive loop's chores (ping, expiry, progress, cancellation) run this often at most.
+CHORES_S = 0.01
 # How often an opening looks at its deadline and at the gate's cancellation.
 OPENING_SLICE_S = 0.05
 _TEXT = websocket.ABNF.OPCODE_TEXT
@@ -328,7 +330,7 @@ class _Opening:
         # itself; a redirect it follows gets a socket of its own, with the same options.
         # UTF-8 is checked by our own decode (errors replaced); the library's check is pure
         # Python and takes seconds on a large frame.
-        return websocket.create_connection(
+        ws = websocket.create_connection(
             self.settings.url,
             timeout=left,
             socket=sock,
@@ -336,6 +338,31 @@ class _Opening:
             enable_multithread=False,
             skip_utf8_validation=True,
         )
+        ws.frame_buffer.recv = _ReadAhead(ws._recv)
+        return ws
+
+
+class _ReadAhead:
+    """The socket read READ_AHEAD bytes at a time, and websocket-client's reads of exact
+    sizes (a frame's header, its length, its payload) served from that: one system call for
+    many frames, where the library makes two to five a frame. Put in once the connection is
+    open, so nothing of the handshake is read twice; a timeout or a close still comes from
+    the library's own read, when nothing is left here."""
+
+    READ_AHEAD = 64 * 1024
+
+    def __init__(self, read: Callable[[int], bytes]) -> None:
+        self._read = read
+        self._buffer = b""
+        self._offset = 0
+
+    def __call__(self, size: int) -> bytes:
+        if self._offset >= len(self._buffer):
+            self._buffer = self._read(max(size, self.READ_AHEAD))
+            self._offset = 0
+        start = self._offset
+        self._offset = min(start + size, len(self._buffer))
+        return self._buffer[start : self._offset]
 
 
 def _certificate(exc: ssl.SSLCertVerificationError, host: str, ca_bundle: bool) -> str:
@@ -435,18 +462,27 @@ class _Session:
             self.ws.send(message)
         self.ws.settimeout(RECV_SLICE_S)
         receive = self.feed.receive
-        next_ping = time.monotonic()
+        recv = self.ws.recv_data_frame
+        monotonic = time.monotonic
+        cancelled = budget.cancel.is_set
+        next_ping = monotonic()
+        # The chores (ping, expiry, progress, cancellation) run at most every CHORES_S, not
+        # for every frame: at the feed's rate they would cost as much as the frames.
+        next_chores = 0.0
         while True:
-            now = time.monotonic()
-            if now >= end or budget.cancelled():
-                return True
-            if now >= next_ping:
-                self._ping()
-                next_ping = now + self.settings.ping_interval_s
-            self._expire_pings()
-            progress()
+            now = monotonic()
+            if now >= next_chores:
+                if now >= end or cancelled():
+                    return True
+                if now >= next_ping:
+                    self._ping()
+                    next_ping = now + self.settings.ping_interval_s
+                if self.pending:
+                    self._expire_pings()
+                progress()
+                next_chores = min(now + CHORES_S, end, next_ping)
             try:
-                opcode, frame = self.ws.recv_data_frame(control_frame=True)
+                opcode, frame = recv(control_frame=True)
             except websocket.WebSocketTimeoutException:
                 continue
             except (websocket.WebSocketException, OSError) as exc:
