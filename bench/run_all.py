@@ -17,7 +17,7 @@ BENCHMARKS = (
     "startup",
     "api_calls",
     "gate_concurrency",
-    "latency_accuracy",
+    "peers",
     "ws_ingest",
     "memory",
     "install",

@@ -1,9 +1,11 @@
 """Start-up cost: `golive --version` and `import golive_action` against `python -c pass`, each
 a fresh interpreter, medians of interleaved rounds (so that a noisy spell hits all three).
 
-Budget: each adds under 150 ms to the bare interpreter. Heavy dependencies (PyGithub,
-jsonschema, requests, websocket-client) are imported only where a probe or the judge uses
-them, and the figure shows whether one slipped into the start-up path.
+Budgets, as ratios to the bare interpreter measured in the same run (they hold on any
+machine): importing the package at most 2 x, `golive --version` at most 3 x. Heavy
+dependencies (PyGithub, jsonschema, requests, websocket-client) are imported only where a
+probe or the judge uses them, and the figure shows whether one slipped into the start-up
+path.
 """
 
 from __future__ import annotations
@@ -57,8 +59,8 @@ def main() -> int:
     print(f"  heavy modules loaded by importing the CLI: {', '.join(heavy) or 'none'}")
     return finish(
         [
-            Budget("startup import added", medians["import golive_action"] - base, 150, " ms"),
-            Budget("startup --version added", medians["golive --version"] - base, 150, " ms"),
+            Budget("startup import / python -c pass", medians["import golive_action"] / base, 2.0),
+            Budget("startup --version / python -c pass", medians["golive --version"] / base, 3.0),
             Budget("startup heavy modules at import", len(heavy), 0),
         ]
     )

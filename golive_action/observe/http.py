@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import email.utils
+import io
 import re
+import socket
+import struct
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -42,37 +46,111 @@ class _BodyTooSlow(Exception):
     pass
 
 
+# Linux stamps each packet as it arrives (SO_TIMESTAMPNS; Python's socket module does not
+# name it): a read then says when its bytes came, however late the client got to it.
+_SO_TIMESTAMPNS = 35 if sys.platform == "linux" else None
+_TIMESPEC = struct.Struct("@qq")  # struct timespec of a 64-bit Linux
+_STAMP_ROOM = socket.CMSG_SPACE(_TIMESPEC.size) if hasattr(socket, "CMSG_SPACE") else 0
+
+
+def _stamp_arrivals(sock: Any) -> bool:
+    """Ask the kernel to stamp what ``sock`` receives: plain TCP on 64-bit Linux only (TLS
+    reads bytes through its own layer; elsewhere the read's own time is used)."""
+    if _SO_TIMESTAMPNS is None or type(sock) is not socket.socket or not _STAMP_ROOM:
+        return False
+    if struct.calcsize("@l") != 8:
+        return False
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
+    except OSError:
+        return False
+    return True
+
+
+def _stamped(sock: Any) -> bool:
+    """Whether the kernel stamps what ``sock`` receives (``_stamp_arrivals`` asked it to)."""
+    if _SO_TIMESTAMPNS is None or type(sock) is not socket.socket or not _STAMP_ROOM:
+        return False
+    try:
+        return bool(sock.getsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS))
+    except OSError:
+        return False
+
+
 @dataclass
 class _WireTimes:
-    """When one fetch met the wire: its first connect or first byte sent; the headers of its
-    last answer parsed (a redirect's hops in between); and the socket reads of that answer's
-    body, from the first one's start to the last one's end."""
+    """When one fetch met the wire: its first connect or first byte sent, and the last
+    socket read that brought bytes of an answer (a redirect's hops in between), with the
+    kernel's stamp of their arrival when it gives one."""
 
-    started: float | None = None
-    answered: float | None = None
-    body_from: float | None = None
-    body_to: float | None = None
+    started: float | None = None  # perf_counter
+    started_ns: int | None = None  # time.time_ns(), to compare with the kernel's stamps
+    received: float | None = None  # perf_counter after the read
+    arrived_ns: int | None = None  # the kernel's stamp of the bytes that read brought
 
     def reset(self) -> None:
-        self.started = self.answered = self.body_from = self.body_to = None
+        self.started = self.received = None
+        self.started_ns = self.arrived_ns = None
+
+    def start(self) -> None:
+        if self.started is None:
+            self.started = time.perf_counter()
+            self.started_ns = time.time_ns()
 
     def elapsed_s(self) -> float | None:
-        """On the wire: to the last answer's headers, then its body's reads; None when the
-        connections did not see it all."""
-        if self.started is None or self.answered is None:
+        """From the first byte out to the last byte in; None when the connections did not
+        see both. The kernel's arrival stamp, where there is one, can only shorten the
+        read's own time (the bytes were there before they were read), and a clock stepped
+        in between never makes it negative."""
+        if self.started is None or self.received is None:
             return None
-        body = 0.0
-        if self.body_from is not None and self.body_to is not None:
-            body = self.body_to - self.body_from
-        return self.answered - self.started + body
+        read = self.received - self.started
+        if self.arrived_ns is None or self.started_ns is None:
+            return read
+        return min(read, max(0.0, (self.arrived_ns - self.started_ns) / 1e9))
+
+
+class _TimedRaw(io.RawIOBase):
+    """A socket's raw reader that notes when a read brought bytes (and the kernel's stamp
+    of their arrival, on a stamped socket). Closing it closes the reader it stands for."""
+
+    def __init__(self, sock: Any, raw: Any, wire: _WireTimes, stamped: bool) -> None:
+        super().__init__()
+        self._sock = sock
+        self._raw = raw
+        self._wire = wire
+        self._stamped = stamped
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if not self._stamped:
+            count: int = self._raw.readinto(buffer)
+            if count:
+                self._wire.received, self._wire.arrived_ns = time.perf_counter(), None
+            return count
+        count, ancillary, _, _ = self._sock.recvmsg_into([buffer], _STAMP_ROOM)
+        if count:
+            self._wire.received, self._wire.arrived_ns = time.perf_counter(), None
+            for level, kind, data in ancillary:
+                if level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS:
+                    seconds, nanoseconds = _TIMESPEC.unpack_from(data)
+                    self._wire.arrived_ns = seconds * 1_000_000_000 + nanoseconds
+        return int(count)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
 
 
 class _TimedAdapter(requests.adapters.HTTPAdapter):
-    """Times a fetch on the wire, so that the latency measured is the server's and the
-    network's, not the work of requests and urllib3 around the request: preparing it
-    (merging settings, reading proxy variables, ~1 ms here), and building their responses
-    between the headers and the body (~0.6 ms). Its connections note the moments in
-    ``wire``."""
+    """Times a fetch on the wire, from its first byte out to the last byte in, so that the
+    latency measured is the server's and the network's, not the work of requests, urllib3
+    and http.client around the request: preparing it (merging settings, reading proxy
+    variables, ~1 ms here) and parsing and wrapping the answer (~0.7 ms). Its connections
+    note the moments in ``wire``."""
 
     def __init__(self) -> None:
         self.wire = _WireTimes()
@@ -105,48 +183,26 @@ def _timed_pool(pool: Any, wire: _WireTimes) -> Any:
     import http.client
 
     class TimedResponse(http.client.HTTPResponse):
-        """http.client's own response, noting when its headers were parsed and the time its
-        body's reads took (what urllib3 and requests do around them left out)."""
+        """http.client's own response, read through a reader that notes when the bytes
+        came: what http.client, urllib3 and requests do with them afterwards is left out."""
 
-        def begin(self) -> None:
-            super().begin()
-            wire.answered = time.perf_counter()
-            wire.body_from = wire.body_to = None
-
-        def read(self, amt: int | None = None) -> bytes:
-            began = time.perf_counter()
-            data = super().read(amt)
-            self._read_took(began)
-            return data
-
-        def read1(self, n: int = -1) -> bytes:
-            began = time.perf_counter()
-            data = super().read1(n)
-            self._read_took(began)
-            return data
-
-        def readinto(self, b: Any) -> int:
-            began = time.perf_counter()
-            count = super().readinto(b)
-            self._read_took(began)
-            return count
-
-        def _read_took(self, began: float) -> None:
-            if wire.body_from is None:
-                wire.body_from = began
-            wire.body_to = time.perf_counter()
+        def __init__(self, sock: Any, *args: Any, **kwargs: Any) -> None:
+            super().__init__(sock, *args, **kwargs)
+            # Kept, not dropped: collected, it would close the socket's reader under us.
+            self._untimed_fp = self.fp
+            stamped = _stamped(sock)
+            self.fp = io.BufferedReader(_TimedRaw(sock, self.fp.raw, wire, stamped))
 
     class TimedConnection(pool.ConnectionCls):  # type: ignore[misc]
         response_class = TimedResponse
 
         def connect(self) -> None:
-            if wire.started is None:
-                wire.started = time.perf_counter()
+            wire.start()
             super().connect()
+            _stamp_arrivals(self.sock)
 
         def send(self, data: Any) -> None:
-            if wire.started is None:
-                wire.started = time.perf_counter()
+            wire.start()
             super().send(data)
 
     return type(pool.__name__, (pool,), {"ConnectionCls": TimedConnection})
