@@ -1,7 +1,7 @@
 """Run every benchmark, each in a process of its own, and print one line per budget with the
 figure, the budget and ok or over. Exit status 1 when a budget is over or a benchmark failed.
 
-    .venv/bin/python bench/run_all.py            # all of them (about 7 minutes)
+    .venv/bin/python bench/run_all.py            # all of them (about 10 minutes)
     .venv/bin/python bench/run_all.py startup    # only the ones named
 """
 

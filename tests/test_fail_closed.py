@@ -800,7 +800,9 @@ def test_reasons_read_as_a_person_writes_them(run_cli, tmp_path):
         )
     document = json.loads((tmp_path / "golive-report.json").read_text())
     shown = result.out + json.dumps(document)
-    assert "ticker: HTTP 404" in document["reason"]
+    smoke = next(c for c in document["criteria"] if c["id"] == "smoke")
+    assert "ticker: HTTP 404" in smoke["reason"]
+    assert document["reason"].startswith("smoke fail: preflight: executor-url is not set")
     assert "ticker: ticker:" not in shown
     assert "-0.0 s" not in shown and " 1 attempts" not in shown and "sample(s)" not in shown
     ws_open = next(c for c in document["checks"] if c["id"] == "ws-open")
