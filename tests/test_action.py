@@ -22,6 +22,7 @@ from golive_action.config import input_specs
 from golive_action.report.outputs import OUTPUT_NAMES
 from golive_action.sandbox import github_api
 from tests.composite import MARKER, Cache, Job, StepRun, runner_env, step_named, tree
+from tests.conftest import stack_inputs
 from tests.test_cli import read_outputs
 from tests.test_constraints import pins
 
@@ -569,18 +570,7 @@ def test_two_runs_in_one_job_keep_both_runs_files_and_install_once(action_copy, 
     s = stack("healthy")
     path = _path_with_uv() if _uv() else _path_without_uv()
     job = Job.new(tmp_path / "job", Cache(tmp_path / "cache"), path, GITHUB_ACTIONS="true")
-    given = {
-        "python": sys.executable,
-        "web-url": s.urls["web_url"],
-        "executor-url": s.urls["executor_url"],
-        "ws-url": s.urls["ws_url"],
-        "spark-api-url": s.urls["executor_url"],
-        "spark-api-token": "stack-canary-token",
-        "duration": "1",
-        "samples": "2",
-        "sample-interval": "0",
-        "ws-ping-interval-s": "0.4",
-    }
+    given = {"python": sys.executable, **stack_inputs(s, duration="1", samples="2")}
     first = job.run_action(action_copy, given, step_id="gate")
     assert first["Install golive-action"].outputs == {"installed": "true"}
     gate = first["Go/No-Go gate"]
