@@ -456,3 +456,27 @@ def test_a_server_that_stalls_mid_window_does_not_hold_the_probe():
     assert obs.ended_at > obs.started_at
     assert obs.connections[-1].closed_at is None  # still open at the end of the window
     assert obs.messages.get("402") == 1 and obs.pongs_missing >= 1
+
+
+def test_frames_are_read_ahead_and_timed_by_the_read_that_brought_them():
+    """websocket-client reads a frame's parts by exact sizes: they are served from one read
+    of the socket, and a frame is timed by that read, not by when it was parsed."""
+    import time as _time
+
+    from golive_action.observe.ws import _ReadAhead
+
+    reads: list[int] = []
+    chunks = [b"abcdef", b"gh"]
+
+    def read(size: int) -> bytes:
+        reads.append(size)
+        return chunks.pop(0)
+
+    ahead = _ReadAhead(read)
+    assert [ahead(2), ahead(3)] == [b"ab", b"cde"]
+    first = ahead.read_perf
+    assert len(reads) == 1 and reads[0] >= _ReadAhead.READ_AHEAD  # one read served both
+    _time.sleep(0.01)
+    assert ahead(4) == b"f"  # what is left, as a socket's recv gives it
+    assert ahead.read_perf == first  # no new read: still the first read's time
+    assert ahead(4) == b"gh" and len(reads) == 2 and ahead.read_perf > first
