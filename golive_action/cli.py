@@ -355,7 +355,13 @@ def _cmd_run(
 
     flags = _input_flags(args)
     try:
-        config = load_config(flags, environ, args.config, defaults=step_defaults(environ))
+        config = load_config(
+            flags,
+            environ,
+            args.config,
+            defaults=step_defaults(environ),
+            step_inputs=_in_actions(environ),
+        )
     except ConfigError as exc:
         return _config_failure(str(exc), flags, environ, out, err, args.config)
     from golive_action.publishing import PublishSettings, mask_secrets, publish
@@ -402,13 +408,16 @@ def _cmd_demo(
             environ,
             args.config,
             defaults=defaults,
+            step_inputs=_in_actions(environ),
         )
     except ConfigError as exc:
         return _config_failure(str(exc), flags, environ, out, err, args.config)
     with ReferenceStack(scenario, token=token, github_token=github_token) as stack:
         flags.update(_stack_inputs(stack.urls, token, github_token))
         try:  # again, with the stack's real addresses (a file may also have changed since)
-            config = load_config(flags, environ, args.config, defaults=defaults)
+            config = load_config(
+                flags, environ, args.config, defaults=defaults, step_inputs=_in_actions(environ)
+            )
         except ConfigError as exc:
             return _config_failure(str(exc), flags, environ, out, err, args.config)
         intro = f"golive demo: scenario '{scenario.name}': {scenario.description}"
@@ -487,7 +496,12 @@ def _cmd_canary_rate(
 
     try:
         config = load_config(
-            _input_flags(args), environ, args.config, args.typed_flags, gate_run=False
+            _input_flags(args),
+            environ,
+            args.config,
+            args.typed_flags,
+            gate_run=False,
+            step_inputs=_in_actions(environ),
         )
     except ConfigError as exc:
         return _usage_error(str(exc), environ, out, err)
@@ -639,15 +653,19 @@ def _progress(err: TextIO, secrets: Sequence[str]) -> Callable[[str], None]:
     return show
 
 
+def _in_actions(environ: Mapping[str, str]) -> bool:
+    from golive_action import actions
+
+    return actions.in_actions(environ)
+
+
 def _mask_raw_secrets(
     args_list: Sequence[str], environ: Mapping[str, str], out: TextIO
 ) -> frozenset[str]:
     """In Actions, mask the secrets among the inputs as given, before anything parses them:
     an input refused, or a traceback of a parser, then cannot show one. Returns those
     masked, which the command does not mask again."""
-    from golive_action import actions
-
-    if not actions.in_actions(environ):
+    if not _in_actions(environ):
         return frozenset()
     from golive_action.config import raw_secrets
     from golive_action.publishing import mask_secrets

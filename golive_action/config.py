@@ -601,6 +601,7 @@ def gather(
     flag_labels: Mapping[str, str] | None = None,
     defaults: Mapping[str, str] | None = None,
     gate_run: bool = True,
+    step_inputs: bool = False,
 ) -> dict[str, Any]:
     """Merge the sources (flags, then environment, then config file, then defaults).
 
@@ -624,7 +625,7 @@ def gather(
         for env_name in reversed(spec.env_names):  # the first name wins: applied last
             text = environ.get(env_name)
             if text is not None and text.strip() != "":
-                chosen[spec.name] = _Given(text, _env_source(env_name, environ))
+                chosen[spec.name] = _Given(text, _env_source(env_name, step_inputs))
 
     for name, text in (flags or {}).items():
         if name not in specs:
@@ -646,10 +647,11 @@ def gather(
     return merged
 
 
-def _env_source(env_name: str, environ: Mapping[str, str]) -> str:
-    """Where a value read from ``env_name`` came from, as the user wrote it: in Actions an
-    INPUT_ variable is the step's ``with:`` (action.yml maps each input to one)."""
-    if env_name.startswith("INPUT_") and environ.get("GITHUB_ACTIONS") == "true":
+def _env_source(env_name: str, step_inputs: bool) -> str:
+    """Where a value read from ``env_name`` came from, as the user wrote it: with
+    ``step_inputs`` (the caller runs in an Actions step), an INPUT_ variable is the step's
+    ``with:`` (action.yml maps each input to one)."""
+    if step_inputs and env_name.startswith("INPUT_"):
         return "given in with:"
     return f"environment {env_name}"
 
@@ -1033,11 +1035,14 @@ def load_config(
     flag_labels: Mapping[str, str] | None = None,
     defaults: Mapping[str, str] | None = None,
     gate_run: bool = True,
+    step_inputs: bool = False,
 ) -> GateConfig:
     """The one entry point: merge, coerce, validate and build. Raises ConfigError.
     ``flag_labels`` names the flag the user typed for an input, where it has another;
     ``defaults`` replaces the schema's defaults of some inputs (as text); ``gate_run=False``
-    leaves out what only a gate run needs (``golive canary rate`` writes no report)."""
+    leaves out what only a gate run needs (``golive canary rate`` writes no report);
+    ``step_inputs`` says that INPUT_ variables are an Actions step's ``with:``, and names
+    them so in errors."""
     return config_from_mapping(
         gather(
             flags,
@@ -1046,6 +1051,7 @@ def load_config(
             flag_labels=flag_labels,
             defaults=defaults,
             gate_run=gate_run,
+            step_inputs=step_inputs,
         )
     )
 
