@@ -20,6 +20,8 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
+from typing import NoReturn
 from urllib.parse import parse_qs, urlsplit
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -33,25 +35,31 @@ def handshake(conn: socket.socket) -> dict[str, float]:
         if not chunk:
             raise ConnectionError("client left during the handshake")
         request += chunk
-    lines = request.split(b"\r\n")
-    path = lines[0].split(b" ")[1].decode()
-    key = next(
-        v.strip()
-        for k, _, v in (line.partition(b":") for line in lines)
-        if k.lower() == b"sec-websocket-key"
-    )
-    accept = base64.b64encode(hashlib.sha1(key + GUID).digest())
-    conn.sendall(
-        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n"
-    )
+    path = request.split(b"\r\n", 1)[0].split(b" ")[1].decode()
+    conn.sendall(switching_protocols(request))
     query = parse_qs(urlsplit(path).query)
     return {k: float(v[0]) for k, v in query.items()}
 
 
-def frame(payload: bytes) -> bytes:
+def switching_protocols(request: bytes) -> bytes:
+    """The 101 answer to a WebSocket upgrade request (its head, as received)."""
+    key = next(
+        v.strip()
+        for k, _, v in (line.partition(b":") for line in request.split(b"\r\n"))
+        if k.lower() == b"sec-websocket-key"
+    )
+    accept = base64.b64encode(hashlib.sha1(key + GUID).digest())
+    return (
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n"
+    )
+
+
+def frame(payload: bytes, opcode: int = 0x1) -> bytes:
+    """One unmasked, final frame from the server (text by default)."""
     n = len(payload)
-    head = bytes([0x81, n]) if n < 126 else bytes([0x81, 126]) + n.to_bytes(2, "big")
+    first = 0x80 | opcode
+    head = bytes([first, n]) if n < 126 else bytes([first, 126]) + n.to_bytes(2, "big")
     return head + payload
 
 
@@ -119,10 +127,9 @@ def replay(conn: socket.socket, times: int) -> None:
         return
 
 
-def main() -> int:
-    if len(sys.argv) > 1:  # a file of recorded frames, one JSON text a line
-        with open(sys.argv[1], "rb") as recorded:
-            RECORDED.extend(line.rstrip(b"\n") for line in recorded if line.strip())
+def serve_on_loopback(serve: Callable[..., None], *args: object) -> NoReturn:
+    """Print an ephemeral loopback port, then serve each connection there in a thread of
+    its own (``serve(conn, *args)``), until killed."""
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
@@ -131,7 +138,14 @@ def main() -> int:
     while True:
         conn, _ = listener.accept()
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        threading.Thread(target=serve_one, args=(conn,), daemon=True).start()
+        threading.Thread(target=serve, args=(conn, *args), daemon=True).start()
+
+
+def main() -> int:
+    if len(sys.argv) > 1:  # a file of recorded frames, one JSON text a line
+        with open(sys.argv[1], "rb") as recorded:
+            RECORDED.extend(line.rstrip(b"\n") for line in recorded if line.strip())
+    serve_on_loopback(serve_one)
 
 
 if __name__ == "__main__":

@@ -14,31 +14,23 @@ Run as ``peer_server.py DELAY_MS``; it prints its port and serves until killed:
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
 import socket
 import sys
 import threading
 import time
 from collections.abc import Callable
 
-GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+from flood import frame, serve_on_loopback, switching_protocols
+
+from golive_action.sandbox.apps import hold
+
 BODY = b'{"ok": true, "status": "healthy"}'
 ANSWER = (
     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
     b"Connection: keep-alive\r\n\r\n%s" % (len(BODY), BODY)
 )
 TRADE_EVERY_S = 0.05
-
-
-def hold(seconds: float) -> None:
-    """Wait exactly ``seconds``: sleep most of it, spin the last 2 ms."""
-    until = time.perf_counter() + seconds
-    if seconds > 0.002:
-        time.sleep(seconds - 0.002)
-    while time.perf_counter() < until:
-        pass
 
 
 def read_request(conn: socket.socket, pending: bytearray) -> bytes | None:
@@ -52,14 +44,6 @@ def read_request(conn: socket.socket, pending: bytearray) -> bytes | None:
     return head
 
 
-def frame(opcode: int, payload: bytes) -> bytes:
-    n = len(payload)
-    head = (
-        bytes([0x80 | opcode, n]) if n < 126 else bytes([0x80 | opcode, 126]) + n.to_bytes(2, "big")
-    )
-    return head + payload
-
-
 def serve_http(conn: socket.socket, delay_s: float, pending: bytearray) -> None:
     while True:
         hold(delay_s)
@@ -69,16 +53,7 @@ def serve_http(conn: socket.socket, delay_s: float, pending: bytearray) -> None:
 
 
 def serve_ws(conn: socket.socket, head: bytes, delay_s: float, pending: bytearray) -> None:
-    key = next(
-        v.strip()
-        for k, _, v in (line.partition(b":") for line in head.split(b"\r\n"))
-        if k.lower() == b"sec-websocket-key"
-    )
-    accept = base64.b64encode(hashlib.sha1(key + GUID).digest())
-    conn.sendall(
-        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n"
-    )
+    conn.sendall(switching_protocols(head + b"\r\n\r\n"))
     lock = threading.Lock()
     gone = threading.Event()
 
@@ -96,7 +71,7 @@ def serve_ws(conn: socket.socket, head: bytes, delay_s: float, pending: bytearra
                 b'"type":422,"channel":"trade","event":"BTCTRY"}]' % (at, number)
             )
             with contextlib.suppress(OSError):
-                send(frame(0x1, payload))
+                send(frame(payload))
 
     threading.Thread(target=trades, daemon=True).start()
     buffer = pending
@@ -122,7 +97,7 @@ def serve_ws(conn: socket.socket, head: bytes, delay_s: float, pending: bytearra
 def _pong(send: Callable[[bytes], None], payload: bytes, due: float) -> None:
     hold(due - time.perf_counter())
     with contextlib.suppress(OSError):
-        send(frame(0xA, payload))
+        send(frame(payload, 0xA))
 
 
 def _frame_size(buffer: bytearray) -> int:
@@ -158,16 +133,7 @@ def serve_one(conn: socket.socket, delay_s: float) -> None:
 
 
 def main() -> int:
-    delay_s = float(sys.argv[1]) / 1000
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    print(listener.getsockname()[1], flush=True)
-    while True:
-        conn, _ = listener.accept()
-        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        threading.Thread(target=serve_one, args=(conn, delay_s), daemon=True).start()
+    serve_on_loopback(serve_one, float(sys.argv[1]) / 1000)
 
 
 if __name__ == "__main__":
