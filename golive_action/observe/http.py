@@ -53,12 +53,20 @@ _TIMESPEC = struct.Struct("@qq")  # struct timespec of a 64-bit Linux
 _STAMP_ROOM = socket.CMSG_SPACE(_TIMESPEC.size) if hasattr(socket, "CMSG_SPACE") else 0
 
 
+def _stampable(sock: Any) -> bool:
+    """A plain TCP socket of a 64-bit Linux, whose arrival stamps the kernel can give."""
+    return (
+        _SO_TIMESTAMPNS is not None
+        and type(sock) is socket.socket
+        and bool(_STAMP_ROOM)
+        and struct.calcsize("@l") == 8
+    )
+
+
 def _stamp_arrivals(sock: Any) -> bool:
     """Ask the kernel to stamp what ``sock`` receives: plain TCP on 64-bit Linux only (TLS
     reads bytes through its own layer; elsewhere the read's own time is used)."""
-    if _SO_TIMESTAMPNS is None or type(sock) is not socket.socket or not _STAMP_ROOM:
-        return False
-    if struct.calcsize("@l") != 8:
+    if not _stampable(sock):
         return False
     try:
         sock.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
@@ -69,7 +77,7 @@ def _stamp_arrivals(sock: Any) -> bool:
 
 def _stamped(sock: Any) -> bool:
     """Whether the kernel stamps what ``sock`` receives (``_stamp_arrivals`` asked it to)."""
-    if _SO_TIMESTAMPNS is None or type(sock) is not socket.socket or not _STAMP_ROOM:
+    if not _stampable(sock):
         return False
     try:
         return bool(sock.getsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS))
