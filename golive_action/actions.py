@@ -233,10 +233,23 @@ def commit_target(environ: Mapping[str, str] | None = None) -> CommitTarget:
             fork = head_repo is not None and head_repo != base_repo
         except (OSError, ValueError, KeyError, TypeError):
             sha = None  # never post on the merge commit by mistake
+    return CommitTarget(sha, fork, run_url(env))
+
+
+_RUN_PART = re.compile(r"[A-Za-z0-9_.:/-]+")
+
+
+def run_url(environ: Mapping[str, str] | None = None) -> str | None:
+    """This workflow run's page (its artifacts are at ``#artifacts``), or None outside
+    Actions or when the runner's values are not plain."""
+    env = environ if environ is not None else os.environ
     server, repo, run = (
         env.get("GITHUB_SERVER_URL"),
         env.get("GITHUB_REPOSITORY"),
         env.get("GITHUB_RUN_ID"),
     )
-    run_url = f"{server}/{repo}/actions/runs/{run}" if server and repo and run else None
-    return CommitTarget(sha, fork, run_url)
+    if not (server and repo and run) or not server.startswith(("https://", "http://")):
+        return None
+    if not all(_RUN_PART.fullmatch(part) for part in (server, repo, run)):
+        return None
+    return f"{server}/{repo}/actions/runs/{run}"

@@ -403,6 +403,8 @@ def _cmd_demo(
         placeholder["ws_url"] = "ws://127.0.0.1:1"
         placeholder["github_api_url"] = "http://127.0.0.1:1"
         defaults = {**step_defaults(environ), **_DEMO_DEFAULTS}
+        if scenario.needs_browser:
+            defaults["browser"] = "true"
         load_config(
             {**flags, **_stack_inputs(placeholder, token, github_token)},
             environ,

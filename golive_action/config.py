@@ -25,6 +25,7 @@ from golive_action import jsondoc
 from golive_action.ids import HEALTH_IDS, CheckId, Mode
 from golive_action.limits import (
     DEFAULT_VERSION_POINTERS,
+    BrowserLimits,
     CanaryLimits,
     HealthLimits,
     Limits,
@@ -140,6 +141,16 @@ class GateConfig:
     ticker_max_age_s: float = 60.0
     ui_path: str = "/btcturk"
     ui_p95_max_ms: float = 2000.0
+    browser: bool = False
+    browser_executable: str | None = None
+    browser_pill_selector: str = '[data-testid="ws-pill"]'
+    browser_tooltip_selector: str = '[role="tooltip"]'
+    browser_spread_selector: str = '[data-testid="spread-card"]'
+    browser_polling_selector: str = '[data-testid="feed-pill"]'
+    browser_polling_text: str = "Canlı"
+    browser_degraded_max_percent: float = 10.0
+    browser_long_task_max_ms: float = 200.0
+    browser_input_delay_max_ms: float = 100.0
     ws_flag: bool | None = None
     ws_flag_url: str | None = None
     ws_flag_pointer: str | None = None
@@ -281,6 +292,16 @@ class GateConfig:
                 else DEFAULT_VERSION_POINTERS,
             ),
             ui=UiLimits(self.ui_p95_max_ms, self.health_rate_min, self.min_samples_required),
+            browser=BrowserLimits(
+                latency_limit_ms=self.ws_latency_limit_ms,
+                min_spread_updates=self.ws_min_spread_updates,
+                degraded_max_percent=self.browser_degraded_max_percent,
+                long_task_max_ms=self.browser_long_task_max_ms,
+                input_delay_max_ms=self.browser_input_delay_max_ms,
+                polling_text=self.browser_polling_text,
+                pill_selector=self.browser_pill_selector,
+                polling_selector=self.browser_polling_selector,
+            ),
             ticker=TickerLimits(self.ws_pair, self.ticker_max_age_s),
             ws_flag=WsFlagLimits(self.ws_flag, self.ws_flag_expected, self.ws_flag_pointer),
             nginx=NginxLimits(self.nginx_ws_location),
@@ -323,7 +344,11 @@ class GateConfig:
     def given_inputs(self) -> frozenset[str]:
         """The names of the inputs that have a value (the registry's rule of what runs)."""
         return frozenset(
-            name for name, spec in input_specs().items() if is_given(getattr(self, spec.attr))
+            name
+            for name, spec in input_specs().items()
+            if is_given(getattr(self, spec.attr))
+            # An input that switches a check on (browser): false is the check left off.
+            and not (spec.schema.get("x-off-when-false") and getattr(self, spec.attr) is False)
         )
 
     def secrets(self) -> tuple[str, ...]:

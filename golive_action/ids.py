@@ -26,6 +26,7 @@ ProbeId = Literal[
     "metrics",
     "canary",
     "canary-history",
+    "browser",
 ]
 PROBE_IDS: tuple[ProbeId, ...] = get_args(ProbeId)
 # The probes that record HTTP samples; the others record a WebSocket observation, the clock
@@ -58,6 +59,8 @@ CheckId = Literal[
     "ticker",
     "ws-flag",
     "ui-responsive",
+    "ui-browser",
+    "ui-browser-responsive",
     "polling-ui",
     "polling-data",
     "nginx-ws",

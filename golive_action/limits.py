@@ -53,6 +53,22 @@ class UiLimits:
 
 
 @dataclass(frozen=True)
+class BrowserLimits:
+    """The trading page in a browser: what the pill, its tooltip and the Spread Card must
+    show, and how responsive the page must stay. The defaults are the inputs' own."""
+
+    latency_limit_ms: float = 300.0  # the tooltip's latency: the profile's WebSocket limit
+    min_spread_updates: int = 3
+    degraded_max_percent: float = 10.0
+    long_task_max_ms: float = 200.0
+    input_delay_max_ms: float = 100.0
+    polling_text: str = "Canlı"
+    # Named in reasons, so that a user sees which element was looked for.
+    pill_selector: str = '[data-testid="ws-pill"]'
+    polling_selector: str = '[data-testid="feed-pill"]'
+
+
+@dataclass(frozen=True)
 class TickerLimits:
     pair: str
     max_age_s: float
@@ -122,3 +138,4 @@ class Limits:
     canary: CanaryLimits
     ws: WsLimits
     spike: SpikeLimits
+    browser: BrowserLimits = field(default_factory=BrowserLimits)

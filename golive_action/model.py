@@ -470,6 +470,91 @@ class WsObservation:
 
 
 @dataclass(frozen=True)
+class Sighting:
+    """What an element of the page showed from ``at_ms`` on (ms since the navigation
+    started): its text and computed colour, or None for both while it was not there."""
+
+    at_ms: float
+    text: str | None
+    colour: str | None = None  # a CSS colour as computed, e.g. rgb(22, 163, 74)
+
+
+@dataclass(frozen=True)
+class PageSocket:
+    """A WebSocket connection the page opened, as the browser saw it."""
+
+    url: str
+    opened_at_ms: float
+    frames_received: int = 0
+    frames_sent: int = 0
+    closed_at_ms: float | None = None
+    error: str | None = None
+
+
+@dataclass
+class BrowserObservation:
+    """What the browser probe saw of the trading page over its window, in a real Chromium.
+    Times are ms since the navigation started (the page's own clock, performance.now()).
+    Bounded: sightings, long tasks, clicks and messages are capped (their counts are not).
+    The screenshot's bytes are not part of the report: publishing writes them beside it."""
+
+    url: str
+    started_at: float  # Unix time of the navigation's start
+    executable: str | None = None
+    executable_source: str | None = None  # browser-executable, playwright or system
+    browser_version: str | None = None
+    error: str | None = None  # the page could not be watched (no browser, no page): why, fix
+    status: int | None = None  # HTTP status of the page
+    ended_ms: float = 0.0  # the window's end
+    load_ms: float | None = None  # the load event's end (navigation timing)
+    load_note: str | None = None  # why there is no load_ms, when the load did not end
+    ttfb_ms: float | None = None
+    dom_content_loaded_ms: float | None = None
+    pill: list[Sighting] = field(default_factory=list)
+    polling: list[Sighting] = field(default_factory=list)
+    spread: list[Sighting] = field(default_factory=list)
+    spread_changes: int = 0
+    tooltip: str | None = None
+    tooltip_source: str | None = None  # element (tooltip-selector) or title (the pill's)
+    sockets: list[PageSocket] = field(default_factory=list)
+    sockets_opened: int = 0
+    requests_after_load: int = 0  # fetch and XHR requests once the page had loaded
+    polled: list[str] = field(default_factory=list)  # their URLs, the first few
+    console_errors: list[str] = field(default_factory=list)
+    console_error_count: int = 0
+    page_errors: list[str] = field(default_factory=list)  # uncaught exceptions
+    page_error_count: int = 0
+    long_tasks: list[tuple[float, float]] = field(default_factory=list)  # (start, duration)
+    long_task_count: int = 0
+    long_tasks_supported: bool = True
+    input_delays_ms: list[float] = field(default_factory=list)  # synthetic clicks
+    screenshot_error: str | None = None
+    screenshot: bytes | None = field(default=None, repr=False, compare=False)
+
+    MAX_SIGHTINGS = 500
+    MAX_LONG_TASKS = 1_000
+    MAX_CLICKS = 2_000
+    MAX_MESSAGES = 20
+    MAX_SOCKETS = 50
+    MAX_POLLED = 10
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("screenshot")
+        data["long_tasks"] = [list(t) for t in self.long_tasks]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BrowserObservation:
+        values = dict(data)
+        for name in ("pill", "polling", "spread"):
+            values[name] = [Sighting(**s) for s in data.get(name, [])]
+        values["sockets"] = [PageSocket(**s) for s in data.get("sockets", [])]
+        values["long_tasks"] = [(float(a), float(b)) for a, b in data.get("long_tasks", [])]
+        return cls(**values)
+
+
+@dataclass(frozen=True)
 class PastRun:
     """One completed run of the canary workflow, as the GitHub API lists it."""
 
@@ -522,7 +607,9 @@ class Interruption:
 
 
 # What one probe hands in: HTTP samples, or one of the other kinds of evidence.
-ProbeResult = list[HttpSample] | WsObservation | ClockSkew | AppMetrics | CanaryHistory
+ProbeResult = (
+    list[HttpSample] | WsObservation | ClockSkew | AppMetrics | CanaryHistory | BrowserObservation
+)
 
 
 @dataclass
@@ -540,6 +627,7 @@ class Observations:
     clock: ClockSkew | None = None
     app_metrics: AppMetrics | None = None
     canary_history: CanaryHistory | None = None
+    browser: BrowserObservation | None = None
     interrupted: Interruption | None = None
 
     def record(self, probe_id: ProbeId, result: ProbeResult) -> None:
@@ -555,6 +643,8 @@ class Observations:
             self.clock = result
         elif isinstance(result, AppMetrics):
             self.app_metrics = result
+        elif isinstance(result, BrowserObservation):
+            self.browser = result
         else:
             self.canary_history = result
 
@@ -570,6 +660,7 @@ class Observations:
             "clock": asdict(self.clock) if self.clock else None,
             "app_metrics": self.app_metrics.to_dict() if self.app_metrics else None,
             "canary_history": self.canary_history.to_dict() if self.canary_history else None,
+            "browser": self.browser.to_dict() if self.browser else None,
             "interrupted": asdict(self.interrupted) if self.interrupted else None,
         }
 
@@ -592,6 +683,7 @@ class Observations:
             canary_history=CanaryHistory.from_dict(data["canary_history"])
             if data.get("canary_history")
             else None,
+            browser=BrowserObservation.from_dict(data["browser"]) if data.get("browser") else None,
             interrupted=Interruption(**data["interrupted"]) if data.get("interrupted") else None,
         )
 
@@ -801,6 +893,8 @@ class GateReport:
     pill: Pill | None = None
     headline: Headline = field(default_factory=Headline)
     pill_timeline: PillTimeline | None = None
+    # Where the browser check's screenshot was saved (publishing sets it), if it was.
+    screenshot: str | None = None
 
     def __post_init__(self) -> None:
         _one_line_reason(self)
@@ -831,6 +925,7 @@ class GateReport:
             "pill": self.pill.to_dict() if self.pill else None,
             "headline": self.headline.to_dict(),
             "pill_timeline": self.pill_timeline.to_dict() if self.pill_timeline else None,
+            "screenshot": self.screenshot,
             "criteria": [c.to_dict() for c in self.criteria],
             "checks": [c.to_dict() for c in self.checks],
             "rollback": {
@@ -871,4 +966,5 @@ class GateReport:
             pill_timeline=PillTimeline.from_dict(data["pill_timeline"])
             if data.get("pill_timeline") is not None
             else None,
+            screenshot=data.get("screenshot"),
         )

@@ -14,6 +14,7 @@ GitHub Actions goes through ``actions.py``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import os
 import sys
@@ -41,6 +42,8 @@ class PublishSettings:
     github_repository: str | None = None
     status_context: str = "golive/gate"
     github_api_url: str = "https://api.github.com"
+    # The browser check's screenshot, beside the report; None writes none.
+    screenshot: str | None = "golive-screenshot.png"
 
     @classmethod
     def from_config(cls, config: GateConfig) -> PublishSettings:
@@ -53,7 +56,21 @@ class PublishSettings:
             github_repository=config.github_repository,
             status_context=config.status_context,
             github_api_url=config.github_api_url,
+            screenshot=screenshot_path(config.report),
         )
+
+
+def screenshot_path(report: str) -> str:
+    """The screenshot's path: beside the report, named after it (golive-report.json gives
+    golive-screenshot.png, golive-report-gate.json golive-screenshot-gate.png, x.json
+    x-screenshot.png); in the working directory when no report is written."""
+    folder, name = os.path.split(report)
+    stem = name[:-5] if name.lower().endswith(".json") else name
+    if not stem:
+        return "golive-screenshot.png"
+    if stem.startswith("golive-report"):
+        return os.path.join(folder, "golive-screenshot" + stem[len("golive-report") :] + ".png")
+    return os.path.join(folder, stem + "-screenshot.png")
 
 
 def publish(
@@ -167,6 +184,7 @@ def _write_evidence(
         failures.append(message.split("; fix:", 1)[0])
 
     saved = _save_canary_response(report, settings.canary_output, failed)
+    report = _save_screenshot(report, settings.screenshot, failed)
     unwritable = actions.unwritable_files(environ)
     for problem in unwritable.values():
         failed(problem)
@@ -188,7 +206,7 @@ def _write_evidence(
     try:
         if actions.SUMMARY_FILE not in unwritable:
             summary_written = actions.append_summary(
-                render_summary(report, written or None), environ
+                render_summary(report, written or None, actions.run_url(environ)), environ
             )
     except OSError as exc:
         summary_path = environ.get(actions.SUMMARY_FILE, "")
@@ -261,6 +279,27 @@ def _save_canary_response(
         )
         return None
     return path
+
+
+def _save_screenshot(
+    report: GateReport, path: str | None, failed: Callable[[str], None]
+) -> GateReport:
+    """The browser check's screenshot of the page at the end of its window, beside the
+    report; the report then says where it is."""
+    browser = report.observations.browser
+    if path is None or browser is None or not browser.screenshot:
+        return report
+    from golive_action.files import write_output
+
+    try:
+        write_output(path, browser.screenshot)
+    except OSError as exc:
+        failed(
+            f"screenshot {_file_problem(path, exc)}; fix: give --report a path in a folder "
+            "where a regular file beside it may be written"
+        )
+        return report
+    return dataclasses.replace(report, screenshot=path)
 
 
 # --------------------------------------------------------------------------- commit status

@@ -38,6 +38,7 @@ runs:
       shell: bash
       env:
         GOLIVE_PYTHON: ${{ inputs.python }}
+        GOLIVE_BROWSER: ${{ inputs.browser }}
       run: |
         set -euo pipefail
         path=""
@@ -59,10 +60,13 @@ runs:
         echo "path=$path" >> "$GITHUB_OUTPUT"
         echo "tool=$tool" >> "$GITHUB_OUTPUT"
         # -I: no file of the workspace (the working directory) can stand in for a module.
-        "$path" -I - "$GITHUB_ACTION_PATH" "$tool" "$RUNNER_TEMP/golive-venv" >> "$GITHUB_OUTPUT" <<'PY'
+        "$path" -I - "$GITHUB_ACTION_PATH" "$tool" "$RUNNER_TEMP/golive-venv" "$GOLIVE_BROWSER" >> "$GITHUB_OUTPUT" <<'PY'
         import hashlib, os, platform, shutil, sys
 
         action, tool, venv = sys.argv[1:4]
+        # browser: true adds Playwright (constraints-browser.txt) to the venv, under a key
+        # of its own.
+        browser = sys.argv[4].strip().lower() == "true"
         # The venv's cache key holds everything that decides what the venv holds and where
         # it works: the runner's OS and architecture, the interpreter it is tied to (full
         # version; path and exact build, hashed), the pins and the way this file installs
@@ -72,7 +76,7 @@ runs:
              platform.machine(), " ".join(platform.libc_ver())]
         )
         recipe = hashlib.sha256()
-        for name in ("constraints.txt", "action.yml"):
+        for name in ("constraints.txt", "action.yml") + (("constraints-browser.txt",) if browser else ()):
             with open(os.path.join(action, name), "rb") as file:
                 recipe.update(hashlib.sha256(file.read()).digest())
         version = "%d.%d.%d" % sys.version_info[:3]
@@ -84,7 +88,7 @@ runs:
             hashlib.sha256(interpreter.encode()).hexdigest()[:12],
             recipe.hexdigest()[:16],
             tool,
-        ])
+        ] + (["browser"] if browser else []))
         # Ready: built under this key earlier in this job (an earlier run of the action).
         # Anything else there is cleared, so that a restore lands in an empty folder.
         try:
@@ -97,6 +101,7 @@ runs:
         print("version=" + version)
         print("venv-key=" + key)
         print("ready=" + ("true" if ready else "false"))
+        print("browser=" + ("true" if browser else "false"))
         PY
     - name: Restore the venv
       id: restore
@@ -112,6 +117,7 @@ runs:
         GOLIVE_PY: ${{ steps.python.outputs.path }}
         GOLIVE_TOOL: ${{ steps.python.outputs.tool }}
         GOLIVE_VENV_KEY: ${{ steps.python.outputs.venv-key }}
+        GOLIVE_BROWSER: ${{ steps.python.outputs.browser }}
       run: |
         set -euo pipefail
         venv="$RUNNER_TEMP/golive-venv"
@@ -127,23 +133,27 @@ runs:
         rm -rf "$venv"
         # The dependencies only, each at its pin (constraints.txt is the whole runtime tree):
         # the gate runs from the action's own source, never built.
-        pins="$GITHUB_ACTION_PATH/constraints.txt"
+        pins=(--requirement "$GITHUB_ACTION_PATH/constraints.txt")
+        # The browser checks' Playwright, only when they are on (it drives the runner's Chrome).
+        if [ "$GOLIVE_BROWSER" = true ]; then
+          pins+=(--requirement "$GITHUB_ACTION_PATH/constraints-browser.txt")
+        fi
         if [ "$GOLIVE_TOOL" = uv ]; then
           # --no-config: no uv.toml or pyproject.toml of the workspace may change what is
           # installed under a key that does not name it.
           uv venv --no-config --quiet --python "$GOLIVE_PY" "$venv"
           uv pip install --no-config --quiet --python "$venv/bin/python" --compile-bytecode \\
-            --requirement "$pins"
+            "${pins[@]}"
         elif "$GOLIVE_PY" -I -c 'import sys, pip; sys.exit(tuple(map(int, pip.__version__.split(".")[:2])) < (22, 3))' 2>/dev/null; then
           # The interpreter's own pip (22.3+ has --python) installs into a venv made without
           # one: seconds faster than seeding the venv with a pip of its own.
           "$GOLIVE_PY" -I -m venv --without-pip "$venv"
           "$GOLIVE_PY" -I -m pip --python "$venv/bin/python" install --quiet \\
-            --disable-pip-version-check --requirement "$pins"
+            --disable-pip-version-check "${pins[@]}"
         else
           "$GOLIVE_PY" -I -m venv "$venv"
           "$venv/bin/python" -I -m pip install --quiet --disable-pip-version-check \\
-            --requirement "$pins"
+            "${pins[@]}"
         fi
         # Written last: a venv without it (an install cut short) is never taken as ready.
         printf '%s\\n' "$GOLIVE_VENV_KEY" > "$marker"

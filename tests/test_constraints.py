@@ -97,10 +97,36 @@ def test_every_dependency_of_pyproject_is_installed_by_the_action():
 def test_the_action_installs_constraints_txt_and_nothing_else():
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     install = next(s for s in action["runs"]["steps"] if s.get("id") == "install")["run"]
-    assert 'pins="$GITHUB_ACTION_PATH/constraints.txt"' in install
+    assert 'pins=(--requirement "$GITHUB_ACTION_PATH/constraints.txt")' in install
+    # The browser checks' pins, only when the browser input is true.
+    assert (
+        'if [ "$GOLIVE_BROWSER" = true ]; then\n'
+        '  pins+=(--requirement "$GITHUB_ACTION_PATH/constraints-browser.txt")\nfi'
+    ) in install
     # Each installer's command (uv, the interpreter's pip, the venv's pip) names the pins as
-    # its one requirement: no package path, no other requirement.
+    # its requirements: no package path, no other requirement.
     commands = re.findall(r"pip(?: --python \S+)? install (.*?)(?<!\\)\n", install, re.DOTALL)
     assert len(commands) == 3, commands
     for command in commands:
-        assert command.split()[-2:] == ["--requirement", '"$pins"'], command
+        assert command.split()[-1] == '"${pins[@]}"', command
+
+
+def test_the_browser_pins_are_what_the_browser_extra_needs():
+    pinned = {}
+    for line in (ROOT / "constraints-browser.txt").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name, version = line.split("==")
+            pinned[canonicalize_name(name)] = Version(version)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    extra = [Requirement(r) for r in project["project"]["optional-dependencies"]["browser"]]
+    for requirement in extra:
+        key = canonicalize_name(requirement.name)
+        assert key in pinned, f"{requirement} is not in constraints-browser.txt"
+        assert requirement.specifier.contains(pinned[key]), (requirement, pinned[key])
+        for needed in metadata.requires(requirement.name) or []:
+            dependency = Requirement(needed)
+            if dependency.marker is None or dependency.marker.evaluate():
+                dep = canonicalize_name(dependency.name)
+                assert dep in pinned, f"{dependency} of {requirement.name} is not pinned"
+                assert dependency.specifier.contains(pinned[dep]), (dependency, pinned[dep])

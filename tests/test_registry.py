@@ -29,10 +29,35 @@ def test_the_registry_is_sound():
     assert registry_problems() == []
 
 
-def test_every_check_id_has_one_entry_and_every_trigger_one_check():
+def test_every_check_id_has_one_entry_and_every_trigger_its_checks():
     assert sorted(s.id for s in CHECKS) == sorted(i for i in CHECK_IDS if i != GATE_ID)
-    fired = sorted(t.id for s in CHECKS for t in s.triggers)
-    assert fired == sorted(TRIGGER_IDS)
+    fired = {t.id: [s.id for s in CHECKS for u in s.triggers if u.id == t.id]
+             for s in CHECKS for t in s.triggers}  # fmt: skip
+    assert sorted(fired) == sorted(TRIGGER_IDS)
+    # One trigger has two sources: the page's load, and the page in a browser.
+    assert {t: ids for t, ids in fired.items() if len(ids) > 1} == {
+        "ui-unresponsive": ["ui-responsive", "ui-browser-responsive"]
+    }
+
+
+def test_a_trigger_two_checks_fire_is_one_that_fires_when_either_does():
+    from golive_action.judge import _one_each
+    from golive_action.model import RollbackTrigger
+
+    slow = RollbackTrigger("ui-unresponsive", False, "not fired: ui-responsive pass", {"a": 1})
+    frozen = RollbackTrigger("ui-unresponsive", True, "a long task of 400 ms", {"b": 2})
+    assert _one_each([slow, frozen]) == [frozen]
+    both = RollbackTrigger("ui-unresponsive", True, "p95 3000 ms", {"a": 1})
+    assert _one_each([both, frozen]) == [
+        RollbackTrigger(
+            "ui-unresponsive", True, "p95 3000 ms; a long task of 400 ms",
+            {"from": [{"a": 1}, {"b": 2}]},
+        )
+    ]  # fmt: skip
+    quiet = _one_each([slow, dataclasses.replace(frozen, fired=False, reason="not fired: x")])
+    assert [(t.fired, t.reason) for t in quiet] == [
+        (False, "not fired: ui-responsive pass; not fired: x")
+    ]
 
 
 def test_every_criterion_id_is_a_row_and_every_probe_is_read_by_a_check():

@@ -355,6 +355,7 @@ def test_every_scenario_has_an_expectation():
         "no-upgrade",
         "canary-fail",
         "canary-history",
+        "frozen-ui",
         "rollback",
     }
     assert [n for n, s in SCENARIOS.items() if s.expect_go_live == "go"] == ["healthy"]

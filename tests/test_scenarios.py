@@ -28,6 +28,8 @@ EXPECTED = {
     "no-upgrade": ("go-live", "no-go", "ws", "ws-open"),
     "canary-fail": ("go-live", "no-go", "canary", "canary"),
     "canary-history": ("go-live", "no-go", "canary", "canary-rate"),
+    # Only a browser sees it: the run turns the browser checks on, as the demo does.
+    "frozen-ui": ("go-live", "no-go", "ui-responsive", "ui-browser-responsive"),
     "rollback": ("rollback", "go", None, None),
 }
 
@@ -49,6 +51,7 @@ def test_scenario_decision_and_judging_again_from_recorded_observations(stack, n
             "spark-api-url": s.urls["executor_url"],
             "spark-api-token": "scenario-token",
             "ws-max-gap-s": "2",
+            **({"browser": "true"} if SCENARIOS[name].needs_browser else {}),
             **github_inputs(s, "scenario-github-token"),
         },
     )

@@ -126,7 +126,8 @@ def recorded(**changes) -> WsObservation:
     return obs
 
 
-WS_IDS = [s.id for s in checks_for("go-live") if s.feeds["go-live"] == "ws"]
+# The checks of the feed itself (the browser's view of the pill feeds the row too).
+WS_IDS = [s.id for s in checks_for("go-live") if s.feeds["go-live"] == "ws" and "ws" in s.probes]
 WS_TRIGGERS = {t.id for s in checks_for("go-live") if s.id in WS_IDS for t in s.triggers}
 
 

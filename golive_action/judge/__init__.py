@@ -84,7 +84,7 @@ def judge(observations: Observations, limits: Limits | Configured) -> Judgement:
     checks = list(judged.values())
     criteria = tuple(judge_criterion(row, checks) for row in MATRIX[limits.mode])
     # The checklist lists the triggers in this order; the report keeps it.
-    triggers = tuple(sorted(fired, key=lambda t: TRIGGER_IDS.index(t.id)))
+    triggers = tuple(sorted(_one_each(fired), key=lambda t: TRIGGER_IDS.index(t.id)))
     decision, reason = decide(criteria, checks, optional_absent(limits))
     if observations.interrupted is not None:
         # The checks above stay, judged on the evidence recorded before the interruption, but
@@ -110,6 +110,25 @@ def judge(observations: Observations, limits: Limits | Configured) -> Judgement:
         headline(judged),
         timeline,
     )
+
+
+def _one_each(evaluated: list[RollbackTrigger]) -> list[RollbackTrigger]:
+    """One result per trigger: a trigger that two checks evaluate (ui-unresponsive, from the
+    page's load and from the page in a browser) fires when either fires, for their reasons."""
+    by_id: dict[str, list[RollbackTrigger]] = {}
+    for trigger in evaluated:
+        by_id.setdefault(trigger.id, []).append(trigger)
+    merged = []
+    for same in by_id.values():
+        if len(same) == 1:
+            merged.append(same[0])
+            continue
+        fired = [t for t in same if t.fired]
+        told = fired or same
+        evidence = told[0].evidence if len(told) == 1 else {"from": [t.evidence for t in told]}
+        reason = "; ".join(t.reason for t in told)
+        merged.append(RollbackTrigger(same[0].id, bool(fired), reason, evidence))
+    return merged
 
 
 def _ws_state(

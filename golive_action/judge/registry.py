@@ -28,13 +28,14 @@ from golive_action.ids import (
     TriggerId,
     is_http_probe,
 )
-from golive_action.judge import canary, health, nginx, preflight, spike, webapp, ws
+from golive_action.judge import browser, canary, health, nginx, preflight, spike, webapp, ws
 from golive_action.judge.preflight import Demand
 from golive_action.judge.rollback import from_check
 from golive_action.limits import Limits, PreflightFacts, WsLimits
 from golive_action.model import (
     AccessLogObservation,
     AppMetrics,
+    BrowserObservation,
     CanaryHistory,
     CheckResult,
     ClockSkew,
@@ -96,6 +97,7 @@ class Evidence:
             "canary-history": obs.canary_history,
             "nginx-config": obs.nginx,
             "access-log": obs.access_log,
+            "browser": obs.browser,
         }
         return any(
             bool(obs.http.get(probe)) if is_http_probe(probe) else others.get(probe) is not None
@@ -121,6 +123,11 @@ class Evidence:
     def canary_history(self) -> CanaryHistory | None:
         self._declared("canary-history")
         return self.observations.canary_history
+
+    @property
+    def browser(self) -> BrowserObservation | None:
+        self._declared("browser")
+        return self.observations.browser
 
     @property
     def nginx(self) -> NginxObservation | None:
@@ -330,6 +337,10 @@ _WS: Mapping[Mode, CriterionId] = {m: "ws" for m in LIVE}
 _CANARY: Mapping[Mode, CriterionId] = {m: "canary" for m in LIVE}
 
 _WEB_URL = Needs((("web-url",),))
+# The browser checks are opt-in (browser: true); they load the page of web-url, and without
+# one the probe says so (an error, never a pass).
+_BROWSER = Needs((("browser",),), {"browser": ("web-url",)})
+_BROWSER_OFF = "browser is false (the browser checks are opt-in: browser: true)"
 _WS_URL = Needs((("ws-url",),))
 
 # In the order the checks are judged and shown.
@@ -413,8 +424,10 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "polling-ui",
         webapp.POLLING_TITLE,
-        ("ui",),
-        lambda ev: webapp.judge_polling_ui(ev.http("ui"), ev.error("ui")),
+        ("ui", "browser"),
+        lambda ev: webapp.judge_polling_ui(
+            ev.http("ui"), ev.error("ui"), browser.drawn_polling(ev.browser), ev.limits.browser
+        ),
         {"rollback": "ui-responsive"},
         frozenset({"rollback"}),
         needs=_WEB_URL,
@@ -549,6 +562,34 @@ CHECKS: tuple[CheckSpec, ...] = (
             ),
         ),
         needs=_WS_URL,
+    ),
+    CheckSpec(
+        "ui-browser",
+        browser.TITLE,
+        ("browser",),
+        lambda ev: browser.judge_ui_browser(
+            ev.browser, ev.error("browser"), ev.limits.browser, ev.limits.mode
+        ),
+        {"go-live": "ws", "monitor": "ws", "rollback": "ui-responsive"},
+        frozenset(),
+        skipped_when=_BROWSER_OFF,
+        needs=_BROWSER,
+        required_when_named=True,
+    ),
+    CheckSpec(
+        "ui-browser-responsive",
+        browser.RESPONSIVE_TITLE,
+        ("browser",),
+        lambda ev: browser.judge_ui_browser_responsive(
+            ev.browser, ev.error("browser"), ev.limits.browser
+        ),
+        {m: "ui-responsive" for m in ALL_MODES},
+        frozenset(),
+        # The checklist's "UI becomes unresponsive", as the page's user meets it.
+        (TriggerSpec("ui-unresponsive", "UI unresponsive", _fired_when_failed("ui-unresponsive")),),
+        skipped_when=_BROWSER_OFF,
+        needs=_BROWSER,
+        required_when_named=True,
     ),
     CheckSpec(
         "5xx-spike",
@@ -751,8 +792,11 @@ def registry_problems(
     ]
     fired = [t.id for spec in checks for t in spec.triggers]
     problems += [f"trigger {t} is fired by no check" for t in TRIGGER_IDS if t not in fired]
+    # A trigger fired by two checks fires when either does (ui-unresponsive: the page's
+    # load, and the page in a browser); judge() makes them one. Their titles must agree.
+    titles = {(t.id, t.title) for spec in checks for t in spec.triggers}
     problems += [
-        f"trigger {t} is fired by two checks"
-        for t in sorted({t for t in fired if fired.count(t) > 1})
+        f"trigger {t} has two titles"
+        for t in sorted({t for t, _ in titles if sum(1 for u, _ in titles if u == t) > 1})
     ]
     return problems

@@ -12,6 +12,7 @@ from typing import Any
 from golive_action import jsondoc
 from golive_action.ids import CheckId
 from golive_action.judge.pointer import PointerError, resolve
+from golive_action.limits import BrowserLimits
 from golive_action.model import CheckResult, HttpSample, Verdict
 from golive_action.stats import latency_summary, lower_bound_percent, percentile, rate_with_bound
 from golive_action.text import fixed, one_line, plural
@@ -321,11 +322,20 @@ def judge_ui_responsive(
     return CheckResult(cid, title, Verdict.PASS, reason, n, metrics, thresholds)
 
 
-def judge_polling_ui(samples: list[HttpSample], probe_error: str | None) -> CheckResult:
-    """After a rollback the page polls: it shows Canlı and no WS pill."""
+def judge_polling_ui(
+    samples: list[HttpSample],
+    probe_error: str | None,
+    drawn: tuple[str | None, str | None] | None = None,
+    browser: BrowserLimits | None = None,
+) -> CheckResult:
+    """After a rollback the page polls: it shows Canlı and no WS pill. Where a browser
+    watched the page (``drawn``: the polling indicator's and the pill's text at the end),
+    what it drew is judged, not the server's HTML: a page may draw its pill in its script."""
     cid: CheckId = "polling-ui"
     title = POLLING_TITLE
     thresholds = {"pill": "Canlı", "ws_pill": "absent"}
+    if drawn is not None:
+        return _drawn_polling(samples, drawn, browser or BrowserLimits(), thresholds)
     if probe_error is not None:
         return CheckResult(cid, title, Verdict.ERROR, probe_error, 0, {}, thresholds)
     pages = [s for s in samples if s.error is None and s.status == 200]
@@ -359,6 +369,34 @@ def judge_polling_ui(samples: list[HttpSample], probe_error: str | None) -> Chec
         metrics,
         thresholds,
     )
+
+
+def _drawn_polling(
+    samples: list[HttpSample],
+    drawn: tuple[str | None, str | None],
+    limits: BrowserLimits,
+    thresholds: dict[str, str],
+) -> CheckResult:
+    cid: CheckId = "polling-ui"
+    shown, pill = drawn
+    pages = [s for s in samples if s.error is None and s.status == 200]
+    in_html = sum(1 for s in pages if s.found.get("canli"))
+    metrics = {"drawn": shown, "drawn_pill": pill, "pages": len(pages), "with_canli": in_html}
+    thresholds = {**thresholds, "pill": limits.polling_text}
+    if pill is not None and pill.strip() in ("WS", "WS!", "WS✗"):
+        reason = f"the page, as the browser drew it, shows the WebSocket pill ({pill})"
+        return CheckResult(cid, POLLING_TITLE, Verdict.FAIL, reason, 1, metrics, thresholds)
+    if shown is None or limits.polling_text.strip().casefold() not in shown.casefold():
+        what = "nothing" if shown is None else one_line(shown, 40)
+        reason = (
+            f"the page, as the browser drew it, shows {what} where {limits.polling_text} belongs"
+        )
+        return CheckResult(cid, POLLING_TITLE, Verdict.FAIL, reason, 1, metrics, thresholds)
+    reason = (
+        f"{shown} and no WS pill, as the browser drew the page (in the server's HTML on "
+        f"{in_html} of {len(pages)} loads)"
+    )
+    return CheckResult(cid, POLLING_TITLE, Verdict.PASS, reason, 1, metrics, thresholds)
 
 
 # --------------------------------------------------------------------------- polled data

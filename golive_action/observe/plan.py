@@ -12,6 +12,7 @@ from golive_action.config import GateConfig, window_sampling
 from golive_action.ids import ProbeId
 from golive_action.model import CanaryHistory, HttpSample, ProbeResult
 from golive_action.observe.appmetrics import observe_app_metrics
+from golive_action.observe.browser import BrowserSettings, observe_browser
 from golive_action.observe.budget import Budget
 from golive_action.observe.canary import read_canary_file, run_canary
 from golive_action.observe.clock import estimate_skew
@@ -111,6 +112,9 @@ def plan_probes(
     elif canary_url is not None and config.mode != "rollback":
         body = config.canary_body
         probes.append(Probe("canary", lambda budget: run_canary(canary_url, body, token, limits)))
+    if config.browser and need("browser", config.ui_url, "web-url"):
+        assert config.ui_url is not None
+        probes.append(_browser_probe(config.ui_url, config))
     history = _history_probe(config)
     if history is not None:
         probes.append(history)
@@ -126,6 +130,22 @@ def _polling_probe(url: str, config: GateConfig, limits: HttpLimits) -> Probe:
         return sample_endpoint("polling", url, plan.count, plan.interval_s, limits, budget)
 
     return Probe("polling", run)
+
+
+def _browser_probe(url: str, config: GateConfig) -> Probe:
+    """The trading page in a real browser, over the window (a few seconds in rollback, where
+    the page must be seen to poll: as the polling probe reads the ticker)."""
+    settings = BrowserSettings(
+        url=url,
+        duration_s=config.window_s,
+        executable=config.browser_executable,
+        pill_selector=config.browser_pill_selector,
+        tooltip_selector=config.browser_tooltip_selector,
+        spread_selector=config.browser_spread_selector,
+        polling_selector=config.browser_polling_selector,
+        navigation_timeout_s=max(config.http_timeout, 5.0),
+    )
+    return Probe("browser", lambda budget: observe_browser(settings, budget))
 
 
 def _history_probe(config: GateConfig) -> Probe | None:

@@ -20,6 +20,7 @@ OUTPUT_DESCRIPTIONS: dict[str, str] = {
     "canary-pass-rate": "canary PASS rate over the last canary-window runs, in percent",
     "canary-response": "path of the saved canary response (canary_resp.json), when the canary ran",
     "waived": "JSON array of the ids of the checks waived (accepted unseen) by the waive input",
+    "screenshot": "path of the browser check's screenshot of the page (PNG), when it ran",
 }
 OUTPUT_NAMES = tuple(OUTPUT_DESCRIPTIONS)
 
@@ -43,6 +44,7 @@ def report_outputs(
         "canary-pass-rate": _figure(figures.canary_pass_rate_percent, ".1f"),
         "canary-response": canary_response,
         "waived": json.dumps([c.id for c in report.checks if c.verdict is Verdict.WAIVED]),
+        "screenshot": report.screenshot or "",
     }
 
 

@@ -184,7 +184,11 @@ def render_correction(report: GateReport) -> str:
     return f"\n**NO-GO**: {text(report.reason)}\n"
 
 
-def render_summary(report: GateReport, report_path: str | None = None) -> str:
+def render_summary(
+    report: GateReport, report_path: str | None = None, run_url: str | None = None
+) -> str:
+    """The job summary; ``run_url`` (the workflow run's page) links the screenshot to the
+    run's artifacts."""
     go = report.decision is Decision.GO
     banner = "✅ GO" if go else "❌ NO-GO"
     lines = [
@@ -198,6 +202,7 @@ def render_summary(report: GateReport, report_path: str | None = None) -> str:
         lines += [*_rollback_section(report), ""]
     if report.pill is not None:
         lines += [f"**WebSocket pill:** {render_pill(report.pill)}", ""]
+    lines += _browser_lines(report, run_url)
     lines += [
         "| | Criterion | Verdict | Reason |",
         "|---|---|---|---|",
@@ -238,6 +243,60 @@ def render_summary(report: GateReport, report_path: str | None = None) -> str:
         footer += f", report {code(report_path)}"
     lines += ["", f"<sub>{footer}</sub>", ""]
     return cap("\n".join(lines))
+
+
+def _browser_lines(report: GateReport, run_url: str | None) -> list[str]:
+    """What the browser showed: the pill as drawn, the tooltip, the Spread Card, the page's
+    WebSockets, its timings and responsiveness, and the screenshot."""
+    page = report.check("ui-browser")
+    responsive = report.check("ui-browser-responsive")
+    browser = report.observations.browser
+    if browser is None or page is None:
+        return []
+    if browser.error is not None:
+        return [f"**In the browser:** {ICON[Verdict.ERROR]} {text(browser.error)}", ""]
+    m = page.metrics
+    parts: list[str] = []
+    if m.get("pill") is not None:
+        dot = DOTS.get(str(m.get("pill_colour")), "")
+        parts.append(
+            f"pill {dot}{code(str(m['pill']))} at the end (not `WS` "
+            f"{m.get('pill_degraded_percent', 0):g} % of the window)"
+        )
+    elif m.get("polling_indicator") is not None:
+        parts.append(f"{code(str(m['polling_indicator']))} shown")
+    else:
+        parts.append("no pill")
+    if m.get("tooltip_latency_ms") is not None:
+        parts.append(f"tooltip latency {m['tooltip_latency_ms']:g} ms")
+    elif "tooltip" in m:
+        parts.append("no latency in the tooltip")
+    parts.append(f"Spread Card changed {m.get('spread_changes', 0)} times")
+    parts.append(f"{m.get('sockets_opened', 0)} WebSocket(s), {m.get('frames_received', 0)} frames")
+    if browser.load_ms is not None:
+        parts.append(
+            f"load {browser.load_ms:g} ms (TTFB {browser.ttfb_ms or 0:g} ms, "
+            f"DOMContentLoaded {browser.dom_content_loaded_ms or 0:g} ms)"
+        )
+    if responsive is not None and responsive.metrics:
+        r = responsive.metrics
+        delay = r.get("input_delay_ms")
+        parts.append(
+            f"longest task {r.get('longest_task_ms', 0):g} ms, click delay "
+            + ("not measured" if delay is None else f"{delay:g} ms")
+        )
+    if browser.console_error_count or browser.page_error_count:
+        parts.append(
+            f"{browser.console_error_count} console errors, "
+            f"{browser.page_error_count} uncaught exceptions"
+        )
+    lines = [f"**In the browser:** {ICON[page.verdict]} {'; '.join(parts)}", ""]
+    if report.screenshot:
+        where = f" ([in the run's artifacts]({run_url}#artifacts))" if run_url else ""
+        lines += [f"**Screenshot:** {code(report.screenshot)}{where}", ""]
+    elif browser.screenshot_error:
+        lines += [f"**Screenshot:** {text(browser.screenshot_error)}", ""]
+    return lines
 
 
 def cap(markdown: str, limit: int = SUMMARY_LIMIT) -> str:

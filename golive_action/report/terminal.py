@@ -119,4 +119,6 @@ def render_terminal(
         lines += _rollback(report, colour)
     if report_path:
         lines.append(f"Report: {printable(report_path)}")
+    if report.screenshot:
+        lines.append(f"Screenshot: {printable(report.screenshot)}")
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -183,7 +184,11 @@ def _now_ms() -> int:
 # --------------------------------------------------------------------------- web app
 
 
-def web_routes(scenario: Scenario, market: Market) -> dict[tuple[str, str], Route]:
+def web_routes(
+    scenario: Scenario, market: Market, feed_url: Callable[[], str] = lambda: ""
+) -> dict[tuple[str, str], Route]:
+    """The web app's routes; ``feed_url`` names the feed its page's client opens (the feed
+    takes its port when it starts, after these routes are made)."""
     counter = _Counter()
     frozen: dict[str, dict[str, Any]] = {}  # a frozen ticker's one answer, by pair
 
@@ -213,7 +218,9 @@ def web_routes(scenario: Scenario, market: Market) -> dict[tuple[str, str], Rout
     def page(request: Request) -> Reply:
         if faulty("page"):
             return Reply(500, b"<!doctype html><h1>500 - Internal Server Error</h1>", "text/html")
-        return Reply(200, render_page(scenario, market).encode(), "text/html; charset=utf-8")
+        return Reply(
+            200, render_page(scenario, market, feed_url()).encode(), "text/html; charset=utf-8"
+        )
 
     def flags(request: Request) -> Reply:
         return json_reply(200, {"NEXT_PUBLIC_WS_ENABLED": scenario.ws_enabled})
@@ -263,11 +270,36 @@ def web_routes(scenario: Scenario, market: Market) -> dict[tuple[str, str], Rout
         ("GET", "/api/public/flags"): flags,
         ("GET", "/api/public/btcturk/ticker"): ticker,
         ("GET", "/api/public/btcturk/orderbook"): orderbook,
+        ("GET", "/static/btcturk.js"): lambda request: client_script(),
+        # A browser asks for it: a page without one logs a 404 in the console.
+        ("GET", "/favicon.ico"): lambda request: Reply(204, b"", "image/x-icon"),
     }
 
 
-def render_page(scenario: Scenario, market: Market) -> str:
-    """The /btcturk page as the server renders it: the inlined flag and the status pill."""
+# The page's client (static/btcturk.js) and its look: served by the web app, no build step.
+_STATIC = resources.files("golive_action.sandbox").joinpath("static")
+PAGE_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem; background: #fff; color: #111; }
+header { display: flex; gap: .5rem; align-items: center; position: relative; min-height: 2rem; }
+.pill { display: inline-block; padding: .2rem .7rem; border-radius: 1rem; font-weight: 600;
+        color: #fff; cursor: default; }
+.pill-green { background: #16a34a; } .pill-yellow { background: #eab308; color: #111; }
+.pill-red { background: #dc2626; } .pill-live { background: #2563eb; }
+.tooltip { display: none; position: absolute; top: 2.2rem; left: 0; padding: .3rem .6rem;
+           background: #111; color: #fff; border-radius: .3rem; font-size: .85rem; }
+.pill:hover + .tooltip, .pill:focus + .tooltip { display: block; }
+section { margin-top: 2rem; padding: 1rem; border: 1px solid #ddd; border-radius: .5rem;
+          display: inline-grid; grid-template-columns: auto auto; gap: .3rem 1.5rem; }
+"""
+# The page's own rule for DEGRADED: a feed round trip over this (the local profile's limit).
+PAGE_LATENCY_LIMIT_MS = 300
+PAGE_POLL_MS = 1000
+
+
+def render_page(scenario: Scenario, market: Market, feed_url: str = "") -> str:
+    """The /btcturk page as the server renders it: the inlined flag, the status pill as it
+    stands before the client runs (server-rendered, as the real app's is), the Spread Card,
+    and the client (static/btcturk.js) that takes over in a browser."""
     flag = "true" if scenario.ws_enabled else "false"
     ticker = market.rest_ticker("BTCTRY", _now_ms())
     if scenario.ws_enabled:
@@ -283,18 +315,37 @@ def render_page(scenario: Scenario, market: Market) -> str:
         )
         mode = "polling"
     env = json.dumps({"NEXT_PUBLIC_WS_ENABLED": flag})
+    page_config = {
+        "wsEnabled": scenario.ws_enabled,
+        "wsUrl": feed_url,
+        "pair": "BTCTRY",
+        "tickerPath": "/api/public/btcturk/ticker?symbol=BTCTRY",
+        "pollMs": PAGE_POLL_MS,
+        "latencyLimitMs": PAGE_LATENCY_LIMIT_MS,
+        "blockMs": scenario.ui_block_ms,
+        "blockEveryMs": scenario.ui_block_every_ms,
+    }
+    # Inside a script element, "</" would end it: JSON allows "<" escaped.
+    config_text = json.dumps(page_config).replace("<", "\\u003c")
     spread = ticker["ask"] - ticker["bid"]
     return (
         '<!doctype html>\n<html lang="tr"><head><meta charset="utf-8">'
-        "<title>BTCTurk | Spark</title></head>\n<body>\n"
+        f"<title>BTCTurk | Spark</title><style>{PAGE_STYLE}</style></head>\n<body>\n"
         f'<script id="__NEXT_DATA__" type="application/json">{{"runtimeConfig":{env}}}</script>\n'
+        f'<script id="golive-page-config" type="application/json">{config_text}</script>\n'
         f'<header data-feed-mode="{mode}">{pill}</header>\n'
         '<section data-testid="spread-card">'
-        f'<span data-field="bid">{html.escape(str(ticker["bid"]))}</span> '
-        f'<span data-field="ask">{html.escape(str(ticker["ask"]))}</span> '
-        f'<span data-field="spread">{spread:g}</span></section>\n'
+        f'<span>Bid</span><span data-field="bid">{html.escape(str(ticker["bid"]))}</span> '
+        f'<span>Ask</span><span data-field="ask">{html.escape(str(ticker["ask"]))}</span> '
+        f'<span>Spread</span><span data-field="spread">{spread:g}</span></section>\n'
+        '<script src="/static/btcturk.js"></script>\n'
         "</body></html>\n"
     )
+
+
+def client_script() -> Reply:
+    body = _STATIC.joinpath("btcturk.js").read_bytes()
+    return Reply(200, body, "text/javascript; charset=utf-8", {"Cache-Control": "no-store"})
 
 
 def _int_param(text: str | None, default: int, low: int, high: int) -> int:

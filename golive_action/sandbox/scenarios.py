@@ -36,6 +36,13 @@ class Scenario:
     trade_time_lag_ms: float = 0.0  # trades carry a time D this far in the past
     # GitHub (the API stand-in): the canary workflow's past runs (PASSING_HISTORY's terms)
     canary_history: tuple[bool | None, ...] = PASSING_HISTORY
+    # The trading page's client (in a browser): its main thread busy this many ms, every
+    # ui_block_every_ms (0: never), as a render loop gone wrong keeps it
+    ui_block_ms: int = 0
+    ui_block_every_ms: int = 1000
+    # Only a browser sees this fault: the demo turns the browser checks on (browser: true)
+    # unless the user says otherwise.
+    needs_browser: bool = False
     # Any HTTP answer of the deployment (web app, executor, BTCTurk REST; not GitHub's)
     http_delay_s: float = 0.0
 
@@ -90,6 +97,13 @@ SCENARIOS: dict[str, Scenario] = {
             # This run's canary passes: the rate over 7 counts it and the 6 newest past runs,
             # 2 of them failed, 5 of 7 PASS.
             canary_history=(True, False, None, True, True, False, True, True),
+        ),
+        Scenario(
+            "frozen-ui",
+            "the trading page's main thread is blocked 400 ms of every second (long tasks),"
+            " while every endpoint stays healthy: only a browser sees it",
+            ui_block_ms=400,
+            needs_browser=True,
         ),
         Scenario(
             "rollback",

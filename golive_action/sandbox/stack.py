@@ -55,12 +55,13 @@ class ReferenceStack:
         def at(offset: int) -> int:
             return port + offset if port else 0
 
-        self.web = AppServer("web", web_routes(self.scenario, self.market), host, at(0), delay)
+        self.feed = FeedServer(self.scenario, self.market, self.metrics, host, at(3))
+        routes = web_routes(self.scenario, self.market, lambda: self.feed.url)
+        self.web = AppServer("web", routes, host, at(0), delay)
         self.executor = AppServer(
             "executor", executor_routes(self.scenario, self.metrics.text, token), host, at(1), delay
         )
         self.btcturk = AppServer("btcturk", btcturk_routes(self.market), host, at(2), delay)
-        self.feed = FeedServer(self.scenario, self.market, self.metrics, host, at(3))
         # GitHub's side is not the deployment's: no scenario delay.
         history = github_api.build_history(self.scenario.canary_history, time.time())
         key = secrets.token_bytes(32)  # signs the storage's short-lived URLs

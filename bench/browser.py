@@ -1,0 +1,141 @@
+"""What the browser checks add: the whole gate (`golive demo`, a 5 s window, the reference
+stack in the same process) with `--browser true` against the same gate without it, run in
+turns, each in a process of its own, until the median of each is stable.
+
+Figures: the wall time of each, the time the browser adds and the ratio; the peak memory of
+each run's whole process tree (the gate, and with the browser, Playwright's driver and every
+Chromium process), as the sum of the processes' PSS (proportional set size: shared pages
+counted once, split between the processes that share them), sampled every 50 ms from Linux
+/proc, and the ratio.
+
+Budgets: wall time with the browser at most 1.6x without (the browser starts while the
+other probes watch; what it adds is the hover, the screenshot and the close); the process
+tree's peak memory at most 12x without (a headless Chromium is a browser).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from common import Budget, finish, spread, until_stable
+
+SAMPLE_S = 0.05
+WINDOW = "5"
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            text = Path(f"/proc/{pid}/task/{task}/children").read_text()
+        except OSError:
+            continue
+        found += [int(c) for c in text.split()]
+    return found
+
+
+def _pss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def tree_pss_mb(root: int) -> float:
+    total, todo, seen = 0.0, [root], set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        total += _pss_mb(pid)
+        todo += _children(pid)
+    return total
+
+
+def run_gate(browser: bool, folder: str, executable: str) -> tuple[float, float, int]:
+    """One `golive demo`: (wall seconds, peak tree PSS in MB, exit code)."""
+    args = [sys.executable, "-m", "golive_action", "demo", "--duration", WINDOW]
+    if browser:
+        args += ["--browser", "true", "--browser-executable", executable]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        args, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    peak = 0.0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_pss_mb(process.pid))
+            done.wait(SAMPLE_S)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = process.wait(180)
+    wall = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    return wall, peak, code
+
+
+def main() -> int:
+    print(__doc__.strip().splitlines()[0])
+    from golive_action.observe.browser import BrowserUnavailable, locate
+
+    try:
+        executable = locate().path or ""
+    except (BrowserUnavailable, ImportError) as exc:
+        print(f"browser.py: no browser to measure: {exc}", file=sys.stderr)
+        return 2
+    walls: dict[bool, list[float]] = {False: [], True: []}
+    peaks: dict[bool, list[float]] = {False: [], True: []}
+    with TemporaryDirectory() as folder:
+        run_gate(False, folder, executable)  # warm: imports compiled, pages cached
+        run_gate(True, folder, executable)
+
+        def trial(n: int) -> float:
+            for browser in (False, True) if n % 2 == 0 else (True, False):
+                wall, peak, code = run_gate(browser, folder, executable)
+                if code != 0:
+                    raise SystemExit(f"browser.py: the demo (browser {browser}) exited {code}")
+                walls[browser].append(wall)
+                peaks[browser].append(peak)
+            return walls[True][-1] / walls[False][-1]
+
+        until_stable(trial, least=4, most=10, tolerance=0.03)
+    wall_off, wall_on = statistics.median(walls[False]), statistics.median(walls[True])
+    peak_off, peak_on = statistics.median(peaks[False]), statistics.median(peaks[True])
+    print(f"trials: {len(walls[True])} of each")
+    print(f"wall time without the browser: {spread(walls[False])} s")
+    print(f"wall time with the browser:    {spread(walls[True])} s")
+    print(f"added by the browser: {wall_on - wall_off:.2f} s ({wall_on / wall_off:.2f}x)")
+    print(f"peak memory (PSS of the process tree) without: {spread(peaks[False])} MB")
+    print(f"peak memory (PSS of the process tree) with:    {spread(peaks[True])} MB")
+    print(f"added by the browser: {peak_on - peak_off:.0f} MB ({peak_on / peak_off:.1f}x)")
+    return finish(
+        [
+            Budget("browser wall time vs the gate without it", wall_on / wall_off, 1.6, "x"),
+            Budget("browser peak memory vs the gate without it", peak_on / peak_off, 12.0, "x"),
+        ]
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,376 @@
+"""The trading page as the browser showed it: the checklist's manual checks (the status pill
+and its colour, the latency tooltip, the Spread Card, after a rollback Canlı and no
+WebSocket) and whether the page stays responsive. Pure functions of the browser
+observation."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from golive_action.ids import CheckId, Mode
+from golive_action.limits import BrowserLimits
+from golive_action.model import BrowserObservation, CheckResult, Sighting, Verdict, WsState
+from golive_action.text import fixed, one_line, plural
+
+# One title in every mode: after a rollback the same check looks for Canlı, no WebSocket and
+# prices that update by polling.
+TITLE = "Trading page in a browser (status pill, latency tooltip, Spread Card)"
+RESPONSIVE_TITLE = "Trading page responsive in a browser (long tasks, input delay)"
+
+# The pill's text, as the checklist names it, for each state.
+PILL_STATES: dict[str, WsState] = {"WS": "OPEN", "WS!": "DEGRADED", "WS✗": "CLOSED"}
+_CLOSED_LOOKALIKES = ("WS✕", "WSx", "WSX", "WS×")
+# The colour each state is drawn in.
+STATE_COLOURS: dict[WsState, str] = {"OPEN": "green", "DEGRADED": "yellow", "CLOSED": "red"}
+_LATENCY_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(ms|s)\b", re.IGNORECASE)
+_RGB_RE = re.compile(r"rgba?\(\s*([\d.]+)[,\s]+([\d.]+)[,\s]+([\d.]+)(?:[,\s/]+([\d.]+%?))?\s*\)")
+# The worst click delay, one in this many set aside (as Interaction to Next Paint does):
+# one hiccup of a loaded runner is not an unresponsive page.
+INPUT_DELAY_SET_ASIDE = 50
+LONG_TASK_MS = 50.0  # a long task is a task over 50 ms (Long Tasks API)
+
+
+def pill_state(text: str | None) -> WsState | None:
+    if text is None:
+        return None
+    shown = text.strip()
+    if shown in _CLOSED_LOOKALIKES:
+        return "CLOSED"
+    return PILL_STATES.get(shown)
+
+
+def colour_name(css: str | None) -> str | None:
+    """green, yellow, red, blue, grey or other for a computed CSS colour (rgb or rgba); None
+    when it cannot be read."""
+    if not css:
+        return None
+    match = _RGB_RE.search(css)
+    if match is None:
+        return None
+    r, g, b = (min(max(float(v), 0.0), 255.0) / 255.0 for v in match.groups()[:3])
+    high, low = max(r, g, b), min(r, g, b)
+    if high - low < 0.12 or high < 0.15:
+        return "grey"
+    delta = high - low
+    if high == r:
+        hue = 60.0 * (((g - b) / delta) % 6)
+    elif high == g:
+        hue = 60.0 * ((b - r) / delta + 2)
+    else:
+        hue = 60.0 * ((r - g) / delta + 4)
+    if hue < 20 or hue >= 330:
+        return "red"
+    if hue < 70:
+        return "yellow"  # amber and orange-yellow alike: the checklist's warning colour
+    if hue < 170:
+        return "green"
+    if hue < 260:
+        return "blue"
+    return "other"
+
+
+def tooltip_latency_ms(text: str | None) -> float | None:
+    """The first latency figure of a tooltip: ``123 ms`` or ``1.2 s``."""
+    if not text:
+        return None
+    match = _LATENCY_RE.search(text)
+    if match is None:
+        return None
+    value = float(match.group(1).replace(",", "."))
+    if not math.isfinite(value):
+        return None
+    return value * 1000.0 if match.group(2).lower() == "s" else value
+
+
+def _unseen(
+    cid: CheckId, title: str, obs: BrowserObservation | None, error: str | None
+) -> CheckResult | None:
+    """The error of a page that was not watched, or None."""
+    if error is not None:
+        return CheckResult(cid, title, Verdict.ERROR, error)
+    if obs is None:
+        return CheckResult(cid, title, Verdict.ERROR, "the browser probe recorded nothing")
+    if obs.error is not None:
+        return CheckResult(cid, title, Verdict.ERROR, obs.error, metrics=_about(obs))
+    return None
+
+
+def _about(obs: BrowserObservation) -> dict[str, Any]:
+    return {
+        "browser": obs.browser_version,
+        "browser_source": obs.executable_source,
+        "status": obs.status,
+        "ttfb_ms": obs.ttfb_ms,
+        "dom_content_loaded_ms": obs.dom_content_loaded_ms,
+        "load_ms": obs.load_ms,
+        "load_note": obs.load_note,
+        "watched_s": round(obs.ended_ms / 1000.0, 2),
+        "console_errors": obs.console_error_count,
+        "uncaught_exceptions": obs.page_error_count,
+        "sockets_opened": obs.sockets_opened,
+        "frames_received": sum(s.frames_received for s in obs.sockets),
+        "spread_changes": obs.spread_changes,
+    }
+
+
+def _page_problem(obs: BrowserObservation) -> str | None:
+    if obs.status is not None and obs.status >= 400:
+        return f"the page answered HTTP {obs.status}"
+    if obs.page_error_count:
+        first = obs.page_errors[0] if obs.page_errors else ""
+        return f"{plural(obs.page_error_count, 'uncaught exception')} in the page ({first})"
+    return None
+
+
+def shares(sightings: list[Sighting], end_ms: float) -> dict[str, float]:
+    """Percent of the time from the first sighting to ``end_ms`` spent in each state
+    (OPEN, DEGRADED, CLOSED, and "missing" or "unknown" text), by the text shown."""
+    if not sightings:
+        return {}
+    start = sightings[0].at_ms
+    total = end_ms - start
+    spent: dict[str, float] = {}
+    for here, after in zip(sightings, [*sightings[1:], None], strict=True):
+        until = end_ms if after is None else after.at_ms
+        state = "missing" if here.text is None else (pill_state(here.text) or "unknown")
+        spent[state] = spent.get(state, 0.0) + max(until - here.at_ms, 0.0)
+    if total <= 0:
+        last = sightings[-1]
+        state = "missing" if last.text is None else (pill_state(last.text) or "unknown")
+        return {state: 100.0}
+    return {state: round(100.0 * ms / total, 1) for state, ms in spent.items()}
+
+
+def judge_ui_browser(
+    obs: BrowserObservation | None, error: str | None, limits: BrowserLimits, mode: Mode
+) -> CheckResult:
+    if mode == "rollback":
+        return _judge_rolled_back(obs, error, limits)
+    cid: CheckId = "ui-browser"
+    thresholds = {
+        "pill": "WS (green) at the end",
+        "pill_degraded_percent": f"<= {limits.degraded_max_percent:g}",
+        "tooltip_latency_ms": f"<= {limits.latency_limit_ms:g}",
+        "spread_changes": f">= {limits.min_spread_updates}",
+        "uncaught_exceptions": "== 0",
+    }
+    unseen = _unseen(cid, TITLE, obs, error)
+    if unseen is not None:
+        return _with(unseen, thresholds=thresholds)
+    assert obs is not None
+    metrics = _about(obs)
+    problems: list[str] = []
+    page = _page_problem(obs)
+    if page:
+        problems.append(page)
+    if not obs.pill:
+        problems.append(
+            f"the status pill ({limits.pill_selector}, the browser-pill-selector input) never "
+            f"showed in {fixed(obs.ended_ms / 1000.0)} s"
+        )
+        return CheckResult(cid, TITLE, Verdict.FAIL, "; ".join(problems), 0, metrics, thresholds)
+    end = obs.pill[-1]
+    state, colour = pill_state(end.text), colour_name(end.colour)
+    spent = shares(obs.pill, obs.ended_ms)
+    degraded = round(sum(v for k, v in spent.items() if k != "OPEN"), 1)
+    latency = tooltip_latency_ms(obs.tooltip)
+    metrics.update(
+        {
+            "pill": end.text,
+            "pill_state": state,
+            "pill_colour": colour,
+            "pill_changes": len(obs.pill) - 1,
+            "pill_percent": spent,
+            "pill_degraded_percent": degraded,
+            "tooltip": obs.tooltip,
+            "tooltip_source": obs.tooltip_source,
+            "tooltip_latency_ms": latency,
+        }
+    )
+    if end.text is None:
+        problems.append("the status pill is gone at the end of the window")
+    elif state != "OPEN":
+        shown = f"{end.text} ({colour})" if colour else end.text
+        problems.append(f"the pill reads {one_line(shown, 40)} at the end, not WS (green)")
+    elif colour in ("yellow", "red"):
+        problems.append(f"the pill reads WS but is drawn {colour}")
+    if degraded > limits.degraded_max_percent:
+        problems.append(
+            f"the pill was not WS {degraded:g} % of the window (limit "
+            f"{limits.degraded_max_percent:g} %)"
+        )
+    if latency is None:
+        said = f" (it read: {one_line(obs.tooltip, 60)})" if obs.tooltip else ""
+        problems.append(f"the pill's tooltip showed no latency figure{said}")
+    elif latency > limits.latency_limit_ms:
+        problems.append(
+            f"the tooltip's latency is {latency:g} ms (limit {limits.latency_limit_ms:g} ms)"
+        )
+    if obs.spread_changes < limits.min_spread_updates:
+        problems.append(
+            f"the Spread Card changed {plural(obs.spread_changes, 'time')} (at least "
+            f"{limits.min_spread_updates} asked, ws-min-spread-updates)"
+        )
+    if obs.sockets_opened == 0:
+        problems.append("the page opened no WebSocket connection")
+    elif metrics["frames_received"] == 0:
+        problems.append("the page's WebSocket connections received no frame")
+    samples = len(obs.pill)
+    if problems:
+        return CheckResult(
+            cid, TITLE, Verdict.FAIL, "; ".join(problems), samples, metrics, thresholds
+        )
+    reason = (
+        f"pill WS (green) at the end, not WS {degraded:g} % of the window; tooltip "
+        f"{latency:g} ms; Spread Card changed {plural(obs.spread_changes, 'time')}; "
+        f"{plural(obs.sockets_opened, 'WebSocket')} with {metrics['frames_received']} frames"
+    )
+    return CheckResult(cid, TITLE, Verdict.PASS, reason, samples, metrics, thresholds)
+
+
+def _judge_rolled_back(
+    obs: BrowserObservation | None, error: str | None, limits: BrowserLimits
+) -> CheckResult:
+    cid: CheckId = "ui-browser"
+    thresholds = {
+        "polling_indicator": limits.polling_text,
+        "sockets_opened": "== 0",
+        "polled_requests": ">= 2",
+        "spread_changes": ">= 1",
+        "uncaught_exceptions": "== 0",
+    }
+    unseen = _unseen(cid, TITLE, obs, error)
+    if unseen is not None:
+        return _with(unseen, thresholds=thresholds)
+    assert obs is not None
+    metrics = _about(obs)
+    shown = obs.polling[-1].text if obs.polling else None
+    pill = obs.pill[-1].text if obs.pill else None
+    metrics.update(
+        {"polling_indicator": shown, "pill": pill, "polled_requests": obs.requests_after_load}
+    )
+    problems: list[str] = []
+    page = _page_problem(obs)
+    if page:
+        problems.append(page)
+    wanted = limits.polling_text.strip().casefold()
+    if shown is None:
+        problems.append(
+            f"the polling indicator ({limits.polling_selector}, the browser-polling-selector "
+            "input) is not on the page at the end"
+        )
+    elif wanted not in shown.casefold():
+        problems.append(
+            f"the polling indicator reads {one_line(shown, 40)}, not {limits.polling_text}"
+        )
+    if pill_state(pill) is not None:
+        problems.append(f"the page still shows the WebSocket pill ({pill})")
+    if obs.sockets_opened:
+        where = obs.sockets[0].url if obs.sockets else ""
+        problems.append(
+            f"the page opened {plural(obs.sockets_opened, 'WebSocket connection')} ({where})"
+        )
+    if obs.requests_after_load < 2 or obs.spread_changes < 1:
+        problems.append(
+            f"the prices did not update by polling ({plural(obs.requests_after_load, 'request')} "
+            f"after the load, the Spread Card changed {plural(obs.spread_changes, 'time')})"
+        )
+    samples = len(obs.polling)
+    if problems:
+        return CheckResult(
+            cid, TITLE, Verdict.FAIL, "; ".join(problems), samples, metrics, thresholds
+        )
+    reason = (
+        f"{shown} shown, no WebSocket opened; prices updated by polling "
+        f"({plural(obs.requests_after_load, 'request')}, the Spread Card changed "
+        f"{plural(obs.spread_changes, 'time')})"
+    )
+    return CheckResult(cid, TITLE, Verdict.PASS, reason, samples, metrics, thresholds)
+
+
+def worst_input_delay_ms(delays: list[float]) -> float | None:
+    """The worst click delay, one in INPUT_DELAY_SET_ASIDE set aside."""
+    if not delays:
+        return None
+    ranked = sorted(delays, reverse=True)
+    return ranked[min(len(ranked) // INPUT_DELAY_SET_ASIDE, len(ranked) - 1)]
+
+
+def judge_ui_browser_responsive(
+    obs: BrowserObservation | None, error: str | None, limits: BrowserLimits
+) -> CheckResult:
+    cid: CheckId = "ui-browser-responsive"
+    thresholds = {
+        "longest_task_ms": f"<= {limits.long_task_max_ms:g}",
+        "input_delay_ms": f"<= {limits.input_delay_max_ms:g}",
+    }
+    unseen = _unseen(cid, RESPONSIVE_TITLE, obs, error)
+    if unseen is not None:
+        return _with(unseen, thresholds=thresholds)
+    assert obs is not None
+    loaded = obs.load_ms or obs.dom_content_loaded_ms or 0.0
+    # While the page loads, its timings say how long it takes; once loaded, it is the page the
+    # user waits on.
+    after = [(start, length) for start, length in obs.long_tasks if start >= loaded]
+    longest = max((length for _, length in after), default=0.0)
+    blocked = round(sum(max(length - LONG_TASK_MS, 0.0) for _, length in after), 1)
+    delay = worst_input_delay_ms(obs.input_delays_ms)
+    watched_s = max(obs.ended_ms - loaded, 0.0) / 1000.0
+    metrics: dict[str, Any] = {
+        "long_tasks": len(after),
+        "long_tasks_all": obs.long_task_count,
+        "longest_task_ms": round(longest, 1),
+        "blocking_ms": blocked,
+        "blocked_percent": round(100.0 * blocked / (watched_s * 1000.0), 1) if watched_s else None,
+        "input_delay_ms": delay,
+        "clicks": len(obs.input_delays_ms),
+        "load_ms": obs.load_ms,
+        "watched_s": round(watched_s, 2),
+    }
+    samples = len(obs.input_delays_ms)
+    problems: list[str] = []
+    if longest > limits.long_task_max_ms:
+        problems.append(
+            f"a long task of {longest:g} ms after the load (limit {limits.long_task_max_ms:g} "
+            f"ms; {plural(len(after), 'long task')}, {blocked:g} ms blocked in "
+            f"{fixed(watched_s)} s)"
+        )
+    if delay is not None and delay > limits.input_delay_max_ms:
+        problems.append(
+            f"a click waited {delay:g} ms for its handler (limit "
+            f"{limits.input_delay_max_ms:g} ms, worst of {samples} clicks)"
+        )
+    if problems:
+        return CheckResult(
+            cid, RESPONSIVE_TITLE, Verdict.FAIL, "; ".join(problems), samples, metrics, thresholds
+        )
+    if delay is None or not obs.long_tasks_supported:
+        missing = "no click was measured" if delay is None else "this browser reports no long tasks"
+        return CheckResult(
+            cid, RESPONSIVE_TITLE, Verdict.INCONCLUSIVE, missing, samples, metrics, thresholds
+        )
+    reason = (
+        f"longest task after the load {longest:g} ms, worst click delay {delay:g} ms of "
+        f"{samples} clicks in {fixed(watched_s)} s"
+    )
+    return CheckResult(cid, RESPONSIVE_TITLE, Verdict.PASS, reason, samples, metrics, thresholds)
+
+
+def _with(result: CheckResult, thresholds: dict[str, str]) -> CheckResult:
+    return CheckResult(
+        result.id, result.title, result.verdict, result.reason, result.samples,
+        result.metrics, thresholds,
+    )  # fmt: skip
+
+
+def drawn_polling(obs: BrowserObservation | None) -> tuple[str | None, str | None] | None:
+    """What the browser drew at the end: (polling indicator's text, pill's text), or None
+    when the page was not watched."""
+    if obs is None or obs.error is not None:
+        return None
+    return (
+        obs.polling[-1].text if obs.polling else None,
+        obs.pill[-1].text if obs.pill else None,
+    )
