@@ -21,6 +21,7 @@ BENCHMARKS = (
     "ws_ingest",
     "memory",
     "install",
+    "browser",
 )
 
 
