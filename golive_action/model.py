@@ -529,6 +529,8 @@ class BrowserObservation:
     long_tasks_supported: bool = True
     input_delays_ms: list[float] = field(default_factory=list)  # synthetic clicks
     screenshot_error: str | None = None
+    # Why the watch ended before the hover and the screenshot (the run was interrupted).
+    cut_short: str | None = None
     screenshot: bytes | None = field(default=None, repr=False, compare=False)
 
     MAX_SIGHTINGS = 500

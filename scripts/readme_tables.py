@@ -72,8 +72,17 @@ def _required(spec: CheckSpec) -> str:
     required = [f"`{m}`" for m in MODES if m in spec.required]
     optional = [f"`{m}`" for m in MODES if m in spec.feeds and m not in spec.required]
     text = ", ".join(required) if required else ""
-    if optional and spec.required_when_named:
-        text = ", ".join(optional) + " once one of its inputs is given; else optional"
+    if optional and spec.required_when_named and spec.needs is not None:
+        # Named by the inputs it runs on, not their companions (the browser checks need
+        # web-url too, but are asked for by browser alone).
+        names = [f"`{n}`" for alt in spec.needs.alternatives for n in alt]
+        which = names[0] if len(names) == 1 else "one of its inputs"
+        switch = len(names) == 1 and input_specs()[names[0].strip("`")].schema.get(
+            "x-off-when-false"
+        )
+        text = (
+            ", ".join(optional) + f" once {which} is {'true' if switch else 'given'}; else optional"
+        )
     elif optional:
         optional_text = f"optional in {', '.join(optional)}, skipped when {spec.skipped_when}"
         text = f"{text}; {optional_text}" if text else optional_text

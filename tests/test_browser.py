@@ -128,6 +128,7 @@ def test_a_healthy_page_passes_and_says_what_it_saw():
         ({"pill": []}, "never showed"),
         ({"pill": [Sighting(1.0, "WS", GREEN), Sighting(9.0, None)]}, "gone at the end"),
         ({"tooltip": "WebSocket latency: measuring"}, "no latency figure"),
+        ({"tooltip": None, "cut_short": "the run was interrupted"}, "tooltip was not read"),
         ({"tooltip": "WebSocket latency: 900 ms"}, "900 ms (limit 300 ms)"),
         ({"spread_changes": 1}, "Spread Card changed 1 time"),
         ({"page_error_count": 2, "page_errors": ["TypeError: x"]}, "2 uncaught exceptions"),

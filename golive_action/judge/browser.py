@@ -201,7 +201,9 @@ def judge_ui_browser(
             f"the pill was not WS {degraded:g} % of the window (limit "
             f"{limits.degraded_max_percent:g} %)"
         )
-    if latency is None:
+    if latency is None and obs.cut_short:
+        problems.append(f"the tooltip was not read: {obs.cut_short}")
+    elif latency is None:
         said = f" (it read: {one_line(obs.tooltip, 60)})" if obs.tooltip else ""
         problems.append(f"the pill's tooltip showed no latency figure{said}")
     elif latency > limits.latency_limit_ms:

@@ -264,7 +264,9 @@ def _watch(
         page.wait_for_timeout(max(0.0, pause) * 1000)
     _read_record(page, obs, events)
     if budget.cancelled():
-        return  # what was seen is recorded; a cancelled run has no time for the rest
+        # What was seen is recorded; a cancelled run has no time for the rest.
+        obs.cut_short = "the run was interrupted before the pill was hovered"
+        return
     _read_tooltip(page, settings, obs)
     if settings.screenshot:
         try:

@@ -318,6 +318,7 @@ def render_page(scenario: Scenario, market: Market, feed_url: str = "") -> str:
     page_config = {
         "wsEnabled": scenario.ws_enabled,
         "wsUrl": feed_url,
+        "wsPort": urlsplit(feed_url).port if feed_url else None,
         "pair": "BTCTRY",
         "tickerPath": "/api/public/btcturk/ticker?symbol=BTCTRY",
         "pollMs": PAGE_POLL_MS,

@@ -83,7 +83,10 @@
   }
 
   function connect() {
-    var socket = new WebSocket(config.wsUrl);
+    // The feed is on the host the page came from (the stack's parts share it), at its port:
+    // a stack bound to 0.0.0.0 is reached by the name the browser used.
+    var feed = config.wsPort ? "ws://" + location.hostname + ":" + config.wsPort + "/" : config.wsUrl;
+    var socket = new WebSocket(feed);
     var probeSentAt = null;
     var probeTimer = null;
     // The feed answers joins in order: the probe's answer is the one of its own number.
