@@ -493,10 +493,11 @@ def test_the_venv_key_names_what_decides_the_venv(action_copy, tmp_path):
 
     jobs = iter(range(100))
 
-    def key(action=action_copy, python=sys.executable, path=None, **env):
+    def key(action=action_copy, python=sys.executable, path=None, browser="false", **env):
         folder = tmp_path / f"job-{next(jobs)}"
         job = Job.new(folder, Cache(tmp_path / "cache"), path or _path_without_uv(), **env)
-        found = job.run_step(action, step_named("Find Python 3.10+"), {"python": python}, {})
+        given = {"python": python, "browser": browser}
+        found = job.run_step(action, step_named("Find Python 3.10+"), given, {})
         assert found.returncode == 0, found.log
         return found.outputs
 
@@ -512,6 +513,7 @@ def test_the_venv_key_names_what_decides_the_venv(action_copy, tmp_path):
         key(python=os.path.realpath(sys.executable)),  # the same build, at another path
         key(action=changed["constraints"]),
         key(action=changed["recipe"]),
+        key(browser="true"),  # Playwright in the venv too
         key(path=os.pathsep.join([str(fake_uv), _path_without_uv()])),
     ]
     keys = [base["venv-key"], *(o["venv-key"] for o in others)]
@@ -602,3 +604,48 @@ def test_two_runs_in_one_job_keep_both_runs_files_and_install_once(action_copy, 
     assert all(r["decision"] == "go" for r in reports)
     assert reports[0]["started_at"] != reports[1]["started_at"]
     assert (job.workspace / gate.outputs["canary-response"]).is_file()
+
+
+def test_browser_true_adds_playwright_to_its_own_venv_and_the_gate_sees_the_page(
+    action_copy, tmp_path, stack
+):
+    """With the browser input true the venv holds Playwright too, under a key of its own,
+    and the gate drives the runner's Chromium (as GitHub's Ubuntu runners have Chrome)."""
+    from golive_action.observe.browser import BrowserUnavailable, locate
+
+    try:
+        chromium = locate().path
+    except BrowserUnavailable as exc:
+        pytest.fail(f"this test needs a Chrome or Chromium: {exc}")
+    s = stack("healthy")
+    job = Job.new(tmp_path / "job", Cache(tmp_path / "cache"), _path_without_uv())
+    given = {
+        "python": sys.executable,
+        "browser": "true",
+        "browser-executable": chromium or "",
+        "mode": "rollback",  # the shortest run that judges the page
+        "web-url": s.urls["web_url"],
+        "executor-url": s.urls["executor_url"],
+        "duration": "3",
+        "samples": "2",
+        "sample-interval": "0",
+        "report": str(job.folder / "report.json"),
+        "ticker-url": "",
+    }
+    done = job.run_action(action_copy, given, env={"GITHUB_ACTIONS": "true"})
+    found = done["Find Python 3.10+"].outputs
+    assert found["browser"] == "true"
+    assert found["venv-key"].endswith("-browser")
+    installed = _installed(job.venv)
+    browser_pins = dict(
+        line.split("==")
+        for line in (ROOT / "constraints-browser.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    assert {canonicalize_name(k): v for k, v in browser_pins.items()}.items() <= installed.items()
+    gate = done["Go/No-Go gate"]
+    report = json.loads(Path(gate.outputs["report"]).read_text())
+    page = next(c for c in report["checks"] if c["id"] == "ui-browser")
+    assert page["verdict"] == "fail", page["reason"]  # the healthy stack's page has WS on
+    assert "still shows the WebSocket pill" in page["reason"]
+    assert Path(gate.outputs["screenshot"]).read_bytes().startswith(b"\x89PNG")
