@@ -13,7 +13,8 @@ import json
 import math
 import os
 import re
-from collections.abc import Mapping, Sequence
+import shutil
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
@@ -950,6 +951,43 @@ def _check_files(
             "the other",
             "give the report and the canary response different paths",
         )
+    if merged["browser"] is True:
+        _check_browser_files(merged, refuse)
+
+
+def _check_browser_files(
+    merged: Mapping[str, Any], refuse: Callable[[str, str, str], ConfigError]
+) -> None:
+    """The screenshot goes beside the report: a path that may not be written, or that is the
+    canary response's, is refused now, not after the window; so is a browser-executable
+    that is not one."""
+    from golive_action.files import output_problem, screenshot_path
+
+    shot = screenshot_path(merged["report"])
+    problem = output_problem(shot)
+    if problem is not None:
+        raise refuse(
+            "report",
+            f"the browser's screenshot goes beside the report, at '{shot}': {problem}",
+            "give --report a path in a folder where a regular file beside it may be written",
+        )
+    if os.path.realpath(shot) == os.path.realpath(merged["canary-output"]):
+        raise refuse(
+            "canary-output",
+            f"'{merged['canary-output']}' is also the browser's screenshot, so one would "
+            "overwrite the other",
+            "give the canary response another path",
+        )
+    given = merged["browser-executable"]
+    if given:
+        found = shutil.which(given) if os.sep not in given else given
+        if found is None or not os.path.isfile(found) or not os.access(found, os.X_OK):
+            raise refuse(
+                "browser-executable",
+                f"{given!r} is not an executable file",
+                "give the path of a Chrome or Chromium (e.g. /usr/bin/chromium), or leave "
+                "it empty to find one",
+            )
 
 
 # Seconds the gate keeps for judging and publishing after its observations (runner.py).

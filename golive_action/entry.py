@@ -5,6 +5,7 @@ KeyboardInterrupt from inside an import."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
@@ -23,7 +24,7 @@ def main_entry() -> None:
             # handled: the interpreter puts Python handlers back to the default as it ends.
             for signum in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(signum, signal.SIG_IGN)
-        sys.exit(code)
+        _exit(code)
     from golive_action.cli import main
 
     try:
@@ -31,4 +32,18 @@ def main_entry() -> None:
     except KeyboardInterrupt:  # Ctrl-C in golive canary rate, say: one line, not a traceback
         print("golive: interrupted", file=sys.stderr)
         code = 128 + signal.SIGINT
+    sys.exit(code)
+
+
+def _exit(code: int) -> None:
+    """End with ``code``. A probe still running after the gate published (abandoned at a
+    cancellation, inside Playwright's driver or a blocking read) must not run on while the
+    interpreter finalizes: a thread inside a greenlet there can crash it or hang it. With
+    such a thread alive, the process ends at once, its output flushed."""
+    import threading
+
+    if threading.active_count() > 1:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     sys.exit(code)

@@ -172,3 +172,16 @@ def _write_in_place(shown: str, target: Path, data: bytes) -> None:
         os.set_blocking(fd, True)
         handle.truncate(0)
         handle.write(data)
+
+
+def screenshot_path(report: str) -> str:
+    """The screenshot's path: beside the report, named after it (golive-report.json gives
+    golive-screenshot.png, golive-report-gate.json golive-screenshot-gate.png, x.json
+    x-screenshot.png); in the working directory when no report is written."""
+    folder, name = os.path.split(report)
+    stem = name[:-5] if name.lower().endswith(".json") else name
+    if not stem:
+        return "golive-screenshot.png"
+    if stem.startswith("golive-report"):
+        return os.path.join(folder, "golive-screenshot" + stem[len("golive-report") :] + ".png")
+    return os.path.join(folder, stem + "-screenshot.png")

@@ -514,6 +514,10 @@ class BrowserObservation:
     polling: list[Sighting] = field(default_factory=list)
     spread: list[Sighting] = field(default_factory=list)
     spread_changes: int = 0
+    # Time the pill showed each text (None: not there), kept whole past MAX_SIGHTINGS.
+    pill_time_ms: list[tuple[str | None, float]] = field(default_factory=list)
+    documents: int = 0  # documents the page loaded in the window (more than 1: it navigated)
+    clicks_sent: int = 0
     tooltip: str | None = None
     tooltip_source: str | None = None  # element (tooltip-selector) or title (the pill's)
     sockets: list[PageSocket] = field(default_factory=list)
@@ -544,6 +548,7 @@ class BrowserObservation:
         data = asdict(self)
         data.pop("screenshot")
         data["long_tasks"] = [list(t) for t in self.long_tasks]
+        data["pill_time_ms"] = [list(t) for t in self.pill_time_ms]
         return data
 
     @classmethod
@@ -553,6 +558,7 @@ class BrowserObservation:
             values[name] = [Sighting(**s) for s in data.get(name, [])]
         values["sockets"] = [PageSocket(**s) for s in data.get("sockets", [])]
         values["long_tasks"] = [(float(a), float(b)) for a, b in data.get("long_tasks", [])]
+        values["pill_time_ms"] = [(t, float(ms)) for t, ms in data.get("pill_time_ms", [])]
         return cls(**values)
 
 

@@ -48,6 +48,8 @@ class PublishSettings:
     @classmethod
     def from_config(cls, config: GateConfig) -> PublishSettings:
         """The settings of ``golive run`` with this config."""
+        from golive_action import files
+
         return cls(
             report=config.report,
             canary_output=config.canary_output,
@@ -56,21 +58,8 @@ class PublishSettings:
             github_repository=config.github_repository,
             status_context=config.status_context,
             github_api_url=config.github_api_url,
-            screenshot=screenshot_path(config.report),
+            screenshot=files.screenshot_path(config.report),
         )
-
-
-def screenshot_path(report: str) -> str:
-    """The screenshot's path: beside the report, named after it (golive-report.json gives
-    golive-screenshot.png, golive-report-gate.json golive-screenshot-gate.png, x.json
-    x-screenshot.png); in the working directory when no report is written."""
-    folder, name = os.path.split(report)
-    stem = name[:-5] if name.lower().endswith(".json") else name
-    if not stem:
-        return "golive-screenshot.png"
-    if stem.startswith("golive-report"):
-        return os.path.join(folder, "golive-screenshot" + stem[len("golive-report") :] + ".png")
-    return os.path.join(folder, stem + "-screenshot.png")
 
 
 def publish(

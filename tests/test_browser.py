@@ -65,7 +65,9 @@ def _seen(**fields: object) -> BrowserObservation:
         "sockets_opened": 1,
         "long_tasks": [(40.0, 60.0)],
         "long_task_count": 1,
-        "input_delays_ms": [2.0, 3.0, 1.5],
+        "input_delays_ms": [2.0, 3.0, 1.5, 2.5, 1.0, 4.0],
+        "clicks_sent": 6,
+        "documents": 1,
     }
     values.update(fields)
     return BrowserObservation(**values)  # type: ignore[arg-type]
@@ -91,6 +93,11 @@ def test_tooltip_latency_figures():
     assert tooltip_latency_ms("WebSocket latency: 12 ms · reconnects: 0") == 12
     assert tooltip_latency_ms("latency 1.5 s") == 1500
     assert tooltip_latency_ms("latency 7,5ms") == 7.5
+    # Thousands, as English and Turkish group them: no latency is shown to the microsecond.
+    assert tooltip_latency_ms("latency 1,234 ms") == 1234
+    assert tooltip_latency_ms("gecikme 1.234 ms") == 1234
+    assert tooltip_latency_ms("latency 1.234 s") == 1234
+    assert tooltip_latency_ms("latency 1.234,5 ms") is None
     assert tooltip_latency_ms("WebSocket latency: measuring") is None
     assert tooltip_latency_ms("nan ms inf ms") is None
     assert tooltip_latency_ms(None) is None
@@ -177,6 +184,19 @@ def test_rollback_page_polls_shows_canli_and_opens_no_websocket():
     )
     english = BrowserLimits(polling_text="Live")
     assert judge_ui_browser(rolled, None, english, "rollback").verdict is Verdict.FAIL
+    # The whole text: "Canlı değil" (not live) is not Canlı.
+    not_live = _seen(**{**rolled.__dict__, "polling": [Sighting(5.0, "Canlı değil — veri yok")]})
+    assert (
+        "reads Canlı değil" in judge_ui_browser(not_live, None, BrowserLimits(), "rollback").reason
+    )
+    # Any text at the pill's selector is the pill still shown, however it is spelled.
+    odd_pill = _seen(**{**rolled.__dict__, "pill": [Sighting(5.0, "WS ✗", RED)]})
+    assert (
+        "still shows the WebSocket pill (WS ✗)"
+        in judge_ui_browser(odd_pill, None, BrowserLimits(), "rollback").reason
+    )
+    same_element = _seen(**{**rolled.__dict__, "pill": [Sighting(5.0, "Canlı")]})
+    assert judge_ui_browser(same_element, None, BrowserLimits(), "rollback").verdict is Verdict.PASS
 
 
 def test_responsiveness_long_tasks_after_the_load_and_click_delays():
@@ -197,6 +217,38 @@ def test_responsiveness_long_tasks_after_the_load_and_click_delays():
     )
     no_clicks = judge_ui_browser_responsive(_seen(input_delays_ms=[]), None, BrowserLimits())
     assert no_clicks.verdict is Verdict.INCONCLUSIVE
+    few = judge_ui_browser_responsive(_seen(input_delays_ms=[1.0] * 4), None, BrowserLimits())
+    assert few.verdict is Verdict.INCONCLUSIVE
+    assert "4 clicks measured of 6 sent (at least 5 needed)" in few.reason
+    error_page = judge_ui_browser_responsive(_seen(status=500), None, BrowserLimits())
+    assert error_page.verdict is Verdict.INCONCLUSIVE
+
+
+def test_a_page_that_navigated_is_inconclusive_never_judged_on_its_last_document():
+    for judged in (
+        judge_ui_browser(_seen(documents=3), None, BrowserLimits(), "go-live"),
+        judge_ui_browser_responsive(_seen(documents=2), None, BrowserLimits()),
+    ):
+        assert judged.verdict is Verdict.INCONCLUSIVE
+        assert "reloaded or navigated away" in judged.reason
+
+
+def test_the_share_counts_the_page_s_running_totals_and_the_time_before_the_pill():
+    # The page kept running totals past the sightings' cap: they are what counts.
+    capped = _seen(
+        pill=[Sighting(100.0, "WS", GREEN)] * 2,
+        pill_time_ms=[("WS", 600.0), ("WS!", 2400.0)],
+        dom_content_loaded_ms=100.0,
+    )
+    judged = judge_ui_browser(capped, None, BrowserLimits(), "go-live")
+    assert judged.metrics["pill_degraded_percent"] == 80.0
+    assert judged.verdict is Verdict.FAIL
+    # Before the pill first shows (from DOMContentLoaded) it is missing.
+    late = _seen(pill=[Sighting(2700.0, "WS", GREEN)], ended_ms=3100.0, dom_content_loaded_ms=100.0)
+    assert judge_ui_browser(late, None, BrowserLimits(), "go-live").metrics["pill_percent"] == {
+        "OPEN": 13.3,
+        "missing": 86.7,
+    }
 
 
 def test_the_observation_reads_back_whole_without_its_screenshot():
@@ -354,16 +406,42 @@ def test_demo_rollback_shows_canli_and_opens_no_websocket(tmp_path):
     assert checks["polling-ui"]["verdict"] == "pass"
 
 
-def test_no_browser_is_an_error_and_no_go_with_the_fix(tmp_path):
+def test_a_browser_executable_that_is_none_is_refused_at_start(tmp_path):
     code, report, _, _ = _demo(
         tmp_path, "--browser", "true", "--browser-executable", str(tmp_path / "no-chrome")
     )
+    assert code == 2
+    assert report["decision"] == "no-go"
+    assert "input 'browser-executable' (flag --browser-executable)" in report["reason"]
+    assert "fix: give the path of a Chrome or Chromium" in report["reason"]
+
+
+def test_no_browser_to_start_is_an_error_and_no_go_with_the_fix(tmp_path):
+    fake = tmp_path / "fake-chrome"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    code, report, _, _ = _demo(tmp_path, "--browser", "true", "--browser-executable", str(fake))
     page = _checks(report)["ui-browser"]
     assert code == 1
     assert page["verdict"] == "error"
-    assert "input browser-executable" in page["reason"]
+    assert "did not start" in page["reason"]
     assert "fix:" in page["reason"]
     assert report["decision"] == "no-go"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "canary"])
+def test_a_screenshot_path_that_may_not_be_written_is_refused_at_start(run_cli, kind):
+    args = ["demo", "--browser", "true", "--report", "r.json"]
+    if kind == "fifo":
+        os.mkfifo("r-screenshot.png")
+    elif kind == "directory":
+        os.mkdir("r-screenshot.png")
+    else:
+        args += ["--canary-output", "r-screenshot.png"]
+    result = run_cli(*args)
+    assert result.code == 2, result.err
+    assert "screenshot" in result.err
+    assert "Traceback" not in result.err
 
 
 def test_browser_false_skips_and_says_so(run_cli):
@@ -389,6 +467,32 @@ OTHER_PAGE = """<!doctype html><html><body>
 </script></body></html>"""
 
 
+# A page whose every control reports a click to the server; its body is rebuilt after a
+# second, and an overlay covers the whole window (the probe's corner included).
+_TRAP = b"""<!doctype html><html><body><div id="conn" style="background:#16a34a">WS</div>
+<script>
+  function build() {
+    document.body.innerHTML = '<div id="conn" style="background:#16a34a">WS</div>' +
+      '<div id="veil" style="position:fixed;inset:0;z-index:99999"></div>' +
+      '<button style="position:fixed;right:0;bottom:0">buy</button>';
+    for (const type of ["click", "mousedown", "pointerdown", "mouseup"]) {
+      document.addEventListener(type, () => fetch("/hit"), true);
+      document.body.addEventListener(type, () => fetch("/hit"));
+    }
+  }
+  build(); setTimeout(build, 1000);
+</script></body></html>"""
+HITS: list[str] = []  # the trap's controls, clicked
+AUTHORIZED: list[str] = []  # Authorization headers the server was sent
+EXTRA_PAGES = {
+    "/trap": _TRAP,
+    "/hit": b"",
+    "/away": b"<!doctype html><p>moving</p><script>setTimeout(() => location.href = '/trade', 800)"
+    b"</script>",
+    "/elsewhere": b"need a password",
+}
+
+
 @pytest.fixture
 def other_page(stack):
     s = stack("healthy")
@@ -398,6 +502,21 @@ def other_page(stack):
         def do_GET(self) -> None:
             if self.path == "/hang":  # a resource that never comes: the load never ends
                 time.sleep(20)
+                return
+            if self.path in EXTRA_PAGES:
+                page = EXTRA_PAGES[self.path]
+                if self.path == "/hit":
+                    hits.append(self.path)
+                if self.headers.get("Authorization"):
+                    authorized.append(self.headers["Authorization"])
+                status = 401 if self.path == "/elsewhere" else 200
+                self.send_response(status)
+                if status == 401:
+                    self.send_header("WWW-Authenticate", 'Basic realm="x"')
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
                 return
             status = 200 if self.path in ("/trade", "/trade-hanging") else 404
             self.send_response(status)
@@ -413,6 +532,9 @@ def other_page(stack):
         def log_message(self, *args: object) -> None:
             pass
 
+    hits, authorized = HITS, AUTHORIZED
+    hits.clear()
+    authorized.clear()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -442,6 +564,51 @@ def test_other_markup_is_seen_through_the_selectors(other_page):
         Budget.lasting(60),
     )
     assert "never showed" in judge_ui_browser(wrong, None, BrowserLimits(), "go-live").reason
+
+
+def test_the_probe_s_clicks_never_reach_the_page_s_controls(other_page):
+    settings = BrowserSettings(
+        f"{other_page}/trap", 3.0, executable=_system_browser(), pill_selector="#conn"
+    )
+    seen = probe.observe_browser(settings, Budget.lasting(60))
+    assert seen.error is None, seen.error
+    assert len(seen.input_delays_ms) >= 5  # measured, every one of them
+    assert len(seen.input_delays_ms) == seen.clicks_sent
+    assert HITS == []
+
+
+def test_a_page_that_navigates_away_is_inconclusive(other_page):
+    settings = BrowserSettings(f"{other_page}/away", 3.0, executable=_system_browser())
+    seen = probe.observe_browser(settings, Budget.lasting(60))
+    assert seen.documents == 2
+    judged = judge_ui_browser_responsive(seen, None, BrowserLimits())
+    assert judged.verdict is Verdict.INCONCLUSIVE, judged.reason
+
+
+def test_the_url_password_goes_to_the_page_s_origin_only(other_page, stack):
+    import re
+
+    port = re.search(r":(\d+)$", other_page).group(1)  # type: ignore[union-attr]
+    # Another origin (localhost, not 127.0.0.1) of the same server: it asks for a password.
+    page = f"<script>setTimeout(() => location.href = 'http://localhost:{port}/elsewhere', 500)"
+    EXTRA_PAGES["/leaky"] = (page + "</script>").encode()
+    url = other_page.replace("http://", "http://ops:pw-L3ak@") + "/leaky"
+    seen = probe.observe_browser(
+        BrowserSettings(url, 2.0, executable=_system_browser()), Budget.lasting(60)
+    )
+    assert seen.documents == 2, seen
+    assert AUTHORIZED == []
+    assert "pw-L3ak" not in json.dumps(seen.to_dict())
+
+
+def test_a_selector_the_page_refuses_is_an_error_naming_the_input(other_page):
+    settings = BrowserSettings(
+        f"{other_page}/trade", 1.0, executable=_system_browser(), spread_selector="div["
+    )
+    seen = probe.observe_browser(settings, Budget.lasting(60))
+    assert seen.error is not None
+    assert seen.error.startswith("input browser-spread-selector (div[): not a CSS selector")
+    assert judge_ui_browser(seen, None, BrowserLimits(), "rollback").verdict is Verdict.ERROR
 
 
 def test_a_page_whose_load_never_ends_is_watched_from_its_dom(other_page):
@@ -517,3 +684,36 @@ def test_a_url_password_reaches_the_browser_as_credentials_and_nowhere_else(
     ):
         assert password not in text
     assert password.encode() not in Path("golive-screenshot.png").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("path", "signum"),
+    [
+        ("/hang", signal.SIGINT),
+        ("/trade-hanging", signal.SIGINT),
+        ("/trade-hanging", signal.SIGTERM),
+    ],
+)
+def test_a_signal_while_the_page_loads_ends_cleanly(other_page, tmp_path, path, signum):
+    """The browser waits for a page that never answers (inside a navigation Playwright
+    cannot cancel), or for a load that never ends: the gate publishes its NO-GO and ends
+    with the signal's code, without a crash or a hang."""
+    env = {**os.environ, "GOLIVE_BROWSER_EXECUTABLE": _system_browser()}
+    env.pop("GITHUB_ACTIONS", None)
+    args = ["--web-url", other_page, "--ui-path", path, "--browser", "true"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "golive_action", "run", *args, "--duration", "30"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(5)  # the browser has started and waits for the page
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 128 + signum, err
+    report = json.loads((tmp_path / "golive-report.json").read_text())
+    assert report["decision"] == "no-go"
+    assert "Traceback" not in err and "Segmentation" not in err
+    assert "Future exception" not in err

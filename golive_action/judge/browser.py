@@ -24,7 +24,10 @@ PILL_STATES: dict[str, WsState] = {"WS": "OPEN", "WS!": "DEGRADED", "WS✗": "CL
 _CLOSED_LOOKALIKES = ("WS✕", "WSx", "WSX", "WS×")
 # The colour each state is drawn in.
 STATE_COLOURS: dict[WsState, str] = {"OPEN": "green", "DEGRADED": "yellow", "CLOSED": "red"}
-_LATENCY_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(ms|s)\b", re.IGNORECASE)
+_LATENCY_RE = re.compile(r"(\d+(?:[.,]\d+)*)\s*(ms|s)\b", re.IGNORECASE)
+# 1,234 ms or 1.234 ms: a thousands separator (no latency is shown to the microsecond).
+_GROUPED_MS = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
+MIN_CLICKS = 5  # fewer clicks measured than this say nothing of the page's responsiveness
 _RGB_RE = re.compile(r"rgba?\(\s*([\d.]+)[,\s]+([\d.]+)[,\s]+([\d.]+)(?:[,\s/]+([\d.]+%?))?\s*\)")
 # The worst click delay, one in this many set aside (as Interaction to Next Paint does):
 # one hiccup of a loaded runner is not an unresponsive page.
@@ -78,10 +81,15 @@ def tooltip_latency_ms(text: str | None) -> float | None:
     match = _LATENCY_RE.search(text)
     if match is None:
         return None
-    value = float(match.group(1).replace(",", "."))
+    figure, unit = match.group(1), match.group(2).lower()
+    if unit == "ms" and _GROUPED_MS.fullmatch(figure):
+        figure = figure.replace(",", "").replace(".", "")
+    elif figure.count(",") + figure.count(".") > 1:
+        return None  # 1.234,5: grouped and decimal at once, read no further
+    value = float(figure.replace(",", "."))
     if not math.isfinite(value):
         return None
-    return value * 1000.0 if match.group(2).lower() == "s" else value
+    return value * 1000.0 if unit == "s" else value
 
 
 def _unseen(
@@ -94,6 +102,12 @@ def _unseen(
         return CheckResult(cid, title, Verdict.ERROR, "the browser probe recorded nothing")
     if obs.error is not None:
         return CheckResult(cid, title, Verdict.ERROR, obs.error, metrics=_about(obs))
+    if obs.documents > 1:
+        reason = (
+            f"the page loaded {obs.documents} documents in the window (it reloaded or "
+            "navigated away): what the earlier ones showed is not in the record"
+        )
+        return CheckResult(cid, title, Verdict.INCONCLUSIVE, reason, metrics=_about(obs))
     return None
 
 
@@ -143,6 +157,30 @@ def shares(sightings: list[Sighting], end_ms: float) -> dict[str, float]:
     return {state: round(100.0 * ms / total, 1) for state, ms in spent.items()}
 
 
+def pill_shares(obs: BrowserObservation) -> dict[str, float]:
+    """Percent of the window spent in each state, from the page's DOMContentLoaded (or the
+    pill's first showing, when that came first) to the end: before the pill shows, it is
+    missing. From the page's own running totals when it kept them, else the sightings."""
+    if not obs.pill:
+        return {}
+    first = obs.pill[0].at_ms
+    start = min(first, obs.dom_content_loaded_ms or first)
+    spent: dict[str, float] = {}
+    if obs.pill_time_ms:
+        for text, ms in obs.pill_time_ms:
+            state = "missing" if text is None else (pill_state(text) or "unknown")
+            spent[state] = spent.get(state, 0.0) + max(ms, 0.0)
+    else:
+        percent = shares(obs.pill, obs.ended_ms)
+        watched = max(obs.ended_ms - first, 0.0)
+        spent = {state: watched * p / 100.0 for state, p in percent.items()}
+    spent["missing"] = spent.get("missing", 0.0) + max(first - start, 0.0)
+    total = sum(spent.values())
+    if total <= 0:
+        return {next(iter(spent)): 100.0} if spent else {}
+    return {state: round(100.0 * ms / total, 1) for state, ms in spent.items() if ms > 0}
+
+
 def judge_ui_browser(
     obs: BrowserObservation | None, error: str | None, limits: BrowserLimits, mode: Mode
 ) -> CheckResult:
@@ -173,7 +211,7 @@ def judge_ui_browser(
         return CheckResult(cid, TITLE, Verdict.FAIL, "; ".join(problems), 0, metrics, thresholds)
     end = obs.pill[-1]
     state, colour = pill_state(end.text), colour_name(end.colour)
-    spent = shares(obs.pill, obs.ended_ms)
+    spent = pill_shares(obs)
     degraded = round(sum(v for k, v in spent.items() if k != "OPEN"), 1)
     latency = tooltip_latency_ms(obs.tooltip)
     metrics.update(
@@ -258,17 +296,19 @@ def _judge_rolled_back(
     if page:
         problems.append(page)
     wanted = limits.polling_text.strip().casefold()
+    shown_pill = pill is not None and pill.strip().casefold() != wanted
     if shown is None:
         problems.append(
             f"the polling indicator ({limits.polling_selector}, the browser-polling-selector "
             "input) is not on the page at the end"
         )
-    elif wanted not in shown.casefold():
+    elif shown.strip().casefold() != wanted:
         problems.append(
             f"the polling indicator reads {one_line(shown, 40)}, not {limits.polling_text}"
         )
-    if pill_state(pill) is not None:
-        problems.append(f"the page still shows the WebSocket pill ({pill})")
+    if shown_pill:
+        # Any text at the pill's selector: a WS✗ drawn otherwise is still the pill.
+        problems.append(f"the page still shows the WebSocket pill ({one_line(pill or '', 40)})")
     if obs.sockets_opened:
         where = obs.sockets[0].url if obs.sockets else ""
         problems.append(
@@ -332,6 +372,12 @@ def judge_ui_browser_responsive(
         "watched_s": round(watched_s, 2),
     }
     samples = len(obs.input_delays_ms)
+    metrics["clicks_sent"] = obs.clicks_sent
+    if obs.status is not None and obs.status >= 400:
+        reason = f"the page answered HTTP {obs.status}: its responsiveness says nothing"
+        return CheckResult(
+            cid, RESPONSIVE_TITLE, Verdict.INCONCLUSIVE, reason, samples, metrics, thresholds
+        )
     problems: list[str] = []
     if longest > limits.long_task_max_ms:
         problems.append(
@@ -348,8 +394,13 @@ def judge_ui_browser_responsive(
         return CheckResult(
             cid, RESPONSIVE_TITLE, Verdict.FAIL, "; ".join(problems), samples, metrics, thresholds
         )
-    if delay is None or not obs.long_tasks_supported:
-        missing = "no click was measured" if delay is None else "this browser reports no long tasks"
+    if samples < MIN_CLICKS or not obs.long_tasks_supported:
+        missing = (
+            f"{plural(samples, 'click')} measured of {obs.clicks_sent} sent (at least "
+            f"{MIN_CLICKS} needed)"
+            if samples < MIN_CLICKS
+            else "this browser reports no long tasks"
+        )
         return CheckResult(
             cid, RESPONSIVE_TITLE, Verdict.INCONCLUSIVE, missing, samples, metrics, thresholds
         )

@@ -8,9 +8,10 @@ and the delay of a synthetic click to its handler). It decides nothing.
 
 What happens in the page is recorded by the page itself (a script added before the page's
 own, ``_RECORDER``), on the page's clock: a MutationObserver notes each change of the
-elements the selectors name, a PerformanceObserver the long tasks, and a capture listener
-on the window the clicks the probe sends to an element of its own (never to the app's
-controls). Python reads that record once, at the end.
+elements the selectors name (and the time each pill text showed), a PerformanceObserver the
+long tasks, and capture listeners on the window, the first of all, the clicks the probe
+sends to a corner point, where every mouse event of the probe stops before the page sees it
+(no control of the app is ever clicked). Python reads that record once, at the end.
 
 Playwright is an optional extra (``golive-action[browser]``): without it, or without a
 browser to drive, the observation says why and how to fix it, and the check is an error,
@@ -75,6 +76,39 @@ CLOSE_RESERVE_S = 3.0  # kept from the budget for the tooltip, the screenshot an
 TOOLTIP_WAIT_MS = 1000
 LAUNCH_TIMEOUT_S = 30.0
 VIEWPORT = {"width": 1280, "height": 800}
+CLICK_POINT = (1278.0, 798.0)  # the viewport's bottom right corner, as the recorder knows it
+
+
+def _reached(page: Any, state: str, deadline: float, budget: Budget, timeout_error: Any) -> bool:
+    """Wait for the page's ``state`` until ``deadline``, in slices that look at the budget."""
+    while not budget.cancelled():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        try:
+            page.wait_for_load_state(state, timeout=max(min(left, 0.25), 0.01) * 1000)
+            return True
+        except timeout_error:
+            continue
+    return False
+
+
+def _selectors(settings: BrowserSettings) -> dict[str, str]:
+    return {
+        "browser-pill-selector": settings.pill_selector,
+        "browser-tooltip-selector": settings.tooltip_selector,
+        "browser-spread-selector": settings.spread_selector,
+        "browser-polling-selector": settings.polling_selector,
+    }
+
+
+# The first input whose selector the page's querySelector refuses, or null.
+_SELECTOR_CHECK = """(selectors) => {
+  for (const [name, selector] of Object.entries(selectors)) {
+    try { document.querySelector(selector); } catch (e) { return name + " (" + selector + ")"; }
+  }
+  return null;
+}"""
 
 
 @dataclass(frozen=True)
@@ -214,9 +248,14 @@ def _watch(
     credentials = None
     if parts.username or parts.password:
         # As the browser would be given them, never in the URL the page and the report see.
+        # For the page's own origin only: a page that sends the browser elsewhere (a
+        # redirect, a link) must not hand them to another site that asks.
+        host = parts.hostname or ""
+        host = f"[{host}]" if ":" in host else host
         credentials = {
             "username": unquote(parts.username or ""),
             "password": unquote(parts.password or ""),
+            "origin": f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else ""),
         }
     context = browser.new_context(
         viewport=VIEWPORT, http_credentials=credentials, service_workers="block"
@@ -228,38 +267,55 @@ def _watch(
     page.on("console", events.console)
     page.on("pageerror", events.page_error)
     page.on("request", events.request)
+    page.on("domcontentloaded", events.document)
     nav_timeout_s = min(settings.navigation_timeout_s, max(budget.remaining() - CLOSE_RESERVE_S, 1))
+    nav_deadline = time.monotonic() + nav_timeout_s
     try:
+        # Until the answer starts, then the page's states in short waits: a cancelled run
+        # must not sit in a navigation that Playwright cannot cancel.
         response = page.goto(
-            url_without_userinfo(settings.url),
-            wait_until="domcontentloaded",
-            timeout=nav_timeout_s * 1000,
+            url_without_userinfo(settings.url), wait_until="commit", timeout=nav_timeout_s * 1000
         )
+        if not _reached(page, "domcontentloaded", nav_deadline, budget, PlaywrightTimeout):
+            raise PlaywrightTimeout(
+                "cancelled"
+                if budget.cancelled()
+                else f"Timeout {nav_timeout_s * 1000:g} ms exceeded waiting for DOMContentLoaded"
+            )
     except Exception as exc:
         obs.error = one_line(f"the page did not load: {_first_line(exc)}")
         _read_record(page, obs, events)
         return
     obs.status = response.status if response is not None else None
+    problem = page.evaluate(_SELECTOR_CHECK, _selectors(settings))
+    if problem:
+        obs.error = one_line(
+            f"input {problem}: not a CSS selector the page accepts; fix: give a valid CSS "
+            "selector (as document.querySelector takes it)"
+        )
+        return
     # The load event, within the navigation's time: a page whose load never ends (a resource
     # that hangs) is still watched, from its DOMContentLoaded, and says so (load_ms None).
-    started = time.monotonic()
-    with contextlib.suppress(PlaywrightTimeout):
-        page.wait_for_load_state("load", timeout=max(nav_timeout_s, 1.0) * 1000)
-    if time.monotonic() - started >= nav_timeout_s:
+    if not _reached(page, "load", nav_deadline, budget, PlaywrightTimeout):
+        if budget.cancelled():
+            obs.cut_short = "the run was interrupted while the page loaded"
+            _read_record(page, obs, events)
+            return
         obs.load_note = f"the load event did not fire within {nav_timeout_s:g} s"
     events.loaded = True
     loaded_at = time.monotonic()
     watch_until = min(max(window_end, loaded_at + MIN_WATCH_S), budget.deadline - CLOSE_RESERVE_S)
     pauses = random.Random(settings.url)
-    # Placed once: asking the page where it is waits for the page's main thread, and a click
-    # sent right after would never meet a busy one.
-    point = page.evaluate("window.__goliveProbe.target()")
+    # Never asked of the page: asking waits for its main thread, and a click sent right after
+    # would never meet a busy one. Whatever is under the point, the recorder stops the
+    # probe's mouse events there before anything of the page sees them.
+    x, y = CLICK_POINT
     while not budget.cancelled():
         now = time.monotonic()
         if now >= watch_until:
             break
-        if point:
-            page.mouse.click(float(point[0]), float(point[1]))
+        page.mouse.click(x, y)
+        obs.clicks_sent += 1
         pause = min(pauses.uniform(*CLICK_INTERVAL_S), watch_until - time.monotonic())
         page.wait_for_timeout(max(0.0, pause) * 1000)
     _read_record(page, obs, events)
@@ -282,6 +338,9 @@ class _PageEvents:
         self.obs = obs
         self.loaded = False
         self.sockets: list[dict[str, Any]] = []
+
+    def document(self, _page: Any) -> None:
+        self.obs.documents += 1
 
     def socket(self, ws: Any) -> None:
         self.obs.sockets_opened += 1
@@ -360,6 +419,10 @@ def _read_record(page: Any, obs: BrowserObservation, events: _PageEvents) -> Non
     for name in ("pill", "polling", "spread"):
         getattr(obs, name).extend(_sightings(record.get(name)))
     obs.spread_changes = int(record.get("spreadChanges") or 0)
+    obs.pill_time_ms = [
+        (None if text is None else one_line(str(text), 200), round(float(ms), 1))
+        for text, ms in (record.get("pillTime") or [])[: BrowserObservation.MAX_SIGHTINGS]
+    ]
     tasks = record.get("longTasks") or []
     obs.long_tasks = [
         (round(float(start), 1), round(float(duration), 1))
@@ -435,6 +498,8 @@ def _recorder(settings: BrowserSettings) -> str:
         "max": BrowserObservation.MAX_SIGHTINGS,
         "maxTasks": BrowserObservation.MAX_LONG_TASKS,
         "maxClicks": BrowserObservation.MAX_CLICKS,
+        "x": CLICK_POINT[0],
+        "y": CLICK_POINT[1],
     }
     return _RECORDER.replace("__CONFIG__", json.dumps(config))
 
@@ -443,7 +508,6 @@ _RECORDER = r"""
 (() => {
   if (window.__goliveProbe) return;
   const cfg = __CONFIG__;
-  const TARGET = "__golive_probe_target";
   const rec = { pill: [], polling: [], spread: [], spreadChanges: 0, longTasks: [],
                 longTaskCount: 0, longTasksSupported: true, clicks: [] };
   function find(selector) {
@@ -459,6 +523,8 @@ _RECORDER = r"""
     const clear = !bg || bg === "transparent" || /rgba\(.*,\s*0(\.0+)?\)$/.test(bg);
     return clear ? style.color : bg;
   }
+  // Time spent showing each text, kept whole however many changes the list can hold.
+  const spent = { pill: new Map(), since: null, shown: undefined };
   function note(list, selector, withColour) {
     const el = find(selector);
     const text = el ? (el.textContent || "").trim().slice(0, 200) : null;
@@ -466,8 +532,17 @@ _RECORDER = r"""
     const last = list[list.length - 1];
     if (last ? last[1] === text && last[2] === colour : text === null) return false;
     const row = [performance.now(), text, colour];
+    if (list === rec.pill) account(row[0], text);
     if (list.length < cfg.max) list.push(row); else list[list.length - 1] = row;
     return last !== undefined && last[1] !== null && text !== null;
+  }
+  function account(now, text) {
+    if (spent.since !== null) {
+      const key = JSON.stringify(spent.shown);
+      spent.pill.set(key, (spent.pill.get(key) || 0) + now - spent.since);
+    }
+    spent.since = now;
+    spent.shown = text;
   }
   function look() {
     note(rec.pill, cfg.pill, true);
@@ -479,8 +554,11 @@ _RECORDER = r"""
   function tasks(entries) {
     for (const entry of entries) {
       rec.longTaskCount += 1;
-      if (rec.longTasks.length < cfg.maxTasks) {
-        rec.longTasks.push([entry.startTime, entry.duration]);
+      const row = [entry.startTime, entry.duration];
+      // Past the cap the last row keeps the longest of the rest: a late freeze is not lost.
+      if (rec.longTasks.length < cfg.maxTasks) rec.longTasks.push(row);
+      else if (row[1] > rec.longTasks[rec.longTasks.length - 1][1]) {
+        rec.longTasks[rec.longTasks.length - 1] = row;
       }
     }
   }
@@ -489,38 +567,36 @@ _RECORDER = r"""
     longTasks = new PerformanceObserver((list) => tasks(list.getEntries()));
     longTasks.observe({ type: "longtask", buffered: true });
   } catch (e) { rec.longTasksSupported = false; }
-  // The probe's clicks land on an element of its own, and stop there: first listener of all.
-  window.addEventListener("click", (event) => {
-    if (!event.target || event.target.id !== TARGET) return;
-    if (rec.clicks.length < cfg.maxClicks) rec.clicks.push(performance.now() - event.timeStamp);
-    event.stopImmediatePropagation();
-    event.preventDefault();
-  }, true);
-  function target() {
-    look();
-    let el = document.getElementById(TARGET);
-    if (!el) {
-      if (!document.body) return null;
-      el = document.createElement("div");
-      el.id = TARGET;
-      el.setAttribute("aria-hidden", "true");
-      el.style.cssText = "position:fixed;right:0;bottom:0;width:4px;height:4px;" +
-        "z-index:2147483647;opacity:0;pointer-events:auto;";
-      document.body.appendChild(el);
-    }
-    const box = el.getBoundingClientRect();
-    return [box.left + box.width / 2, box.top + box.height / 2];
+  // The probe's mouse events, at its point, stop at the first listener of all (the window's,
+  // capturing): no control of the page under the point ever sees them.
+  const at = (e) => e.isTrusted && e.clientX === cfg.x && e.clientY === cfg.y;
+  for (const type of ["pointerover", "pointerenter", "pointermove", "pointerdown", "pointerup",
+                      "mouseover", "mouseenter", "mousemove", "mousedown", "mouseup", "click",
+                      "auxclick", "dblclick", "contextmenu", "pointerout", "pointerleave",
+                      "mouseout", "mouseleave"]) {
+    window.addEventListener(type, (event) => {
+      if (!at(event)) return;
+      if (type === "click") {
+        const delay = performance.now() - event.timeStamp;
+        if (rec.clicks.length < cfg.maxClicks) rec.clicks.push(delay);
+        else rec.clicks[rec.clicks.length - 1] = Math.max(rec.clicks[rec.clicks.length - 1], delay);
+      }
+      event.stopImmediatePropagation();
+      event.preventDefault();
+    }, true);
   }
   function read() {
     look();
+    account(performance.now(), spent.shown);
     if (longTasks) tasks(longTasks.takeRecords());  // those not yet handed to the callback
     const nav = performance.getEntriesByType("navigation")[0];
     return { pill: rec.pill, polling: rec.polling, spread: rec.spread,
              spreadChanges: rec.spreadChanges, longTasks: rec.longTasks,
              longTaskCount: rec.longTaskCount, longTasksSupported: rec.longTasksSupported,
              clicks: rec.clicks, now: performance.now(), origin: performance.timeOrigin,
+             pillTime: Array.from(spent.pill, ([k, ms]) => [JSON.parse(k), ms]),
              navigation: nav ? nav.toJSON() : null };
   }
-  Object.defineProperty(window, "__goliveProbe", { value: { target, read }, enumerable: false });
+  Object.defineProperty(window, "__goliveProbe", { value: { read }, enumerable: false });
 })();
 """
