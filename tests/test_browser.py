@@ -639,20 +639,31 @@ def test_a_page_that_answers_nonsense_fails(other_page):
     assert "HTTP 404" in judged.reason
 
 
-def test_interrupted_while_the_browser_watches_is_no_go_with_the_report(tmp_path):
+def _signalled(
+    tmp_path: Path, args: list[str], after_s: float, signum: int
+) -> subprocess.CompletedProcess[str]:
+    """`golive ARGS` in a process of its own, sent ``signum`` after ``after_s``."""
     env = {**os.environ, "GOLIVE_BROWSER_EXECUTABLE": _system_browser()}
     env.pop("GITHUB_ACTIONS", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "golive_action", "demo", "--browser", "true", "--duration", "30"],
+        [sys.executable, "-m", "golive_action", *args],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(6)  # the browser has started and is watching the page
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    time.sleep(after_s)
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=60)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def test_interrupted_while_the_browser_watches_is_no_go_with_the_report(tmp_path):
+    # After 6 s the browser has started and is watching the page.
+    args = ["demo", "--browser", "true", "--duration", "30"]
+    proc = _signalled(tmp_path, args, 6, signal.SIGINT)
+    err = proc.stderr
     report = json.loads((tmp_path / "golive-report.json").read_text())
     assert report["decision"] == "no-go"
     assert "interrupted by SIGINT" in report["reason"]
@@ -698,20 +709,10 @@ def test_a_signal_while_the_page_loads_ends_cleanly(other_page, tmp_path, path, 
     """The browser waits for a page that never answers (inside a navigation Playwright
     cannot cancel), or for a load that never ends: the gate publishes its NO-GO and ends
     with the signal's code, without a crash or a hang."""
-    env = {**os.environ, "GOLIVE_BROWSER_EXECUTABLE": _system_browser()}
-    env.pop("GITHUB_ACTIONS", None)
-    args = ["--web-url", other_page, "--ui-path", path, "--browser", "true"]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "golive_action", "run", *args, "--duration", "30"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(5)  # the browser has started and waits for the page
-    proc.send_signal(signum)
-    _, err = proc.communicate(timeout=30)
+    args = ["run", "--web-url", other_page, "--ui-path", path, "--browser", "true"]
+    # After 5 s the browser has started and waits for the page.
+    proc = _signalled(tmp_path, [*args, "--duration", "30"], 5, signum)
+    err = proc.stderr
     assert proc.returncode == 128 + signum, err
     report = json.loads((tmp_path / "golive-report.json").read_text())
     assert report["decision"] == "no-go"

@@ -257,17 +257,17 @@ def judge_ui_browser(
         problems.append("the page opened no WebSocket connection")
     elif metrics["frames_received"] == 0:
         problems.append("the page's WebSocket connections received no frame")
-    samples = len(obs.pill)
-    if problems:
-        return CheckResult(
-            cid, TITLE, Verdict.FAIL, "; ".join(problems), samples, metrics, thresholds
+    # Said only of a pass (with no problem, every figure in it was measured).
+    passed = (
+        None
+        if problems
+        else (
+            f"pill WS (green) at the end, not WS {degraded:g} % of the window; tooltip "
+            f"{latency:g} ms; Spread Card changed {plural(obs.spread_changes, 'time')}; "
+            f"{plural(obs.sockets_opened, 'WebSocket')} with {metrics['frames_received']} frames"
         )
-    reason = (
-        f"pill WS (green) at the end, not WS {degraded:g} % of the window; tooltip "
-        f"{latency:g} ms; Spread Card changed {plural(obs.spread_changes, 'time')}; "
-        f"{plural(obs.sockets_opened, 'WebSocket')} with {metrics['frames_received']} frames"
     )
-    return CheckResult(cid, TITLE, Verdict.PASS, reason, samples, metrics, thresholds)
+    return _verdict(cid, problems, passed, len(obs.pill), metrics, thresholds)
 
 
 def _judge_rolled_back(
@@ -319,17 +319,27 @@ def _judge_rolled_back(
             f"the prices did not update by polling ({plural(obs.requests_after_load, 'request')} "
             f"after the load, the Spread Card changed {plural(obs.spread_changes, 'time')})"
         )
-    samples = len(obs.polling)
-    if problems:
-        return CheckResult(
-            cid, TITLE, Verdict.FAIL, "; ".join(problems), samples, metrics, thresholds
-        )
-    reason = (
+    passed = (
         f"{shown} shown, no WebSocket opened; prices updated by polling "
         f"({plural(obs.requests_after_load, 'request')}, the Spread Card changed "
         f"{plural(obs.spread_changes, 'time')})"
     )
-    return CheckResult(cid, TITLE, Verdict.PASS, reason, samples, metrics, thresholds)
+    return _verdict(cid, problems, passed, len(obs.polling), metrics, thresholds)
+
+
+def _verdict(
+    cid: CheckId,
+    problems: list[str],
+    passed: str | None,
+    samples: int,
+    metrics: dict[str, Any],
+    thresholds: dict[str, str],
+) -> CheckResult:
+    """FAIL for every problem found, in one reason; else PASS for what was seen."""
+    if problems:
+        reason = "; ".join(problems)
+        return CheckResult(cid, TITLE, Verdict.FAIL, reason, samples, metrics, thresholds)
+    return CheckResult(cid, TITLE, Verdict.PASS, passed or "", samples, metrics, thresholds)
 
 
 def worst_input_delay_ms(delays: list[float]) -> float | None:
