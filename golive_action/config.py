@@ -13,7 +13,6 @@ import json
 import math
 import os
 import re
-import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -961,7 +960,7 @@ def _check_browser_files(
     """The screenshot goes beside the report: a path that may not be written, or that is the
     canary response's, is refused now, not after the window; so is a browser-executable
     that is not one."""
-    from golive_action.files import output_problem, screenshot_path
+    from golive_action.files import executable, output_problem, screenshot_path
 
     shot = screenshot_path(merged["report"])
     problem = output_problem(shot)
@@ -979,15 +978,13 @@ def _check_browser_files(
             "give the canary response another path",
         )
     given = merged["browser-executable"]
-    if given:
-        found = shutil.which(given) if os.sep not in given else given
-        if found is None or not os.path.isfile(found) or not os.access(found, os.X_OK):
-            raise refuse(
-                "browser-executable",
-                f"{given!r} is not an executable file",
-                "give the path of a Chrome or Chromium (e.g. /usr/bin/chromium), or leave "
-                "it empty to find one",
-            )
+    if given and executable(given) is None:
+        raise refuse(
+            "browser-executable",
+            f"{given!r} is not an executable file",
+            "give the path of a Chrome or Chromium (e.g. /usr/bin/chromium), or leave "
+            "it empty to find one",
+        )
 
 
 # Seconds the gate keeps for judging and publishing after its observations (runner.py).

@@ -185,3 +185,13 @@ def screenshot_path(report: str) -> str:
     if stem.startswith("golive-report"):
         return os.path.join(folder, "golive-screenshot" + stem[len("golive-report") :] + ".png")
     return os.path.join(folder, stem + "-screenshot.png")
+
+
+def executable(given: str) -> str | None:
+    """The executable file ``given`` names (a path, or a name on PATH), or None."""
+    import shutil
+
+    found = shutil.which(given) if os.sep not in given else given
+    if found is None or not os.path.isfile(found) or not os.access(found, os.X_OK):
+        return None
+    return found

@@ -93,21 +93,30 @@ def tooltip_latency_ms(text: str | None) -> float | None:
 
 
 def _unseen(
-    cid: CheckId, title: str, obs: BrowserObservation | None, error: str | None
+    cid: CheckId,
+    title: str,
+    obs: BrowserObservation | None,
+    error: str | None,
+    thresholds: dict[str, str],
 ) -> CheckResult | None:
-    """The error of a page that was not watched, or None."""
+    """The error (or inconclusive) of a page that was not watched whole, or None."""
     if error is not None:
-        return CheckResult(cid, title, Verdict.ERROR, error)
+        return CheckResult(cid, title, Verdict.ERROR, error, thresholds=thresholds)
     if obs is None:
-        return CheckResult(cid, title, Verdict.ERROR, "the browser probe recorded nothing")
+        reason = "the browser probe recorded nothing"
+        return CheckResult(cid, title, Verdict.ERROR, reason, thresholds=thresholds)
     if obs.error is not None:
-        return CheckResult(cid, title, Verdict.ERROR, obs.error, metrics=_about(obs))
+        return CheckResult(
+            cid, title, Verdict.ERROR, obs.error, metrics=_about(obs), thresholds=thresholds
+        )
     if obs.documents > 1:
         reason = (
             f"the page loaded {obs.documents} documents in the window (it reloaded or "
             "navigated away): what the earlier ones showed is not in the record"
         )
-        return CheckResult(cid, title, Verdict.INCONCLUSIVE, reason, metrics=_about(obs))
+        return CheckResult(
+            cid, title, Verdict.INCONCLUSIVE, reason, metrics=_about(obs), thresholds=thresholds
+        )
     return None
 
 
@@ -194,9 +203,9 @@ def judge_ui_browser(
         "spread_changes": f">= {limits.min_spread_updates}",
         "uncaught_exceptions": "== 0",
     }
-    unseen = _unseen(cid, TITLE, obs, error)
+    unseen = _unseen(cid, TITLE, obs, error, thresholds)
     if unseen is not None:
-        return _with(unseen, thresholds=thresholds)
+        return unseen
     assert obs is not None
     metrics = _about(obs)
     problems: list[str] = []
@@ -281,9 +290,9 @@ def _judge_rolled_back(
         "spread_changes": ">= 1",
         "uncaught_exceptions": "== 0",
     }
-    unseen = _unseen(cid, TITLE, obs, error)
+    unseen = _unseen(cid, TITLE, obs, error, thresholds)
     if unseen is not None:
-        return _with(unseen, thresholds=thresholds)
+        return unseen
     assert obs is not None
     metrics = _about(obs)
     shown = obs.polling[-1].text if obs.polling else None
@@ -295,18 +304,16 @@ def _judge_rolled_back(
     page = _page_problem(obs)
     if page:
         problems.append(page)
-    wanted = limits.polling_text.strip().casefold()
-    shown_pill = pill is not None and pill.strip().casefold() != wanted
     if shown is None:
         problems.append(
             f"the polling indicator ({limits.polling_selector}, the browser-polling-selector "
             "input) is not on the page at the end"
         )
-    elif shown.strip().casefold() != wanted:
+    elif not shows_polling_text(shown, limits):
         problems.append(
             f"the polling indicator reads {one_line(shown, 40)}, not {limits.polling_text}"
         )
-    if shown_pill:
+    if shows_pill(pill, limits):
         # Any text at the pill's selector: a WS✗ drawn otherwise is still the pill.
         problems.append(f"the page still shows the WebSocket pill ({one_line(pill or '', 40)})")
     if obs.sockets_opened:
@@ -358,9 +365,9 @@ def judge_ui_browser_responsive(
         "longest_task_ms": f"<= {limits.long_task_max_ms:g}",
         "input_delay_ms": f"<= {limits.input_delay_max_ms:g}",
     }
-    unseen = _unseen(cid, RESPONSIVE_TITLE, obs, error)
+    unseen = _unseen(cid, RESPONSIVE_TITLE, obs, error, thresholds)
     if unseen is not None:
-        return _with(unseen, thresholds=thresholds)
+        return unseen
     assert obs is not None
     loaded = obs.load_ms or obs.dom_content_loaded_ms or 0.0
     # While the page loads, its timings say how long it takes; once loaded, it is the page the
@@ -421,11 +428,15 @@ def judge_ui_browser_responsive(
     return CheckResult(cid, RESPONSIVE_TITLE, Verdict.PASS, reason, samples, metrics, thresholds)
 
 
-def _with(result: CheckResult, thresholds: dict[str, str]) -> CheckResult:
-    return CheckResult(
-        result.id, result.title, result.verdict, result.reason, result.samples,
-        result.metrics, thresholds,
-    )  # fmt: skip
+def shows_polling_text(text: str | None, limits: BrowserLimits) -> bool:
+    """The polling indicator reads the polling text, whole (trimmed, any case)."""
+    return text is not None and text.strip().casefold() == limits.polling_text.strip().casefold()
+
+
+def shows_pill(text: str | None, limits: BrowserLimits) -> bool:
+    """After a rollback, any text at the pill's selector but the polling text is the pill
+    still shown (a WS✗ spelled otherwise too)."""
+    return text is not None and not shows_polling_text(text, limits)
 
 
 def drawn_polling(obs: BrowserObservation | None) -> tuple[str | None, str | None] | None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from golive_action import jsondoc
 from golive_action.ids import CheckId
+from golive_action.judge.browser import shows_pill, shows_polling_text
 from golive_action.judge.pointer import PointerError, resolve
 from golive_action.limits import BrowserLimits
 from golive_action.model import CheckResult, HttpSample, Verdict
@@ -383,10 +384,10 @@ def _drawn_polling(
     in_html = sum(1 for s in pages if s.found.get("canli"))
     metrics = {"drawn": shown, "drawn_pill": pill, "pages": len(pages), "with_canli": in_html}
     thresholds = {**thresholds, "pill": limits.polling_text}
-    if pill is not None and pill.strip() in ("WS", "WS!", "WS✗"):
+    if shows_pill(pill, limits):
         reason = f"the page, as the browser drew it, shows the WebSocket pill ({pill})"
         return CheckResult(cid, POLLING_TITLE, Verdict.FAIL, reason, 1, metrics, thresholds)
-    if shown is None or limits.polling_text.strip().casefold() not in shown.casefold():
+    if not shows_polling_text(shown, limits):
         what = "nothing" if shown is None else one_line(shown, 40)
         reason = (
             f"the page, as the browser drew it, shows {what} where {limits.polling_text} belongs"

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from golive_action.files import executable
 from golive_action.model import BrowserObservation, PageSocket, Sighting
 from golive_action.observe.budget import Budget
 from golive_action.text import one_line, url_without_userinfo
@@ -142,8 +143,8 @@ def find_browser(
     """The browser to drive: ``explicit`` (the browser-executable input), else Playwright's
     own download, else a system Chrome or Chromium (GitHub's Ubuntu runners have Chrome)."""
     if explicit:
-        path = which(explicit) if os.sep not in explicit else explicit
-        if path is None or not _executable(path):
+        path = executable(explicit)
+        if path is None:
             raise BrowserUnavailable(
                 f"input browser-executable: {explicit!r} is not an executable file; fix: give "
                 "the path of a Chrome or Chromium (e.g. /usr/bin/chromium), or leave it empty "
