@@ -22,6 +22,7 @@ BENCHMARKS = (
     "memory",
     "install",
     "browser",
+    "merge",
 )
 
 

@@ -1,4 +1,5 @@
-"""The command line: golive run | demo | sandbox | --version. ``main(argv) -> int``."""
+"""The command line: golive run | demo | judge | merge | sandbox | canary | --version.
+``main(argv) -> int``."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from golive_action.exitcodes import EXIT_GO, EXIT_NO_GO, EXIT_USAGE
 from golive_action.interrupt import GATE_COMMANDS, command_word
 
 if TYPE_CHECKING:
+    from golive_action.config import GateConfig
     from golive_action.interrupt import Cancellation
 
 
@@ -108,6 +110,33 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="bearer token the canary and the GitHub API accept (default: any non-empty token)",
     )
+    judge = commands.add_parser(
+        "judge",
+        help="judge recorded evidence (JSON reports) again with this invocation's limits, "
+        "no network",
+        allow_abbrev=False,
+    )
+    judge.set_defaults(handler=_cmd_judge)
+    judge.add_argument(
+        "evidence", nargs="+", metavar="REPORT", help="a report golive wrote (several: merged)"
+    )
+    judge.add_argument("--config", metavar="FILE", help="JSON or YAML file of inputs")
+    _add_input_flags(judge)
+    merge = commands.add_parser(
+        "merge",
+        help="merge the reports of many runners and judge them once, no network",
+        allow_abbrev=False,
+    )
+    merge.set_defaults(handler=_cmd_merge)
+    merge.add_argument(
+        "evidence",
+        nargs="+",
+        metavar="REPORT",
+        help="a runner's report, or a glob of them (quoted); a path or glob that finds no "
+        "file is a runner that sent none",
+    )
+    merge.add_argument("--config", metavar="FILE", help="JSON or YAML file of inputs")
+    _add_input_flags(merge, skip=frozenset({"merge"}))
     canary = commands.add_parser("canary", help="the canary alone", allow_abbrev=False)
     canary.set_defaults(handler=_no_canary_command)
     canary_commands = canary.add_subparsers(
@@ -131,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
         rate.add_argument(short, f"--{name}", dest=name, default=None, help=text)
     rate.add_argument("--config", metavar="FILE", help="JSON or YAML file of inputs")
     _add_input_flags(rate, skip=frozenset(name for _, name, _ in _CANARY_RATE_ALIASES))
-    for command in (run, demo, sandbox, parse, rate):
+    for command in (run, demo, judge, merge, sandbox, parse, rate):
         # What "did you mean" may suggest: only flags this command takes.
         flags = [option for action in command._actions for option in action.option_strings]
         command.set_defaults(known_flags=tuple(f for f in flags if f.startswith("--")))
@@ -300,7 +329,10 @@ def _no_command(
     cancel: threading.Event | None = None,
 ) -> int:
     return _usage_error(
-        "a command is required; fix: use golive run, demo, sandbox or canary", environ, out, err
+        "a command is required; fix: use golive run, demo, judge, merge, sandbox or canary",
+        environ,
+        out,
+        err,
     )
 
 
@@ -364,12 +396,124 @@ def _cmd_run(
         )
     except ConfigError as exc:
         return _config_failure(str(exc), flags, environ, out, err, args.config)
+    if config.merge:
+        return _judge_recorded(args, config, list(config.merge), True, environ, out, err, cancel)
     from golive_action.publishing import PublishSettings, mask_secrets, publish
     from golive_action.runner import run_gate
 
     mask_secrets(_unmasked(config.secrets(), args), environ, out)
     report = run_gate(config, _progress(err, config.secrets()), cancel)
     return publish(report, PublishSettings.from_config(config), environ, out, err, cancel=cancel)
+
+
+def _cmd_judge(
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    cancel: threading.Event | None = None,
+) -> int:
+    return _recorded_command(args, environ, out, err, cancel, merging=len(args.evidence) > 1)
+
+
+def _cmd_merge(
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    cancel: threading.Event | None = None,
+) -> int:
+    return _recorded_command(args, environ, out, err, cancel, merging=True)
+
+
+def _recorded_command(
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    cancel: threading.Event | None,
+    merging: bool,
+) -> int:
+    """golive judge and golive merge: this invocation's inputs publish the judgement and
+    give its limits; how the evidence was gathered is each report's own."""
+    from golive_action.config import ConfigError, input_specs, load_config
+
+    flags = _input_flags(args)
+    evidence_flags = [n for n in flags if input_specs()[n].recorded == "evidence"]
+    if evidence_flags:
+        name = evidence_flags[0]
+        message = (
+            f"input '{name}' (flag --{name}): says how the evidence was gathered, and golive "
+            f"{args.command} takes that from each report; fix: drop it (only limits, such as "
+            "--ws-latency-max-ms, and where to publish can be given)"
+        )
+        return _config_failure(message, flags, environ, out, err, args.config, args.evidence)
+    try:
+        config = load_config(
+            flags,
+            environ,
+            args.config,
+            defaults=step_defaults(environ),
+            step_inputs=_in_actions(environ),
+        )
+    except ConfigError as exc:
+        return _config_failure(str(exc), flags, environ, out, err, args.config, args.evidence)
+    return _judge_recorded(args, config, list(args.evidence), merging, environ, out, err, cancel)
+
+
+def _judge_recorded(
+    args: argparse.Namespace,
+    config: GateConfig,
+    evidence: list[str],
+    merging: bool,
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    cancel: threading.Event | None,
+) -> int:
+    """Judge the reports again (one) or merge them (many, or the merge input), then publish
+    with this invocation's settings. A report is never written over the evidence."""
+    from golive_action.config import ConfigError
+    from golive_action.publishing import PublishSettings, mask_secrets, publish
+    from golive_action.rejudge import EvidenceError, Sources, judge_again, merge_reports
+
+    flags = _input_flags(args)
+    config_file = getattr(args, "config", None)
+    clash = _evidence_clash(config, evidence)
+    if clash is not None:
+        return _config_failure(clash, flags, environ, out, err, config_file, evidence)
+    mask_secrets(_unmasked(config.secrets(), args), environ, out)
+    sources = Sources(flags, environ, config_file, _in_actions(environ))
+    try:
+        if merging:
+            report = merge_reports(evidence, sources, config.min_runners, config, cancel)
+        else:
+            report = judge_again(evidence[0], sources)
+    except (EvidenceError, ConfigError) as exc:
+        return _config_failure(str(exc), flags, environ, out, err, config_file, evidence)
+    except Exception as exc:  # a fault of the judge: closed, never a traceback
+        import time as clock
+
+        from golive_action.runner import failed_report
+        from golive_action.text import one_line
+
+        reason = one_line(f"internal error: {type(exc).__name__}: {exc}")
+        report = failed_report(config, reason, clock.time(), 0.0)
+    return publish(report, PublishSettings.from_config(config), environ, out, err, cancel=cancel)
+
+
+def _evidence_clash(config: GateConfig, evidence: Sequence[str]) -> str | None:
+    """A report or canary response written over a report being judged would destroy it."""
+    from golive_action.rejudge import expected_runners
+
+    read = {os.path.realpath(e.path) for e in expected_runners(evidence) if e.path}
+    for name, path in (("report", config.report), ("canary-output", config.canary_output)):
+        if path and os.path.realpath(path) in read:
+            return (
+                f"input '{name}': '{path}' is also a report being judged, so writing it would "
+                f"destroy the evidence; fix: give --{name} another path"
+            )
+    return None
 
 
 def _cmd_demo(
@@ -690,14 +834,21 @@ def _config_failure(
     out: TextIO,
     err: TextIO,
     config_file: str | None = None,
+    evidence: Sequence[str] = (),
 ) -> int:
     """Bad input: one line on stderr, exit 2, and the gate still fails closed (NO-GO report,
-    outputs and summary: ``publishing.publish_refused``)."""
+    outputs and summary: ``publishing.publish_refused``), never over the ``evidence`` it
+    was to judge."""
     from golive_action.publishing import publish_refused
 
     # The secrets among the refused inputs were masked before any parsing (_dispatch).
     _usage_error(message, environ, out, err)
-    return publish_refused(message, flags, environ, err, config_file)
+    protected: list[str] = []
+    if evidence:
+        from golive_action.rejudge import expected_runners
+
+        protected = [e.path for e in expected_runners(evidence) if e.path]
+    return publish_refused(message, flags, environ, err, config_file, protected)
 
 
 def _usage_error(message: str, environ: Mapping[str, str], out: TextIO, err: TextIO) -> int:

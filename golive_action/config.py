@@ -87,6 +87,10 @@ class InputSpec:
     secret: bool
     env_names: tuple[str, ...]
     schema: Mapping[str, Any]
+    # What a report keeps of it for judging again (``x-recorded``): "evidence" (how the
+    # evidence was gathered: the report's value holds), "limit" (what it was judged against:
+    # the report's value unless this invocation gives one), "run" (this invocation only).
+    recorded: str = "run"
 
     @property
     def attr(self) -> str:
@@ -187,6 +191,10 @@ class GateConfig:
     thresholds: dict[str, tuple[str, ...]] | None = None
     # Check ids accepted unseen (the waive input), each one that would not run.
     waive: tuple[CheckId, ...] | None = None
+    # The reports to merge instead of observing: paths or globs, one per runner or more.
+    merge: tuple[str, ...] | None = None
+    min_runners: int | None = None
+    publish: bool = True
 
     @property
     def ws_latency_limit_ms(self) -> float:
@@ -457,6 +465,7 @@ def input_specs(schema: Mapping[str, Any] | None = None) -> dict[str, InputSpec]
             secret=bool(prop.get("x-secret", False)),
             env_names=_env_names(name, prop.get("x-env", [])),
             schema=prop,
+            recorded=prop.get("x-recorded", "run"),
         )
     return specs
 
@@ -627,16 +636,23 @@ def gather(
     defaults: Mapping[str, str] | None = None,
     gate_run: bool = True,
     step_inputs: bool = False,
+    recorded: Recorded | None = None,
 ) -> dict[str, Any]:
     """Merge the sources (flags, then environment, then config file, then defaults).
 
-    Returns the typed mapping, not yet validated against the schema.
+    Returns the typed mapping, not yet validated against the schema. With ``recorded`` (a
+    report's inputs, judged again), its evidence inputs win over every source and its
+    limits sit between the config file and the defaults.
     """
     specs = input_specs(schema)
     chosen: dict[str, _Given] = {}
     # A command's own defaults (the demo samples faster): below every source the user has.
     for name, default_text in (defaults or {}).items():
         chosen[name] = _Given(default_text, "this command's default")
+    if recorded is not None:
+        for name, value in recorded.inputs.items():
+            if name in specs and specs[name].recorded == "limit":
+                chosen[name] = _Given(value, recorded.source)
 
     if config_file:
         for key, value in read_config_file(config_file).items():
@@ -660,8 +676,19 @@ def gather(
 
     merged: dict[str, Any] = {name: spec.default for name, spec in specs.items()}
     sources: dict[str, str] = {}
+    if recorded is not None:
+        # How the evidence was gathered is what the report says, whatever is given now.
+        for spec in specs.values():
+            if spec.recorded == "evidence":
+                chosen.pop(spec.name, None)
+                if spec.name in recorded.inputs:
+                    chosen[spec.name] = _Given(recorded.inputs[spec.name], recorded.source)
     for name, given in chosen.items():
         spec = specs[name]
+        if given.value is None:
+            merged[name] = None
+            sources[name] = given.source
+            continue
         is_text = isinstance(given.value, str)
         value = _coerce_text(spec, given) if is_text else given.value
         if spec.type in ("number", "integer"):
@@ -896,6 +923,14 @@ def parse_waive_input(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(item).strip() for item in items if str(item).strip()))
 
 
+def parse_merge_input(value: Any) -> tuple[str, ...]:
+    """One path or glob per line (or comma separated), or a list: each once, in order."""
+    if value is None:
+        return ()
+    items = value.replace(",", "\n").splitlines() if isinstance(value, str) else value
+    return tuple(dict.fromkeys(str(item).strip() for item in items if str(item).strip()))
+
+
 def _check_waivers(
     merged: Mapping[str, Any], sources: Mapping[str, str], specs: Mapping[str, InputSpec]
 ) -> None:
@@ -1069,6 +1104,70 @@ def parse_threshold_input(value: Any, given: _Given | None = None) -> dict[str, 
 # --------------------------------------------------------------------------- building
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """The inputs a report was judged with (``GateConfig.recorded_inputs``): the evidence
+    inputs and the limits, by input name, tokens left out; ``secrets_given`` names the
+    tokens that were given. ``source`` names the report in errors."""
+
+    inputs: Mapping[str, Any]
+    secrets_given: tuple[str, ...] = ()
+    source: str = "the report"
+
+
+def recorded_inputs(config: GateConfig) -> dict[str, Any]:
+    """What a report keeps of its inputs to be judged again (README "Judging again"): every
+    evidence input and limit by name, as JSON, and the names of the tokens given (never
+    their values)."""
+    inputs: dict[str, Any] = {}
+    secrets_given: list[str] = []
+    for spec in input_specs().values():
+        if spec.recorded == "run":
+            continue
+        value = getattr(config, spec.attr)
+        if spec.secret:
+            if value is not None:
+                secrets_given.append(spec.name)
+            continue
+        if isinstance(value, str) and spec.schema.get("format"):
+            value = hide_userinfo(value)  # a URL's user and password are no one's business
+        elif isinstance(value, tuple):
+            value = list(value)
+        elif isinstance(value, dict):
+            value = {key: list(items) for key, items in value.items()}
+        inputs[spec.name] = value
+    return {"inputs": inputs, "secrets_given": secrets_given}
+
+
+def judging_config(
+    recorded: Recorded,
+    flags: Mapping[str, str | None] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_file: str | None = None,
+    step_inputs: bool = False,
+) -> GateConfig:
+    """The configuration recorded evidence is judged again with: the report's evidence
+    inputs as they were, this invocation's limits over the report's. A token that was given
+    stands as a fresh random one, which nothing holds: the judge only asks whether it was
+    given. Raises ConfigError."""
+    import secrets as token_source
+
+    specs = input_specs()
+    inputs = dict(recorded.inputs)
+    for name in recorded.secrets_given:
+        if name in specs and specs[name].secret:
+            inputs[name] = token_source.token_urlsafe(24)
+    merged = gather(
+        flags,
+        environ,
+        config_file,
+        gate_run=False,
+        step_inputs=step_inputs,
+        recorded=dataclasses.replace(recorded, inputs=inputs),
+    )
+    return config_from_mapping(merged)
+
+
 def config_from_mapping(merged: Mapping[str, Any]) -> GateConfig:
     """Build the GateConfig from a validated mapping of input names to typed values."""
     specs = input_specs()
@@ -1082,6 +1181,8 @@ def config_from_mapping(merged: Mapping[str, Any]) -> GateConfig:
         elif name == "waive":
             # Each id was refused by validate() unless it names a check of the registry.
             value = cast("tuple[CheckId, ...]", parse_waive_input(value)) or None
+        elif name == "merge":
+            value = parse_merge_input(value) or None
         elif spec.type == "number" and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         kwargs[spec.attr] = value

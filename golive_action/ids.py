@@ -50,9 +50,13 @@ HEALTH_IDS: tuple[HealthId, ...] = get_args(HealthId)
 # "gate" is the gate itself (bad input, an internal fault, an interruption): it is not one of
 # the registry's checks, and only ever an error.
 GATE_ID: Literal["gate"] = "gate"
+# "runners" is a merge's own check and criterion (README "Merging runners"): every runner
+# it names sent a report, or at least min-runners did. Not one of the registry's checks.
+RUNNERS_ID: Literal["runners"] = "runners"
 
 CheckId = Literal[
     "gate",
+    "runners",
     "web-health",
     "executor-health",
     "preflight",
@@ -75,7 +79,7 @@ CheckId = Literal[
 ]
 CHECK_IDS: tuple[CheckId, ...] = get_args(CheckId)
 
-CriterionId = Literal["gate", "smoke", "ws", "canary", "no-5xx-spike", "ui-responsive"]
+CriterionId = Literal["gate", "runners", "smoke", "ws", "canary", "no-5xx-spike", "ui-responsive"]
 CRITERION_IDS: tuple[CriterionId, ...] = get_args(CriterionId)
 
 TriggerId = Literal[

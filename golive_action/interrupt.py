@@ -14,7 +14,7 @@ from types import FrameType
 CAUGHT_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 # The commands that run the gate, and so catch SIGINT and SIGTERM to publish what they saw.
-GATE_COMMANDS = frozenset({"run", "demo"})
+GATE_COMMANDS = frozenset({"run", "demo", "judge", "merge"})
 
 
 def command_word(args: Sequence[str]) -> str | None:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 from typing import Any, Literal
 
+from golive_action import jsondoc
 from golive_action.ids import (
     CheckId,
     CriterionId,
@@ -110,10 +111,29 @@ class HttpSample:
     # A second try right after a refused connection: it confirms or clears the refusal,
     # and never replaces it (the raw rate counts the first try only).
     confirmation: bool = False
+    # False: the body answered as the sample before it did and was not kept (a page, whose
+    # judge reads its status and ``found``; its first, last and changed bodies are kept).
+    body_kept: bool = True
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> HttpSample:
         return cls(**data)
+
+    def body_json(self) -> Any:
+        """The body as JSON (``jsondoc.loads``: bounded nesting, plain numbers), parsed once
+        however many checks read it. Raises ValueError as ``jsondoc.loads`` does."""
+        parsed: tuple[bool, Any] | None = self.__dict__.get("_body_json")
+        if parsed is None:
+            try:
+                parsed = (True, jsondoc.loads(self.body))
+            except ValueError as exc:
+                parsed = (False, exc)
+            # Not a field: a cache of the frozen sample, never compared, copied or written.
+            object.__setattr__(self, "_body_json", parsed)
+        ok, value = parsed
+        if not ok:
+            raise value.with_traceback(None)
+        return value
 
 
 @dataclass
@@ -303,6 +323,19 @@ class LatencyHistogram:
         else:
             bucket = self.bucket_of(ms)
             self.counts[bucket] = self.counts.get(bucket, 0) + 1
+
+    def merge(self, other: LatencyHistogram) -> None:
+        """Add another run's histogram, bucket by bucket: the percentiles of the sum are
+        those of the pooled samples, to the bucket."""
+        for bucket, count in other.counts.items():
+            self.counts[bucket] = self.counts.get(bucket, 0) + count
+        self.count += other.count
+        self.below_zero += other.below_zero
+        self.overflow += other.overflow
+        lows = [v for v in (self.min_ms, other.min_ms) if v is not None]
+        highs = [v for v in (self.max_ms, other.max_ms) if v is not None]
+        self.min_ms = min(lows) if lows else None
+        self.max_ms = max(highs) if highs else None
 
     def midpoints(self) -> list[tuple[float, int]]:
         """(bucket centre in ms, count), lowest first."""
@@ -660,7 +693,7 @@ class Observations:
         return {
             "started_at": self.started_at,
             "finished_at": self.finished_at,
-            "http": {k: [asdict(s) for s in v] for k, v in self.http.items()},
+            "http": {k: _http_columns(v) for k, v in self.http.items()},
             "probe_errors": dict(self.probe_errors),
             "nginx": self.nginx.to_dict() if self.nginx else None,
             "access_log": self.access_log.to_dict() if self.access_log else None,
@@ -677,7 +710,7 @@ class Observations:
         return cls(
             started_at=float(data["started_at"]),
             finished_at=float(data["finished_at"]),
-            http={k: [HttpSample.from_dict(s) for s in v] for k, v in data["http"].items()},
+            http={k: _http_rows(v) for k, v in data["http"].items()},
             probe_errors=dict(data.get("probe_errors", {})),
             nginx=NginxObservation.from_dict(data["nginx"]) if data.get("nginx") else None,
             access_log=AccessLogObservation.from_dict(data["access_log"])
@@ -696,6 +729,42 @@ class Observations:
         )
 
 
+# An endpoint's samples in a report: one array per field, the i-th sample the i-th of each
+# (compact, and quick to read back: a long window holds thousands).
+HTTP_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(HttpSample))
+
+
+def _http_columns(samples: list[HttpSample]) -> dict[str, list[Any]]:
+    columns: dict[str, list[Any]] = {name: [] for name in HTTP_COLUMNS}
+    for sample in samples:
+        for name in HTTP_COLUMNS:
+            value = getattr(sample, name)
+            # found: null when nothing was looked for or found (most samples), else its map.
+            columns[name].append((dict(value) or None) if isinstance(value, dict) else value)
+    return columns
+
+
+def _http_rows(columns: dict[str, list[Any]]) -> list[HttpSample]:
+    """The samples back from their columns; an unknown column, or columns of unequal length,
+    are refused (ValueError)."""
+    unknown = sorted(set(columns) - set(HTTP_COLUMNS))
+    if unknown:
+        raise ValueError(f"an endpoint's samples have a column {unknown[0]!r}")
+    lengths = {len(values) for values in columns.values()}
+    if len(lengths) > 1:
+        raise ValueError(
+            f"the columns of an endpoint's samples differ in length ({sorted(lengths)})"
+        )
+    count = lengths.pop() if lengths else 0
+    # A column the report does not have holds the field's default (body_kept, say).
+    filled = [
+        columns[f.name] if f.name in columns else [f.default] * count for f in fields(HttpSample)
+    ]
+    found = HTTP_COLUMNS.index("found")
+    filled[found] = [value if value is not None else {} for value in filled[found]]
+    return [HttpSample(*values) for values in zip(*filled, strict=True)]
+
+
 # --------------------------------------------------------------------------- judgements
 
 
@@ -710,6 +779,8 @@ class CheckResult:
     samples: int = 0
     metrics: dict[str, Any] = field(default_factory=dict)
     thresholds: dict[str, str] = field(default_factory=dict)
+    # False: the check did not run (waived, or its inputs not given), whatever its verdict.
+    ran: bool = True
 
     def __post_init__(self) -> None:
         _one_line_reason(self)
@@ -723,6 +794,7 @@ class CheckResult:
             "samples": self.samples,
             "metrics": dict(self.metrics),
             "thresholds": dict(self.thresholds),
+            "ran": self.ran,
         }
 
     @classmethod
@@ -735,6 +807,7 @@ class CheckResult:
             samples=int(data["samples"]),
             metrics=dict(data["metrics"]),
             thresholds=dict(data["thresholds"]),
+            ran=bool(data.get("ran", True)),
         )
 
 
@@ -881,6 +954,75 @@ class Headline:
 
 
 @dataclass(frozen=True)
+class RunnerRecord:
+    """One runner of a merge as its report says (README "Merging runners"): its name, the
+    file its report was read from (or the path or glob that found none, with ``problem``),
+    and its own judgement with the merge's limits: the decision, each check's verdict, the
+    triggers it fired, its headline figures."""
+
+    name: str
+    source: str
+    decision: Decision | None = None  # None: no report from it
+    reason: str = ""
+    started_at: str | None = None
+    checks: Mapping[str, Verdict] = field(default_factory=dict)
+    fired: tuple[str, ...] = ()
+    headline: Headline = field(default_factory=Headline)
+    problem: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "source": self.source,
+            "decision": self.decision.value if self.decision else None,
+            "reason": self.reason,
+            "started_at": self.started_at,
+            "checks": {k: v.value for k, v in self.checks.items()},
+            "fired": list(self.fired),
+            "headline": self.headline.to_dict(),
+            "problem": self.problem,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunnerRecord:
+        return cls(
+            data["name"],
+            data["source"],
+            Decision(data["decision"]) if data["decision"] else None,
+            data["reason"],
+            data["started_at"],
+            {k: Verdict(v) for k, v in data["checks"].items()},
+            tuple(data["fired"]),
+            Headline(**data["headline"]),
+            data["problem"],
+        )
+
+
+@dataclass(frozen=True)
+class MergeRecord:
+    """What a merged report adds: its runners and the figures pooled over their samples."""
+
+    runners: tuple[RunnerRecord, ...]
+    min_runners: int
+    pooled: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "runners": [r.to_dict() for r in self.runners],
+            "min_runners": self.min_runners,
+            "pooled": dict(self.pooled),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MergeRecord:
+        return cls(
+            tuple(RunnerRecord.from_dict(r) for r in data["runners"]),
+            int(data["min_runners"]),
+            dict(data["pooled"]),
+        )
+
+
+@dataclass(frozen=True)
 class GateReport:
     """The finished run: decision, why, matrix, checks, triggers and the evidence."""
 
@@ -903,6 +1045,11 @@ class GateReport:
     pill_timeline: PillTimeline | None = None
     # Where the browser check's screenshot was saved (publishing sets it), if it was.
     screenshot: str | None = None
+    # The inputs it was judged with, to judge it again (config.recorded_inputs): evidence
+    # inputs and limits by name, and the names of the tokens given. None: not recorded.
+    config: Mapping[str, Any] | None = None
+    # A merge of many runners' reports: the runners and the pooled figures.
+    merge: MergeRecord | None = None
 
     def __post_init__(self) -> None:
         _one_line_reason(self)
@@ -934,6 +1081,8 @@ class GateReport:
             "headline": self.headline.to_dict(),
             "pill_timeline": self.pill_timeline.to_dict() if self.pill_timeline else None,
             "screenshot": self.screenshot,
+            "config": dict(self.config) if self.config is not None else None,
+            "merge": self.merge.to_dict() if self.merge else None,
             "criteria": [c.to_dict() for c in self.criteria],
             "checks": [c.to_dict() for c in self.checks],
             "rollback": {
@@ -952,10 +1101,13 @@ class GateReport:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> GateReport:
+    def from_dict(
+        cls, data: dict[str, Any], observations: Observations | None = None
+    ) -> GateReport:
         """The report back from its JSON (``to_dict()``), once it is valid against the report
         schema (``report.jsonreport.read_report`` checks it, and refuses a report older than
-        the fields read here)."""
+        the fields read here). ``observations``, when given, stands for the report's own,
+        which are then not read (a merge that only needs the judgement)."""
         return cls(
             decision=Decision(data["decision"]),
             reason=data["reason"],
@@ -966,7 +1118,7 @@ class GateReport:
             criteria=tuple(Criterion.from_dict(c) for c in data["criteria"]),
             checks=tuple(CheckResult.from_dict(c) for c in data["checks"]),
             triggers=tuple(RollbackTrigger.from_dict(t) for t in data["rollback"]["evaluated"]),
-            observations=Observations.from_dict(data["observations"]),
+            observations=observations or Observations.from_dict(data["observations"]),
             version=data["version"],
             ws_state=data["ws_state"],
             pill=Pill(**data["pill"]) if data["pill"] is not None else None,
@@ -975,4 +1127,6 @@ class GateReport:
             if data.get("pill_timeline") is not None
             else None,
             screenshot=data.get("screenshot"),
+            config=data.get("config"),
+            merge=MergeRecord.from_dict(data["merge"]) if data.get("merge") else None,
         )

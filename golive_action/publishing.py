@@ -44,6 +44,8 @@ class PublishSettings:
     github_api_url: str = "https://api.github.com"
     # The browser check's screenshot, beside the report; None writes none.
     screenshot: str | None = "golive-screenshot.png"
+    # The job summary and the annotations (the publish input); false: files and outputs only.
+    summary: bool = True
 
     @classmethod
     def from_config(cls, config: GateConfig) -> PublishSettings:
@@ -53,12 +55,13 @@ class PublishSettings:
         return cls(
             report=config.report,
             canary_output=config.canary_output,
-            commit_status=config.commit_status,
+            commit_status=config.commit_status and config.publish,
             github_token=config.github_token,
             github_repository=config.github_repository,
             status_context=config.status_context,
             github_api_url=config.github_api_url,
             screenshot=files.screenshot_path(config.report),
+            summary=config.publish,
         )
 
 
@@ -120,13 +123,15 @@ def publish_refused(
     environ: Mapping[str, str] | None = None,
     err: TextIO | None = None,
     config_file: str | None = None,
+    protected: Sequence[str] = (),
 ) -> int:
     """Bad input, and the gate still fails closed, so that a later job never reads a missing
     output as a pass: a NO-GO report (``gate error: bad input: <message>``), the outputs and
     the summary. The report goes where the inputs asked for it (``flags`` and ``environ`` as
     given to ``load_config``, then ``config_file``'s ``report``) when that path may be
     written, else to the default path when that may, else nowhere. Nothing is printed on
-    stdout: the caller says what was wrong. Returns 2 (EXIT_USAGE)."""
+    stdout: the caller says what was wrong. A ``protected`` path (a report being judged
+    again) is never written. Returns 2 (EXIT_USAGE)."""
     from golive_action import actions
     from golive_action.config import GateConfig
     from golive_action.files import output_problem
@@ -138,8 +143,13 @@ def publish_refused(
     # A later step of the job that runs the gate has a default path of its own (as in run).
     default = actions.step_file_names({"report": fallback.report}, environ)["report"]
     path = _requested_report_path(flags, environ, config_file, default)
-    if output_problem(path) is not None:  # the bad input may be the report's path itself
-        path = default if output_problem(default) is None else ""
+    kept = {os.path.realpath(p) for p in protected}
+
+    def writable(candidate: str) -> bool:
+        return output_problem(candidate) is None and os.path.realpath(candidate) not in kept
+
+    if not writable(path):  # the bad input may be the report's path itself
+        path = default if writable(default) else ""
     settings = PublishSettings(report=path, canary_output=None)
     _write_evidence(report, settings, environ, io.StringIO(), err or sys.stderr)
     return EXIT_USAGE
@@ -193,7 +203,7 @@ def _write_evidence(
     before = len(failures)
     summary_written = False
     try:
-        if actions.SUMMARY_FILE not in unwritable:
+        if settings.summary and actions.SUMMARY_FILE not in unwritable:
             summary_written = actions.append_summary(
                 render_summary(report, written or None, actions.run_url(environ)), environ
             )
@@ -223,7 +233,7 @@ def _write_evidence(
         text += evidence + "\n"
     if actions.in_actions(environ):
         print(actions.group("golive: the gate's report", text), end="", file=out)
-        for line in actions.annotation_lines(report):
+        for line in actions.annotation_lines(report) if settings.summary else ():
             print(line, file=out)
         out.flush()
     else:

@@ -6,10 +6,9 @@ import dataclasses
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
 
 from golive_action._version import __version__
-from golive_action.config import REPORT_RESERVE_S, GateConfig
+from golive_action.config import REPORT_RESERVE_S, GateConfig, recorded_inputs
 from golive_action.ids import GATE_ID, ProbeId
 from golive_action.interrupt import Cancellation
 from golive_action.judge.gate import gate_error
@@ -18,7 +17,7 @@ from golive_action.observe.accesslog import read_access_log
 from golive_action.observe.budget import Budget
 from golive_action.observe.nginx import read_nginx_config
 from golive_action.observe.plan import Probe, plan_probes
-from golive_action.text import Redactor, one_line
+from golive_action.text import Redactor, iso_time, one_line
 
 # After a cancellation, how long the probes get to hand in what they recorded: GitHub kills a
 # cancelled job a few seconds after its SIGTERM, and the report must be written before then.
@@ -155,7 +154,7 @@ def run_gate(
             reason=judgement.reason,
             mode=config.mode,
             profile=config.profile,
-            started_at=_iso(started_at),
+            started_at=iso_time(started_at),
             duration_s=time.monotonic() - started,
             criteria=judgement.criteria,
             checks=judgement.checks,
@@ -166,6 +165,7 @@ def run_gate(
             pill=judgement.pill,
             headline=judgement.headline,
             pill_timeline=judgement.pill_timeline,
+            config=recorded_inputs(config),
         )
     except Exception as exc:
         reason = one_line(f"internal error: {type(exc).__name__}: {exc}")
@@ -189,7 +189,7 @@ def failed_report(
         reason=f"gate error: {reason}",
         mode=config.mode,
         profile=config.profile,
-        started_at=_iso(started_at),
+        started_at=iso_time(started_at),
         duration_s=duration_s,
         criteria=(criterion,),
         checks=(check,),
@@ -213,7 +213,3 @@ def close_report(report: GateReport, reason: str) -> GateReport:
         criteria=(*[c for c in report.criteria if c.id != GATE_ID], criterion),
         checks=(*[c for c in report.checks if c.id != GATE_ID], check),
     )
-
-
-def _iso(unix: float) -> str:
-    return datetime.fromtimestamp(unix, tz=timezone.utc).isoformat(timespec="milliseconds")

@@ -225,3 +225,10 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def printable(text: str) -> str:
     """Replace control characters (an ANSI escape from a server, say) with U+FFFD."""
     return _CONTROL_RE.sub("\ufffd", text)
+
+
+def iso_time(unix: float) -> str:
+    """A Unix time as ISO 8601 in UTC, to the millisecond: a report's ``started_at``."""
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(unix, tz=timezone.utc).isoformat(timespec="milliseconds")

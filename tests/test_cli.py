@@ -455,7 +455,8 @@ def test_a_missing_command_says_which_to_use(run_cli):
     result = run_cli()
     assert result.code == 2 and result.out == ""
     assert result.err == (
-        "golive: error: a command is required; fix: use golive run, demo, sandbox or canary\n"
+        "golive: error: a command is required; fix: use golive run, demo, judge, merge, "
+        "sandbox or canary\n"
     )
     result = run_cli("canary")
     assert result.code == 2

@@ -50,6 +50,14 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
         "golive_action.observe",
         "golive_action.judge",
     ),
+    # golive judge and merge: reports read back, judged again, merged.
+    "golive_action.rejudge": (
+        *SHARED,
+        "golive_action.config",
+        "golive_action.judge",
+        "golive_action.report",
+        "golive_action.runner",
+    ),
     "golive_action.publishing": (
         *SHARED,
         "golive_action.config",

@@ -9,7 +9,15 @@ import re
 import pytest
 
 from golive_action.config import GateConfig
-from golive_action.ids import CHECK_IDS, CRITERION_IDS, GATE_ID, MODES, PROBE_IDS, TRIGGER_IDS
+from golive_action.ids import (
+    CHECK_IDS,
+    CRITERION_IDS,
+    GATE_ID,
+    MODES,
+    PROBE_IDS,
+    RUNNERS_ID,
+    TRIGGER_IDS,
+)
 from golive_action.judge import judge
 from golive_action.judge.matrix import MATRIX
 from golive_action.judge.registry import (
@@ -30,7 +38,10 @@ def test_the_registry_is_sound():
 
 
 def test_every_check_id_has_one_entry_and_every_trigger_its_checks():
-    assert sorted(s.id for s in CHECKS) == sorted(i for i in CHECK_IDS if i != GATE_ID)
+    # gate and runners are the gate's own (a fault, a merge's missing runners), not checks.
+    assert sorted(s.id for s in CHECKS) == sorted(
+        i for i in CHECK_IDS if i not in (GATE_ID, RUNNERS_ID)
+    )
     fired = {t.id: [s.id for s in CHECKS for u in s.triggers if u.id == t.id]
              for s in CHECKS for t in s.triggers}  # fmt: skip
     assert sorted(fired) == sorted(TRIGGER_IDS)
@@ -61,7 +72,7 @@ def test_a_trigger_two_checks_fire_is_one_that_fires_when_either_does():
 
 
 def test_every_criterion_id_is_a_row_and_every_probe_is_read_by_a_check():
-    assert [c.id for c in CRITERIA] == [i for i in CRITERION_IDS if i != GATE_ID]
+    assert [c.id for c in CRITERIA] == [i for i in CRITERION_IDS if i not in (GATE_ID, RUNNERS_ID)]
     read = {probe for s in CHECKS for probe in s.probes}
     assert read == set(PROBE_IDS)
 

@@ -34,7 +34,7 @@ def test_report_of_each_scenario_validates(stack, tmp_path, scenario):
     # Sampled through the 2 s window, 0.1 s apart (sample-interval 0): 21 samples.
     assert config.sampling.count == 21
     assert health["metrics"]["samples"] == 21
-    assert len(document["observations"]["http"]["executor-health"]) == 21
+    assert len(document["observations"]["http"]["executor-health"]["at"]) == 21
     # The observations in the report are complete: they load back as they were.
     assert Observations.from_dict(document["observations"]) == report.observations
 

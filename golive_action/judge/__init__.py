@@ -5,6 +5,7 @@ the evidence, the matrix rows are drawn from the checks, the triggers from their
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -47,6 +48,9 @@ class Judgement:
     pill: Pill | None = None
     headline: Headline = field(default_factory=Headline)
     pill_timeline: PillTimeline | None = None
+    # The checks that did not run (waived, or their inputs not given): a merge counts a
+    # check on the runners that ran it.
+    unseen: frozenset[CheckId] = frozenset()
 
 
 class Configured(Protocol):
@@ -71,7 +75,7 @@ def judge(observations: Observations, limits: Limits | Configured) -> Judgement:
         recorded = Evidence(observations, limits, judged, spec.probes, own).recorded()
         not_run = unseen(spec, limits, recorded)
         if not_run is not None:  # waived, or not run: its triggers are not evaluated
-            judged[spec.id] = not_run
+            judged[spec.id] = dataclasses.replace(not_run, ran=False)
             continue
         check = spec.judge(evidence)
         if check.verdict is Verdict.SKIPPED and spec.required_in(limits.mode, given):
@@ -109,6 +113,7 @@ def judge(observations: Observations, limits: Limits | Configured) -> Judgement:
         pill,
         headline(judged),
         timeline,
+        frozenset(c.id for c in checks if not c.ran),
     )
 
 

@@ -148,7 +148,7 @@ def judge_canary(
     if sample.error:
         return result(Verdict.ERROR, f"canary: {sample.error} ({sample.url})")
     try:
-        body = jsondoc.loads(sample.body) if sample.body.strip() else None
+        body = sample.body_json() if sample.body.strip() else None
     except ValueError as exc:
         problem = jsondoc.problem(exc)
         return result(Verdict.ERROR, f"canary response is {problem} ({sample.body_bytes} bytes)")

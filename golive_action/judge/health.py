@@ -29,7 +29,7 @@ def sample_problem(sample: HttpSample, expect: tuple[str, Any] | None = None) ->
         detail = _error_detail(sample.body)
         return f"HTTP {sample.status}" + (f" ({detail})" if detail else "")
     try:
-        body = jsondoc.loads(sample.body)
+        body = sample.body_json()
     except ValueError as exc:
         kind = (sample.content_type or "unknown type").split(";")[0]
         return f"HTTP 200 but the body is {jsondoc.problem(exc)} ({kind})"
@@ -149,7 +149,7 @@ def body_version(sample: HttpSample, pointers: tuple[str, ...]) -> str | None:
     """The version a health body names at the first of ``pointers`` that holds a string or a
     number, cut to one printable line (a server's text is untrusted); None when none does."""
     try:
-        body = jsondoc.loads(sample.body)
+        body = sample.body_json()
     except ValueError:
         return None
     for pointer in pointers:

@@ -17,6 +17,7 @@ from golive_action.ids import (
     CHECK_IDS,
     GATE_ID,
     HTTP_PROBE_IDS,
+    RUNNERS_ID,
     TRIGGER_IDS,
     CheckId,
     CriterionId,
@@ -788,7 +789,9 @@ def registry_problems(
         if not any(row.id in spec.feeds.values() for spec in checks):
             problems.append(f"criterion {row.id} is fed by no check")
     problems += [
-        f"check id {i} has no registry entry" for i in CHECK_IDS if i != GATE_ID and i not in ids
+        f"check id {i} has no registry entry"
+        for i in CHECK_IDS
+        if i not in (GATE_ID, RUNNERS_ID) and i not in ids
     ]
     fired = [t.id for spec in checks for t in spec.triggers]
     problems += [f"trigger {t} is fired by no check" for t in TRIGGER_IDS if t not in fired]

@@ -9,7 +9,6 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from golive_action import jsondoc
 from golive_action.ids import CheckId
 from golive_action.judge.browser import shows_pill, shows_polling_text
 from golive_action.judge.pointer import PointerError, resolve
@@ -64,7 +63,7 @@ def _http_problem(sample: HttpSample, what: str) -> tuple[Verdict, str] | None:
 
 def _detail(sample: HttpSample) -> str:
     try:
-        body = jsondoc.loads(sample.body)
+        body = sample.body_json()
     except ValueError:
         return ""
     if isinstance(body, dict) and isinstance(body.get("error"), str):
@@ -117,7 +116,7 @@ def judge_ticker(
     if problem is not None:
         return result(*problem, metrics)
     try:
-        body = jsondoc.loads(sample.body)
+        body = sample.body_json()
     except ValueError:
         kind = (sample.content_type or "unknown type").split(";")[0]
         return result(Verdict.FAIL, f"ticker: HTTP 200 but the body is not JSON ({kind})", metrics)
@@ -179,7 +178,7 @@ def _judge_orderbook(samples: list[HttpSample]) -> tuple[Verdict, str] | None:
     if problem is not None:
         return problem
     try:
-        body = jsondoc.loads(samples[-1].body)
+        body = samples[-1].body_json()
         levels = body["data"]["bids"], body["data"]["asks"]
     except (ValueError, KeyError, TypeError):
         return Verdict.FAIL, "orderbook: the body is not a BTCTurk order book"
@@ -239,7 +238,7 @@ def judge_ws_flag(
             )
         return decide(found.lower() == "true", f"page {sample.url}")
     try:
-        value = resolve(jsondoc.loads(sample.body), pointer)
+        value = resolve(sample.body_json(), pointer)
     except (ValueError, PointerError) as exc:
         return result(
             Verdict.FAIL,
@@ -411,7 +410,7 @@ def _polled_quote(sample: HttpSample, pair: str) -> tuple[Any, ...] | None:
     if sample.error or sample.status != 200 or sample.body_truncated:
         return None
     try:
-        body = jsondoc.loads(sample.body)
+        body = sample.body_json()
     except ValueError:
         return None
     if not isinstance(body, dict) or body.get("mock") is True:

@@ -415,10 +415,15 @@ def sample_endpoint(
     budget: Budget,
     *,
     find: Mapping[str, re.Pattern[str]] | None = None,
+    repeated_bodies: bool = True,
 ) -> list[HttpSample]:
     """``count`` GETs of ``url``, one every ``interval_s`` (on a fixed schedule, so slow answers
     do not stretch the run); stops early at the budget's deadline, and at once when the gate
-    is cancelled, with the samples taken until then."""
+    is cancelled, with the samples taken until then.
+
+    ``repeated_bodies=False`` (a page, whose judge reads its status and what ``find`` found,
+    never its text) keeps the body of the first sample, of each one that answered other than
+    the one before it, and of the last: a window of a large page stays small."""
     samples: list[HttpSample] = []
     start = time.monotonic()
     with new_session(limits) as session:
@@ -433,6 +438,8 @@ def sample_endpoint(
                 break
             sample = fetch(session, probe, url, limits, find=find)
             samples.append(sample)
+            if not repeated_bodies:
+                drop_repeated_body(samples)
             if sample.error_kind == "refused" and budget.remaining() > (
                 CONFIRM_PAUSE_S + limits.timeout_s
             ):
@@ -441,3 +448,25 @@ def sample_endpoint(
                 again = fetch(session, probe, url, limits, find=find)
                 samples.append(dataclasses.replace(again, confirmation=True))
     return samples
+
+
+def drop_repeated_body(samples: list[HttpSample]) -> None:
+    """Called after each sample is added: the body of the sample before the last is let go
+    when it answered as the one before it did (it is no longer the last, and it was not a
+    change)."""
+    if len(samples) < 3:
+        return
+    before, sample = samples[-3], samples[-2]
+    if sample.body_kept and _answer(sample) == _answer(before):
+        samples[-2] = dataclasses.replace(sample, body="", body_kept=False)
+
+
+def _answer(sample: HttpSample) -> tuple[object, ...]:
+    return (
+        sample.status,
+        sample.content_type,
+        sample.error_kind,
+        sample.body_truncated,
+        sorted(sample.found.items(), key=lambda kv: kv[0]),
+        sample.confirmation,
+    )

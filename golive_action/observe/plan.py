@@ -58,7 +58,10 @@ def plan_probes(
         return url is not None
 
     def sampled(
-        probe_id: ProbeId, url: str, find: dict[str, re.Pattern[str]] | None = None
+        probe_id: ProbeId,
+        url: str,
+        find: dict[str, re.Pattern[str]] | None = None,
+        repeated_bodies: bool = True,
     ) -> Probe:
         # Through the observation window in go-live and monitor; a count in rollback.
         sampling = config.sampling
@@ -72,6 +75,7 @@ def plan_probes(
                 limits,
                 budget,
                 find=find,
+                repeated_bodies=repeated_bodies,
             )
 
         return Probe(probe_id, run)
@@ -92,7 +96,8 @@ def plan_probes(
             probes.append(sampled(probe_id, url))
     if need("ui", config.ui_url, "web-url"):
         assert config.ui_url is not None
-        probes.append(sampled("ui", config.ui_url, PAGE_PATTERNS))
+        # The page's judge reads its status and patterns: a repeated page is not kept whole.
+        probes.append(sampled("ui", config.ui_url, PAGE_PATTERNS, repeated_bodies=False))
     if need("ticker", config.ticker_endpoint, "web-url"):
         assert config.ticker_endpoint is not None
         probes.append(once("ticker", config.ticker_endpoint))

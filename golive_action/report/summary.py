@@ -8,8 +8,9 @@ import html
 import json
 import re
 
-from golive_action.model import CheckResult, Decision, GateReport, Pill, Verdict, WsState
+from golive_action.model import LETS_GO, CheckResult, Decision, GateReport, Pill, Verdict, WsState
 from golive_action.report.figures import limits, observed
+from golive_action.stats import shown_percent
 
 SUMMARY_LIMIT = 1024 * 1024 - 4096  # the runner refuses a step summary over 1 MiB
 TRUNCATION_NOTE = "\n\n_The summary was cut to stay under 1 MiB; the JSON report has everything._\n"
@@ -135,6 +136,72 @@ def _canary_runs(report: GateReport) -> list[str]:
     return [*lines, ""]
 
 
+# A merge's table shows this many runners; the JSON report has them all.
+_RUNNER_ROWS = 200
+
+
+def _runners_section(report: GateReport) -> list[str]:
+    """A merge: each runner, its own decision and what failed there, its headline figures;
+    then each endpoint's figures over every runner's samples."""
+    merge = report.merge
+    if merge is None:
+        return []
+    lines = [
+        f"**Runners** ({len(merge.runners)}; at least {merge.min_runners} must report)",
+        "",
+        "| Runner | Decision | Failed there | WS p95 | Health | Report |",
+        "|---|---|---|---|---|---|",
+    ]
+    for runner in merge.runners[:_RUNNER_ROWS]:
+        if runner.decision is None:
+            lines.append(
+                f"| {cell(runner.name)} | ❌ no report | {cell(runner.problem or '')} | | | "
+                f"{code(runner.source, table=True)} |"
+            )
+            continue
+        failed = [i for i, v in runner.checks.items() if v not in LETS_GO]
+        head = runner.headline
+        icon = "✅ GO" if runner.decision is Decision.GO else "❌ NO-GO"
+        lines.append(
+            f"| {cell(runner.name)} | {icon} | {cell(', '.join(failed) or '-')} | "
+            f"{_ms(head.ws_latency_p95_ms)} | {_percent(head.health_rate_percent)} | "
+            f"{code(runner.source, table=True)} |"
+        )
+    if len(merge.runners) > _RUNNER_ROWS:
+        lines.append(
+            f"| and {len(merge.runners) - _RUNNER_ROWS} more (see the JSON report) | | | | | |"
+        )
+    endpoints = merge.pooled.get("endpoints")
+    if isinstance(endpoints, dict) and endpoints:
+        lines += [
+            "",
+            "**Pooled over every runner's samples** (percentiles of the pooled samples)",
+            "",
+            "| Endpoint | Answers | Errors | p50 | p95 |",
+            "|---|---|---|---|---|",
+        ]
+        for probe, row in endpoints.items():
+            if isinstance(row, dict):
+                lines.append(
+                    f"| `{cell(str(probe))}` | {row.get('answers', 0)} | {row.get('errors', 0)} | "
+                    f"{_ms(row.get('latency_p50_ms'))} | {_ms(row.get('latency_p95_ms'))} |"
+                )
+        ws_p95 = merge.pooled.get("ws_latency_p95_ms")
+        if isinstance(ws_p95, int | float):
+            lines.append(
+                f"| WebSocket ping | {merge.pooled.get('ws_round_trips', 0)} | | | {_ms(ws_p95)} |"
+            )
+    return [*lines, ""]
+
+
+def _ms(value: object) -> str:
+    return f"{value:.0f} ms" if isinstance(value, int | float) else ""
+
+
+def _percent(value: object) -> str:
+    return f"{shown_percent(value / 100)} %" if isinstance(value, int | float) else ""
+
+
 def _details(check: CheckResult) -> list[str]:
     rows = "".join(
         f"<tr><td><code>{html.escape(str(k))}</code></td>"
@@ -221,6 +288,7 @@ def render_summary(
         ),
         "",
     ]
+    lines += _runners_section(report)
     lines += _canary_runs(report)
     lines += _pill_timeline(report)
     if not monitor:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from golive_action.model import CheckResult, Decision, GateReport, Verdict
+from golive_action.model import LETS_GO, CheckResult, Decision, GateReport, Verdict
 from golive_action.report.figures import limits, observed
 from golive_action.text import labelled, printable
 
@@ -84,6 +84,22 @@ def _pill_timeline(report: GateReport) -> list[str]:
     return [*lines, ""]
 
 
+def _runners(report: GateReport) -> list[str]:
+    """A merge: each runner's own decision, and what failed there."""
+    if report.merge is None:
+        return []
+    lines = [f"Runners ({len(report.merge.runners)}, at least {report.merge.min_runners} needed)"]
+    for runner in report.merge.runners:
+        if runner.decision is None:
+            lines += _wrap(f"NO REPORT  {runner.name}: {runner.problem or ''}", 2)
+            continue
+        failed = [i for i, v in runner.checks.items() if v not in LETS_GO]
+        word = "GO" if runner.decision is Decision.GO else "NO-GO"
+        told = f" (failed: {', '.join(failed)})" if failed else ""
+        lines += _wrap(f"{word:<10} {runner.name}{told}", 2)
+    return [*lines, ""]
+
+
 def render_terminal(
     report: GateReport, *, colour: bool = False, report_path: str | None = None
 ) -> str:
@@ -114,6 +130,7 @@ def render_terminal(
             lines += _wrap(figures, 17)
         lines += _wrap(check.reason, 17)
     lines.append("")
+    lines += _runners(report)
     lines += _pill_timeline(report)
     if not monitor:
         lines += _rollback(report, colour)
