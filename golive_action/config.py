@@ -33,6 +33,7 @@ from golive_action.limits import (
     PreflightFacts,
     SpikeLimits,
     TickerLimits,
+    TrendLimits,
     UiLimits,
     WsFlagLimits,
     WsLimits,
@@ -187,6 +188,9 @@ class GateConfig:
     github_run_id: int | None = None
     status_context: str = "golive/gate"
     canary_artifact: str = "golive-evidence"
+    trend_runs: int = 20
+    regression_max_percent: float = 20.0
+    trend_rising_runs: int = 4
     # Extra thresholds by metric id, each a list of expressions in the judge's grammar.
     thresholds: dict[str, tuple[str, ...]] | None = None
     # Check ids accepted unseen (the waive input), each one that would not run.
@@ -340,6 +344,9 @@ class GateConfig:
                 consistently_n=self.consistently_n,
                 stuck_closed_s=self.ws_stuck_closed_s,
             ),
+            thresholds=MappingProxyType(dict(self.thresholds or {})),
+            trend=TrendLimits(self.regression_max_percent, self.trend_rising_runs),
+            trend_runs=self.trend_runs,
             spike=SpikeLimits(
                 self.spike_window_s,
                 self.spike_5xx_max_percent,
@@ -905,7 +912,18 @@ def _check_relations(
         )
     if merged.get("thresholds") is not None:
         source = sources.get("thresholds", "default")
-        parse_threshold_input(merged["thresholds"], _Given(merged["thresholds"], source))
+        given = _Given(merged["thresholds"], source)
+        from golive_action.judge.registry import checks_for
+
+        judged = {spec.id for spec in checks_for(merged["mode"])}
+        for metric in parse_threshold_input(merged["thresholds"], given):
+            check = metric.split(".", 1)[0]
+            if check not in judged:
+                problem = (
+                    f"metric '{metric}' is recorded by the check {check}, which mode "
+                    f"{merged['mode']} does not judge, so the threshold would never be held"
+                )
+                raise _error(specs["thresholds"], given, problem)
     _check_waivers(merged, sources, specs)
 
 
@@ -1087,8 +1105,12 @@ def parse_threshold_input(value: Any, given: _Given | None = None) -> dict[str, 
     parsed: dict[str, tuple[str, ...]] = {}
     for metric, expressions in pairs:
         if metric not in METRICS:
-            close = difflib.get_close_matches(metric, list(METRICS), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            close = difflib.get_close_matches(metric, list(METRICS), n=3, cutoff=0.5)
+            hint = (
+                f" (did you mean {' or '.join(repr(c) for c in close)}?)"
+                if close
+                else " (the README lists every metric)"
+            )
             raise _error(spec, given, f"unknown metric '{metric}'{hint}")
         is_list = isinstance(expressions, list) and all(isinstance(e, str) for e in expressions)
         if not (isinstance(expressions, str) or is_list):

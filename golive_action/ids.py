@@ -27,6 +27,7 @@ ProbeId = Literal[
     "canary",
     "canary-history",
     "browser",
+    "trend-history",
 ]
 PROBE_IDS: tuple[ProbeId, ...] = get_args(ProbeId)
 # The probes that record HTTP samples; the others record a WebSocket observation, the clock
@@ -76,10 +77,13 @@ CheckId = Literal[
     "event-latency",
     "ws-stability",
     "5xx-spike",
+    "trend",
 ]
 CHECK_IDS: tuple[CheckId, ...] = get_args(CheckId)
 
-CriterionId = Literal["gate", "runners", "smoke", "ws", "canary", "no-5xx-spike", "ui-responsive"]
+CriterionId = Literal[
+    "gate", "runners", "smoke", "ws", "canary", "no-5xx-spike", "ui-responsive", "no-regression"
+]
 CRITERION_IDS: tuple[CriterionId, ...] = get_args(CriterionId)
 
 TriggerId = Literal[

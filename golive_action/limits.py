@@ -125,6 +125,15 @@ class SpikeLimits:
 
 
 @dataclass(frozen=True)
+class TrendLimits:
+    """The trend check's: a figure worse than at the last GO by more than this percent, or
+    worse in each of this many runs in a row, this one included."""
+
+    regression_max_percent: float = 20.0
+    rising_runs: int = 4
+
+
+@dataclass(frozen=True)
 class Limits:
     """Everything the judge needs besides the observations."""
 
@@ -139,3 +148,7 @@ class Limits:
     ws: WsLimits
     spike: SpikeLimits
     browser: BrowserLimits = field(default_factory=BrowserLimits)
+    # The thresholds input: expressions by metric id (catalog.METRICS), held by the checks.
+    thresholds: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    trend: TrendLimits = field(default_factory=TrendLimits)
+    trend_runs: int = 20  # how many past runs were asked for (a reason names it)

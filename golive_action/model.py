@@ -632,6 +632,42 @@ class CanaryHistory:
 
 
 @dataclass(frozen=True)
+class TrendPoint:
+    """One past run of the gate's workflow, for the trends: its decision and headline
+    figures as its report says them (``figures``: Headline's names), or why none were read."""
+
+    run_id: int
+    created_at: str
+    url: str
+    conclusion: str | None
+    decision: str | None = None  # go or no-go, from the run's report
+    figures: Mapping[str, float | None] = field(default_factory=dict)
+    note: str | None = None  # why the run has no figures (no report, expired, unreadable)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "figures": dict(self.figures)}
+
+
+@dataclass(frozen=True)
+class TrendHistory:
+    """The gate workflow's recent completed runs, newest first, with their figures."""
+
+    repository: str
+    workflow: str
+    points: tuple[TrendPoint, ...] = ()
+    error: str | None = None
+    error_kind: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "points": [p.to_dict() for p in self.points]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrendHistory:
+        points = tuple(TrendPoint(**{**p, "figures": dict(p["figures"])}) for p in data["points"])
+        return cls(**{**data, "points": points})
+
+
+@dataclass(frozen=True)
 class Interruption:
     """The run was cancelled before its observation ended: the observations hold what was
     recorded up to then. An interrupted run is never a GO."""
@@ -649,7 +685,13 @@ class Interruption:
 
 # What one probe hands in: HTTP samples, or one of the other kinds of evidence.
 ProbeResult = (
-    list[HttpSample] | WsObservation | ClockSkew | AppMetrics | CanaryHistory | BrowserObservation
+    list[HttpSample]
+    | WsObservation
+    | ClockSkew
+    | AppMetrics
+    | CanaryHistory
+    | BrowserObservation
+    | TrendHistory
 )
 
 
@@ -669,6 +711,7 @@ class Observations:
     app_metrics: AppMetrics | None = None
     canary_history: CanaryHistory | None = None
     browser: BrowserObservation | None = None
+    trends: TrendHistory | None = None
     interrupted: Interruption | None = None
 
     def record(self, probe_id: ProbeId, result: ProbeResult) -> None:
@@ -686,6 +729,8 @@ class Observations:
             self.app_metrics = result
         elif isinstance(result, BrowserObservation):
             self.browser = result
+        elif isinstance(result, TrendHistory):
+            self.trends = result
         else:
             self.canary_history = result
 
@@ -702,6 +747,7 @@ class Observations:
             "app_metrics": self.app_metrics.to_dict() if self.app_metrics else None,
             "canary_history": self.canary_history.to_dict() if self.canary_history else None,
             "browser": self.browser.to_dict() if self.browser else None,
+            "trends": self.trends.to_dict() if self.trends else None,
             "interrupted": asdict(self.interrupted) if self.interrupted else None,
         }
 
@@ -725,6 +771,7 @@ class Observations:
             if data.get("canary_history")
             else None,
             browser=BrowserObservation.from_dict(data["browser"]) if data.get("browser") else None,
+            trends=TrendHistory.from_dict(data["trends"]) if data.get("trends") else None,
             interrupted=Interruption(**data["interrupted"]) if data.get("interrupted") else None,
         )
 
@@ -948,6 +995,8 @@ class Headline:
     health_rate_percent: float | None = None  # health samples that answered 200 and ok
     canary: CanaryWord = "SKIPPED"
     canary_pass_rate_percent: float | None = None  # only when the rate was judged
+    reconnects_per_min: float | None = None  # over the window the feed was watched
+    ui_load_p95_ms: float | None = None  # the page's loads (ui-responsive)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,5 +1,6 @@
 """Rewrite the generated tables of README.md: the inputs (from the config schema, the one
-list of inputs) and the criteria and checks (from the registry of checks).
+list of inputs), the criteria and checks (from the registry of checks) and the metrics of
+the thresholds input (from the catalog).
 
 .venv/bin/python scripts/readme_tables.py          # rewrite README.md
 .venv/bin/python scripts/readme_tables.py --check  # exit 1 when README.md is stale
@@ -11,6 +12,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from golive_action.catalog import METRICS
 from golive_action.config import input_specs
 from golive_action.ids import MODES
 from golive_action.judge.registry import CHECKS, CRITERIA, CheckSpec, criteria_for
@@ -89,7 +91,20 @@ def _required(spec: CheckSpec) -> str:
     return text
 
 
-SECTIONS: dict[str, Callable[[], str]] = {"inputs": inputs_table, "criteria": criteria_table}
+def metrics_table() -> str:
+    """Every metric the thresholds input may name, with what its values are."""
+    rows = ["| Metric | Check | Values |", "|---|---|---|"]
+    for metric, described in METRICS.items():
+        check = metric.split(".", 1)[0]
+        rows.append(f"| `{metric}` | `{check}` | {described.replace('|', chr(92) + '|')} |")
+    return "\n".join(rows)
+
+
+SECTIONS: dict[str, Callable[[], str]] = {
+    "inputs": inputs_table,
+    "criteria": criteria_table,
+    "metrics": metrics_table,
+}
 
 
 def rendered(text: str) -> str:

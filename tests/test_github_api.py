@@ -95,8 +95,11 @@ def test_the_download_redirects_to_a_storage_that_refuses_the_token(api):
     assert blob.status_code == 200 and blob.headers["Content-Type"] == "application/zip"
     assert len(blob.content) == artifact["size_in_bytes"]
     with zipfile.ZipFile(io.BytesIO(blob.content)) as archive:
-        assert archive.namelist() == ["canary_resp.json"]
+        # The canary's answer, and the run's report (its decision and figures, for trends).
+        assert archive.namelist() == ["canary_resp.json", "golive-report.json"]
         assert json.loads(archive.read("canary_resp.json"))["ok"] is True
+        past = json.loads(archive.read("golive-report.json"))
+        assert past["schema"] == "golive-report/1" and past["decision"] == "go"
     # A signature that does not match is refused.
     assert requests.get(location.replace("sig=", "sig=0"), timeout=5).status_code == 403
     # The gate's own download follows the redirect without the token: the storage serves it.

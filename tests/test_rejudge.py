@@ -457,3 +457,41 @@ def test_a_page_sampled_again_and_again_keeps_its_first_changed_and_last_bodies(
     assert kept == sorted({*changes, len(samples) - 1})
     assert all(s.body == "" and s.body_bytes > 0 for s in samples if not s.body_kept)
     assert all(s.body for s in samples if s.body_kept)
+
+
+def test_a_threshold_on_any_metric_is_held_by_its_check(runs, run_cli, tmp_path):
+    from golive_action.judge.metrics import SOURCES, problems
+
+    assert problems() == []
+    evidence = _copy(runs, tmp_path) / "eu" / "golive-report.json"
+    given = "\n".join(
+        [
+            "ws-latency.ping_ms: p(95)<0.001",
+            "ws-open.open_s: max<60",
+            "ws-stability.reconnects: count<=0",
+            "ui-responsive.latency_ms: p(99)<0.001, max<60000",
+            "canary.latency_ms: max<60000",
+            "event-latency.event_ms: p(50)<600000, count>=1",
+        ]
+    )
+    result = run_cli("judge", str(evidence), "--report", "t.json", "--thresholds", given)
+    assert result.code == 1, result.err
+    checks = {c["id"]: c for c in _report(tmp_path / "t.json")["checks"]}
+    latency = checks["ws-latency"]
+    assert latency["verdict"] == "fail"
+    assert "thresholds not met: ws-latency.ping_ms p(95)<0.001 (observed " in latency["reason"]
+    assert latency["thresholds"]["ws-latency.ping_ms"] == "p(95)<0.001"
+    page = checks["ui-responsive"]
+    assert page["verdict"] == "fail" and "ui-responsive.latency_ms p(99)<0.001" in page["reason"]
+    assert "max<60000" not in page["reason"]  # the one that holds is not named as broken
+    for held in ("ws-open", "ws-stability", "canary", "event-latency"):
+        assert checks[held]["verdict"] == "pass", checks[held]["reason"]
+        assert any(k.startswith(held + ".") for k in checks[held]["thresholds"]), held
+    # Every metric of the catalog has a check of its name.
+    assert all(metric.split(".")[0] == source.check for metric, source in SOURCES.items())
+
+
+def test_an_unknown_metric_is_refused_with_the_nearest_names(run_cli):
+    result = run_cli("judge", "none.json", "--thresholds", "ws-latency.pingms: p(95)<100")
+    assert result.code == 2
+    assert "unknown metric 'ws-latency.pingms' (did you mean 'ws-latency.ping_ms'" in result.err

@@ -1,7 +1,8 @@
 """The README's scenario table as a test: every scenario of the reference stack gives NO-GO
 in go-live mode, each for its own reason, healthy gives GO, rollback gives GO in rollback
-mode; the canary pass rate is read from the stack's GitHub API, as the demo does. Each run's
-observations are serialized, loaded back and judged again: the same matrix and triggers."""
+mode, creeping-latency NO-GO in monitor mode by its trend; the canary pass rate is read
+from the stack's GitHub API, as the demo does. Each run's observations are serialized,
+loaded back and judged again: the same matrix and triggers."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ EXPECTED = {
     # Only a browser sees it: the run turns the browser checks on, as the demo does.
     "frozen-ui": ("go-live", "no-go", "ui-responsive", "ui-browser-responsive"),
     "rollback": ("rollback", "go", None, None),
+    # Within every limit now: only the trends of a monitor run see it creep up.
+    "creeping-latency": ("monitor", "no-go", "no-regression", "trend"),
 }
 
 

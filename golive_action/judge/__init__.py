@@ -13,6 +13,7 @@ from golive_action.ids import TRIGGER_IDS, CheckId
 from golive_action.judge.gate import gate_error
 from golive_action.judge.headline import headline
 from golive_action.judge.matrix import MATRIX, decide, judge_criterion
+from golive_action.judge.metrics import with_thresholds
 from golive_action.judge.pill import pill_timeline
 from golive_action.judge.registry import (
     Evidence,
@@ -80,6 +81,7 @@ def judge(observations: Observations, limits: Limits | Configured) -> Judgement:
         check = spec.judge(evidence)
         if check.verdict is Verdict.SKIPPED and spec.required_in(limits.mode, given):
             check = required_but_skipped(check, limits.mode)
+        check = with_thresholds(check, evidence, limits.thresholds)
         judged[spec.id] = check
         for trigger in spec.triggers:
             result = trigger.fire(evidence, check)

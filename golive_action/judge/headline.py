@@ -26,6 +26,8 @@ def headline(judged: Mapping[CheckId, CheckResult]) -> Headline:
         canary=canary_word(judged.get("canary")),
         # No 0 for a rate never read: only a judged rate is a figure.
         canary_pass_rate_percent=_number(rate, "rate_percent") if rate_judged else None,
+        reconnects_per_min=_number(judged.get("ws-stability"), "reconnects_per_min"),
+        ui_load_p95_ms=_number(judged.get("ui-responsive"), "latency_p95_ms"),
     )
 
 

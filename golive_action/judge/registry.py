@@ -29,7 +29,17 @@ from golive_action.ids import (
     TriggerId,
     is_http_probe,
 )
-from golive_action.judge import browser, canary, health, nginx, preflight, spike, webapp, ws
+from golive_action.judge import (
+    browser,
+    canary,
+    health,
+    nginx,
+    preflight,
+    spike,
+    trend,
+    webapp,
+    ws,
+)
 from golive_action.judge.preflight import Demand
 from golive_action.judge.rollback import from_check
 from golive_action.limits import Limits, PreflightFacts, WsLimits
@@ -44,6 +54,7 @@ from golive_action.model import (
     NginxObservation,
     Observations,
     RollbackTrigger,
+    TrendHistory,
     Verdict,
     WsObservation,
 )
@@ -99,6 +110,7 @@ class Evidence:
             "nginx-config": obs.nginx,
             "access-log": obs.access_log,
             "browser": obs.browser,
+            "trend-history": obs.trends,
         }
         return any(
             bool(obs.http.get(probe)) if is_http_probe(probe) else others.get(probe) is not None
@@ -129,6 +141,11 @@ class Evidence:
     def browser(self) -> BrowserObservation | None:
         self._declared("browser")
         return self.observations.browser
+
+    @property
+    def trends(self) -> TrendHistory | None:
+        self._declared("trend-history")
+        return self.observations.trends
 
     @property
     def nginx(self) -> NginxObservation | None:
@@ -308,6 +325,18 @@ def _canary_rate(ev: Evidence) -> CheckResult:
     if problem:
         return CheckResult(rate.id, rate.title, Verdict.ERROR, problem)
     return rate
+
+
+def _trend(ev: Evidence) -> CheckResult:
+    from golive_action.judge.headline import headline
+
+    return trend.judge_trend(
+        ev.trends,
+        ev.error("trend-history"),
+        headline(ev.judged),
+        ev.limits.trend,
+        ev.limits.trend_runs,
+    )
 
 
 def _spike(ev: Evidence) -> CheckResult:
@@ -603,6 +632,17 @@ CHECKS: tuple[CheckSpec, ...] = (
         files=("access-log",),
         adds=("access-log",),
     ),
+    # Last: it follows this run's headline, drawn from every check judged before it.
+    CheckSpec(
+        "trend",
+        trend.TITLE,
+        ("trend-history",),
+        _trend,
+        {"monitor": "no-regression"},
+        frozenset({"monitor"}),
+        skipped_when="none of github-token, github-repository and canary-workflow is given",
+        needs=Needs((("github-token", "github-repository", "canary-workflow"),)),
+    ),
 )
 
 # The checklist's Go/No-Go matrix rows, in the order they are shown; the checks of each row
@@ -614,6 +654,8 @@ CRITERIA: tuple[CriterionSpec, ...] = (
     CriterionSpec("canary", "Canary PASS"),
     CriterionSpec("no-5xx-spike", "No 5xx spike in logs"),
     CriterionSpec("ui-responsive", "UI responsive"),
+    # The checklist's first week: trends should not continuously increase.
+    CriterionSpec("no-regression", "No regression against the last GO"),
 )
 # The checklist's post-rollback validation words its UI row for the polling page.
 _MODE_TITLES: Mapping[tuple[Mode, CriterionId], str] = {

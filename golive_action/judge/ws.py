@@ -610,6 +610,10 @@ def judge_ws_stability(
         "reconnects": len(reconnects),
         "most_disconnects_in_window": burst,
         "most_reconnects_in_window": most,
+        # Over the whole window watched: the trend's figure (README "Trends").
+        "reconnects_per_min": round(
+            len(reconnects) / max(obs.ended_at - obs.started_at, 1.0) * 60, 3
+        ),
         "close_codes": codes,
         "close_reasons": sorted({why for _, why in closes if why})[:5],
     }

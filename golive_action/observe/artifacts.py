@@ -57,14 +57,18 @@ def download_zip(url: str, token: str, timeout_s: float) -> tuple[bytes | None, 
         return None, f"artifact download failed ({why})", False
 
 
-def read_member(data: bytes) -> ArtifactRead:
+def read_member(
+    data: bytes, members: tuple[str, ...] = MEMBERS, cap: int = MEMBER_CAP
+) -> ArtifactRead:
+    """The first of ``members`` (by file name, in any folder) the zip holds, at most ``cap``
+    bytes of it."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
         return ArtifactRead(note="the artifact is not a zip file")
     refused = []
     with archive:
-        for wanted in MEMBERS:
+        for wanted in members:
             for info in archive.infolist():
                 name = info.filename
                 parts = name.replace("\\", "/").split("/")
@@ -74,11 +78,11 @@ def read_member(data: bytes) -> ArtifactRead:
                 if parts[-1] != wanted or info.is_dir():
                     continue
                 with archive.open(info) as member:
-                    body = member.read(MEMBER_CAP + 1)  # the header's size may lie
-                if len(body) > MEMBER_CAP:
-                    return ArtifactRead(note=f"{name} is over the cap of {MEMBER_CAP} bytes")
+                    body = member.read(cap + 1)  # the header's size may lie
+                if len(body) > cap:
+                    return ArtifactRead(note=f"{name} is over the cap of {cap} bytes")
                 return ArtifactRead(wanted, body.decode("utf-8", errors="replace"))
-    note = f"no {' or '.join(MEMBERS)} in the artifact"
+    note = f"no {' or '.join(members)} in the artifact"
     if refused:
         note += f"; refused unsafe member names: {', '.join(refused[:3])}"
     return ArtifactRead(note=note)

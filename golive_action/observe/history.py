@@ -5,13 +5,20 @@ limit."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import requests
 
 from golive_action.model import CanaryHistory, PastRun
 from golive_action.observe import neterrors
-from golive_action.observe.artifacts import ArtifactRead, download_zip, read_member
+from golive_action.observe.artifacts import (
+    MEMBER_CAP,
+    MEMBERS,
+    ArtifactRead,
+    download_zip,
+    read_member,
+)
 from golive_action.text import one_line
 
 COUNTED_OUT = {"cancelled", "skipped"}
@@ -21,7 +28,20 @@ _NAMES_SHOWN = 5  # artifact names a note lists
 _LISTED_PAGES = 3
 
 
-def fetch_history(
+@dataclass(frozen=True)
+class ListedRun:
+    """One completed run as the listing gave it, and what its evidence artifact held."""
+
+    id: int
+    conclusion: str | None
+    created_at: str
+    url: str
+    event: str
+    branch: str | None
+    evidence: ArtifactRead | None
+
+
+def list_runs(
     token: str,
     repository: str,
     workflow: str,
@@ -32,8 +52,12 @@ def fetch_history(
     exclude_run: int | None = None,
     timeout_s: float = 10.0,
     artifact: str | None = None,
-) -> CanaryHistory:
-    """The newest ``window`` completed runs that count (not cancelled, not skipped)."""
+    members: tuple[str, ...] = MEMBERS,
+    cap: int = MEMBER_CAP,
+) -> tuple[list[ListedRun], tuple[str, str] | None]:
+    """The newest ``window`` completed runs that count (not cancelled, not skipped), each
+    with the first of ``members`` its ``artifact`` holds; and (kind, reason) when the
+    listing failed (the runs read until then are kept)."""
     from github import Auth, Github, GithubRetry
     from github.GithubObject import NotSet
 
@@ -54,7 +78,7 @@ def fetch_history(
         per_page=per_page,
         lazy=True,
     )
-    runs: list[PastRun] = []
+    runs: list[ListedRun] = []
     try:
         repo = client.get_repo(repository)
         listing = repo.get_workflow(workflow).get_runs(
@@ -71,29 +95,64 @@ def fetch_history(
                 break
         listed_max = _LISTED_PAGES * per_page
         reads = (
-            _evidence_of(repo, counted, artifact, token, timeout_s, listed_max) if artifact else {}
+            evidence_of(repo, counted, artifact, token, timeout_s, listed_max, members, cap)
+            if artifact
+            else {}
         )
         for run in counted:
-            evidence = reads.get(run.id)
             runs.append(
-                PastRun(
+                ListedRun(
                     run.id,
                     run.conclusion,
                     run.created_at.isoformat(),
                     run.html_url,
                     run.event,
                     run.head_branch,
-                    evidence.member if evidence else None,
-                    evidence.text if evidence else None,
-                    evidence.note if evidence else None,
+                    reads.get(run.id),
                 )
             )
     except Exception as exc:  # every failure is the check's error, with what was read
-        kind, reason = _describe(exc, repository, workflow, api_url, timeout_s)
-        return CanaryHistory(repository, workflow, tuple(runs), error=reason, error_kind=kind)
+        return runs, _describe(exc, repository, workflow, api_url, timeout_s)
     finally:
         client.close()
-    return CanaryHistory(repository, workflow, tuple(runs))
+    return runs, None
+
+
+def fetch_history(
+    token: str,
+    repository: str,
+    workflow: str,
+    window: int,
+    api_url: str,
+    branch: str | None = None,
+    event: str | None = None,
+    exclude_run: int | None = None,
+    timeout_s: float = 10.0,
+    artifact: str | None = None,
+) -> CanaryHistory:
+    """The newest ``window`` completed runs that count (not cancelled, not skipped)."""
+    listed, failed = list_runs(
+        token, repository, workflow, window, api_url, branch, event, exclude_run, timeout_s,
+        artifact,
+    )  # fmt: skip
+    runs = tuple(
+        PastRun(
+            run.id,
+            run.conclusion,
+            run.created_at,
+            run.url,
+            run.event,
+            run.branch,
+            run.evidence.member if run.evidence else None,
+            run.evidence.text if run.evidence else None,
+            run.evidence.note if run.evidence else None,
+        )
+        for run in listed
+    )
+    if failed is not None:
+        kind, reason = failed
+        return CanaryHistory(repository, workflow, runs, error=reason, error_kind=kind)
+    return CanaryHistory(repository, workflow, runs)
 
 
 def _describe(
@@ -146,8 +205,15 @@ def _refused(exc: Exception, repository: str, workflow: str) -> tuple[str, str]:
     return "api", f"GitHub API error {status}" + (f": {detail}" if detail else "")
 
 
-def _evidence_of(
-    repo: Any, runs: list[Any], name: str, token: str, timeout_s: float, listed_max: int
+def evidence_of(
+    repo: Any,
+    runs: list[Any],
+    name: str,
+    token: str,
+    timeout_s: float,
+    listed_max: int,
+    members: tuple[str, ...] = MEMBERS,
+    cap: int = MEMBER_CAP,
 ) -> dict[int, ArtifactRead]:
     """Each run's evidence: the artifacts of all runs found in one listing (the repository's
     artifacts of that exact name, newest first), then one download each. A run not found
@@ -169,9 +235,9 @@ def _evidence_of(
     except Exception:  # noqa: S110 - a listing refused: each run is looked up in its own
         pass
     return {
-        run.id: _read(found[run.id], token, timeout_s)
+        run.id: _read(found[run.id], token, timeout_s, members, cap)
         if run.id in found
-        else _evidence(run, name, token, timeout_s)
+        else _evidence(run, name, token, timeout_s, members, cap)
         for run in runs
     }
 
@@ -185,17 +251,30 @@ def _run_of(artifact: Any) -> int | None:
     return run_id if isinstance(run_id, int) else None
 
 
-def _read(artifact: Any, token: str, timeout_s: float) -> ArtifactRead:
-    """The canary verdict inside one artifact: one download."""
+def _read(
+    artifact: Any,
+    token: str,
+    timeout_s: float,
+    members: tuple[str, ...] = MEMBERS,
+    cap: int = MEMBER_CAP,
+) -> ArtifactRead:
+    """The member wanted inside one artifact (the canary's verdict): one download."""
     if artifact.expired:
         return ArtifactRead(note="artifact expired", expired=True)
     data, problem, expired = download_zip(artifact.archive_download_url, token, timeout_s)
     if data is None:
         return ArtifactRead(note=problem, expired=expired)
-    return read_member(data)
+    return read_member(data, members, cap)
 
 
-def _evidence(run: Any, prefix: str, token: str, timeout_s: float) -> ArtifactRead:
+def _evidence(
+    run: Any,
+    prefix: str,
+    token: str,
+    timeout_s: float,
+    members: tuple[str, ...] = MEMBERS,
+    cap: int = MEMBER_CAP,
+) -> ArtifactRead:
     """One run's canary verdict from its evidence artifact, in its own listing (any artifact
     whose name starts with ``prefix``): one listing request, one download."""
     names: list[str] = []
@@ -213,4 +292,4 @@ def _evidence(run: Any, prefix: str, token: str, timeout_s: float) -> ArtifactRe
         # What it has, so that the user can set canary-artifact to the right name.
         has = f"it has: {', '.join(names)}" if names else "it has no artifact"
         return ArtifactRead(note=f"no artifact named {prefix}* ({has}; set canary-artifact)")
-    return _read(found, token, timeout_s)
+    return _read(found, token, timeout_s, members, cap)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from golive_action.config import GateConfig, window_sampling
 from golive_action.ids import ProbeId
-from golive_action.model import CanaryHistory, HttpSample, ProbeResult
+from golive_action.model import CanaryHistory, HttpSample, ProbeResult, TrendHistory
 from golive_action.observe.appmetrics import observe_app_metrics
 from golive_action.observe.browser import BrowserSettings, observe_browser
 from golive_action.observe.budget import Budget
@@ -18,6 +18,7 @@ from golive_action.observe.canary import read_canary_file, run_canary
 from golive_action.observe.clock import estimate_skew
 from golive_action.observe.history import fetch_history
 from golive_action.observe.http import HttpLimits, fetch, new_session, sample_endpoint
+from golive_action.observe.trends import fetch_trends
 from golive_action.observe.ws import WsSettings, observe_ws
 
 # What the original validation script looked for: the flag, then true, in the page's HTML.
@@ -123,6 +124,9 @@ def plan_probes(
     history = _history_probe(config)
     if history is not None:
         probes.append(history)
+    trends = _trends_probe(config)
+    if trends is not None:
+        probes.append(trends)
     return probes, missing
 
 
@@ -178,6 +182,31 @@ def _history_probe(config: GateConfig) -> Probe | None:
         )
 
     return Probe("canary-history", run)
+
+
+def _trends_probe(config: GateConfig) -> Probe | None:
+    """The workflow's past reports for the trends, in monitor mode (the trend check's)."""
+    token, repository = config.github_token, config.github_repository
+    workflow = config.canary_workflow_file
+    if config.mode != "monitor" or token is None or repository is None or workflow is None:
+        return None
+    secret = token.reveal()
+
+    def run(budget: Budget) -> TrendHistory:
+        return fetch_trends(
+            secret,
+            repository,
+            workflow,
+            config.trend_runs,
+            config.github_api_url,
+            config.canary_branch,
+            config.canary_event,
+            config.github_run_id,
+            timeout_s=config.http_timeout,
+            artifact=config.canary_artifact or "golive-evidence",
+        )
+
+    return Probe("trend-history", run)
 
 
 def _ws_probes(

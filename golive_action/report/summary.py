@@ -194,6 +194,37 @@ def _runners_section(report: GateReport) -> list[str]:
     return [*lines, ""]
 
 
+def _trends_section(report: GateReport) -> list[str]:
+    """The trend check's series: a chart per headline figure (Mermaid, as GitHub renders
+    it), the text sparkline under it, and the baseline run."""
+    from golive_action.report import trends
+
+    check = report.check("trend")
+    series = trends.series_of(check)
+    if check is None or not series:
+        return []
+    base = check.metrics.get("baseline")
+    if isinstance(base, dict) and _SAFE_URL.match(str(base.get("url", ""))):
+        against = f"the last GO, run [{cell(str(base.get('run_id')))}]({base['url']})"
+    elif isinstance(base, dict):
+        against = f"the last GO, run {cell(str(base.get('run_id')))}"
+    else:
+        against = "no GO among the runs read"
+    lines = [
+        f"**Trends** ({ICON[check.verdict]} {check.verdict.value}; baseline: {against}; "
+        f"{check.metrics.get('runs_read', 0)} past runs read)",
+        "",
+    ]
+    for name, points in series.items():
+        lines += [
+            trends.mermaid(name, points, check),
+            "",
+            text(trends.text_line(name, points, check)),
+            "",
+        ]
+    return lines
+
+
 def _ms(value: object) -> str:
     return f"{value:.0f} ms" if isinstance(value, int | float) else ""
 
@@ -289,6 +320,7 @@ def render_summary(
         "",
     ]
     lines += _runners_section(report)
+    lines += _trends_section(report)
     lines += _canary_runs(report)
     lines += _pill_timeline(report)
     if not monitor:

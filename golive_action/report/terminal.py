@@ -84,6 +84,20 @@ def _pill_timeline(report: GateReport) -> list[str]:
     return [*lines, ""]
 
 
+def _trends(report: GateReport) -> list[str]:
+    """The trend check's series as sparklines, one figure a line."""
+    from golive_action.report import trends
+
+    check = report.check("trend")
+    series = trends.series_of(check)
+    if check is None or not series:
+        return []
+    lines = ["Trends (oldest first, this run last)"]
+    for name, points in series.items():
+        lines += _wrap(trends.text_line(name, points, check), 2)
+    return [*lines, ""]
+
+
 def _runners(report: GateReport) -> list[str]:
     """A merge: each runner's own decision, and what failed there."""
     if report.merge is None:
@@ -131,6 +145,7 @@ def render_terminal(
         lines += _wrap(check.reason, 17)
     lines.append("")
     lines += _runners(report)
+    lines += _trends(report)
     lines += _pill_timeline(report)
     if not monitor:
         lines += _rollback(report, colour)

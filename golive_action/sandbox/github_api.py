@@ -18,7 +18,7 @@ import json
 import re
 import time
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import quote, urlencode
@@ -75,28 +75,56 @@ class History:
         )
 
 
-def evidence_zip(ok: bool) -> bytes:
-    """The artifact a run uploads: its canary's answer as canary_resp.json."""
+def evidence_zip(ok: bool, report: tuple[str, Mapping[str, float | None]] | None = None) -> bytes:
+    """The artifact a run uploads: its canary's answer as canary_resp.json, and with
+    ``report`` (decision, headline figures) the gate's report of the run."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("canary_resp.json", json.dumps(canary_body(ok), indent=2) + "\n")
+        if report is not None:
+            archive.writestr("golive-report.json", json.dumps(_past_report(*report), indent=2))
     return buffer.getvalue()
 
 
-def build_history(past: Sequence[bool | None], now: float) -> History:
+def _past_report(decision: str, figures: Mapping[str, float | None]) -> dict[str, object]:
+    """The parts of a past run's report a trend reads (README "Trends")."""
+    return {
+        "schema": "golive-report/1",
+        "version": "0.1.0",
+        "decision": decision,
+        "mode": "monitor",
+        "headline": {"canary": "PASS", **figures},
+    }
+
+
+def build_history(
+    past: Sequence[bool | None],
+    now: float,
+    reports: Sequence[tuple[str, Mapping[str, float | None]]] = (),
+) -> History:
     """The current run, started now, then one nightly run a day for each entry of ``past``
-    (newest first; True passed, False failed, None cancelled: see scenarios.PASSING_HISTORY)."""
-    current = Run(CURRENT_RUN_ID, len(past) + 1, "in_progress", None, now)
+    (newest first; True passed, False failed, None cancelled: see scenarios.PASSING_HISTORY);
+    the ``reports`` (newest first) go in the artifacts of the newest runs that have one
+    (runs that passed are added when there are more reports than runs)."""
+    outcomes = list(past)
+    while sum(1 for ok in outcomes if ok is not None) < len(reports):
+        outcomes.append(True)
+    current = Run(CURRENT_RUN_ID, len(outcomes) + 1, "in_progress", None, now)
     runs = [current]
-    for index, ok in enumerate(past):
+    uploaded = 0
+    for index, ok in enumerate(outcomes):
+        report = None
+        if ok is not None and uploaded < len(reports):
+            report = reports[uploaded]
+            uploaded += 1
         runs.append(
             Run(
                 CURRENT_RUN_ID - 1 - index,
-                len(past) - index,
+                len(outcomes) - index,
                 "completed",
                 {True: "success", False: "failure", None: "cancelled"}[ok],
                 now - DAY_S * (index + 1),
-                artifact=None if ok is None else evidence_zip(ok),
+                artifact=None if ok is None else evidence_zip(ok, report),
             )
         )
     return History(tuple(runs))

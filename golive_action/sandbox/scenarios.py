@@ -11,6 +11,33 @@ from dataclasses import dataclass
 # artifact; the pass rate does not count it). Seven runs count, one was cancelled.
 PASSING_HISTORY: tuple[bool | None, ...] = (True, True, None, True, True, True, True, True)
 
+# The gate's past reports in those runs' artifacts, newest first, for the trends (monitor):
+# each run's decision and headline figures. Steady, and a little worse than the stack now
+# answers, so that a monitor run of a healthy stack finds no regression.
+STEADY_REPORTS: tuple[tuple[str, dict[str, float | None]], ...] = tuple(
+    (
+        "go",
+        {
+            "ws_latency_p95_ms": 10.0,
+            "event_latency_p95_ms": 100.0,
+            "health_rate_percent": 100.0,
+            "canary_pass_rate_percent": 100.0,
+            "reconnects_per_min": 0.0,
+            "ui_load_p95_ms": 10.0,
+        },
+    )
+    for _ in range(6)
+)
+
+
+def creeping_reports() -> tuple[tuple[str, dict[str, float | None]], ...]:
+    """Six GO runs whose ping p95 rose by 5 ms each time (45 ms the newest, 20 the oldest):
+    a run at about 60 ms makes it worse four runs in a row, and worse than the last GO."""
+    return tuple(
+        ("go", {**STEADY_REPORTS[0][1], "ws_latency_p95_ms": 45.0 - 5.0 * index})
+        for index in range(6)
+    )
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -36,6 +63,7 @@ class Scenario:
     trade_time_lag_ms: float = 0.0  # trades carry a time D this far in the past
     # GitHub (the API stand-in): the canary workflow's past runs (PASSING_HISTORY's terms)
     canary_history: tuple[bool | None, ...] = PASSING_HISTORY
+    past_reports: tuple[tuple[str, dict[str, float | None]], ...] = STEADY_REPORTS
     # The trading page's client (in a browser): its main thread busy this many ms, every
     # ui_block_every_ms (0: never), as a render loop gone wrong keeps it
     ui_block_ms: int = 0
@@ -104,6 +132,14 @@ SCENARIOS: dict[str, Scenario] = {
             " while every endpoint stays healthy: only a browser sees it",
             ui_block_ms=400,
             needs_browser=True,
+        ),
+        Scenario(
+            "creeping-latency",
+            "the feed's latency creeps up run after run (about 60 ms now, within every limit):"
+            " only the trends of a monitor run see it",
+            expect_go_live="go",
+            ws_inbound_delay_s=0.06,
+            past_reports=creeping_reports(),
         ),
         Scenario(
             "rollback",

@@ -63,7 +63,9 @@ class ReferenceStack:
         )
         self.btcturk = AppServer("btcturk", btcturk_routes(self.market), host, at(2), delay)
         # GitHub's side is not the deployment's: no scenario delay.
-        history = github_api.build_history(self.scenario.canary_history, time.time())
+        history = github_api.build_history(
+            self.scenario.canary_history, time.time(), self.scenario.past_reports
+        )
         key = secrets.token_bytes(32)  # signs the storage's short-lived URLs
         self.github_storage = AppServer(
             "github-storage", {}, host, at(5), fallback=github_api.storage_route(history, key)

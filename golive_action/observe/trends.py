@@ -1,0 +1,81 @@
+"""The gate workflow's past runs for the trends (README "Trends"): their reports read from
+their evidence artifacts (the download path of the canary's history: capped, the token
+dropped on the redirect), each kept as its decision and headline figures only."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from golive_action import jsondoc
+from golive_action.model import REPORT_SCHEMA_ID, Headline, TrendHistory, TrendPoint
+from golive_action.observe.history import ListedRun, list_runs
+from golive_action.text import one_line
+
+# A report of a long window is larger than a canary's answer; the zip stays capped.
+REPORT_MEMBER_CAP = 32 * 1024 * 1024
+# The headline's figures a trend follows (Headline's names; canary is a word, not a figure).
+FIGURES = tuple(name for name in Headline.__dataclass_fields__ if name != "canary")
+
+
+def fetch_trends(
+    token: str,
+    repository: str,
+    workflow: str,
+    runs: int,
+    api_url: str,
+    branch: str | None = None,
+    event: str | None = None,
+    exclude_run: int | None = None,
+    timeout_s: float = 10.0,
+    artifact: str = "golive-evidence",
+) -> TrendHistory:
+    """The newest ``runs`` completed runs of ``workflow``, each with the figures of the
+    golive-report.json its artifact holds."""
+    listed, failed = list_runs(
+        token, repository, workflow, runs, api_url, branch, event, exclude_run, timeout_s,
+        artifact, ("golive-report.json",), REPORT_MEMBER_CAP,
+    )  # fmt: skip
+    points = tuple(point_of(run) for run in listed)
+    if failed is not None:
+        kind, reason = failed
+        return TrendHistory(repository, workflow, points, error=reason, error_kind=kind)
+    return TrendHistory(repository, workflow, points)
+
+
+def point_of(run: ListedRun) -> TrendPoint:
+    """A past run's decision and figures, from its report; a note of why none, else."""
+    base = TrendPoint(run.id, run.created_at, run.url, run.conclusion)
+    evidence = run.evidence
+    if evidence is None or evidence.text is None:
+        note = evidence.note if evidence is not None else "no evidence artifact"
+        return TrendPoint(**{**base.to_dict(), "note": note})
+    decision, figures, problem = figures_of(evidence.text)
+    if problem is not None:
+        return TrendPoint(**{**base.to_dict(), "note": problem})
+    return TrendPoint(**{**base.to_dict(), "decision": decision, "figures": figures})
+
+
+def figures_of(text: str) -> tuple[str | None, dict[str, float | None], str | None]:
+    """(decision, figures, problem) of a report's text: only what a trend reads, each
+    figure a finite number or None; a document of another kind is a problem, not a trend."""
+    try:
+        document: Any = jsondoc.loads(text, 2 * jsondoc.MAX_JSON_DEPTH)
+    except ValueError as exc:
+        return None, {}, f"golive-report.json is {jsondoc.problem(exc)}"
+    if not isinstance(document, dict) or document.get("schema") != REPORT_SCHEMA_ID:
+        shown = document.get("schema") if isinstance(document, dict) else None
+        return None, {}, one_line(f"golive-report.json is not a {REPORT_SCHEMA_ID} report "
+                                  f"(schema {shown!r})", 120)  # fmt: skip
+    decision = document.get("decision")
+    headline = document.get("headline")
+    if decision not in ("go", "no-go") or not isinstance(headline, dict):
+        return None, {}, "golive-report.json has no decision or headline"
+    figures: dict[str, float | None] = {}
+    for name in FIGURES:
+        value: Any = headline.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            figures[name] = float(value) if math.isfinite(value) else None
+        else:
+            figures[name] = None
+    return decision, figures, None
