@@ -219,6 +219,7 @@ _STACK_INPUTS = frozenset(
         "github-token",
         "github-repository",
         "canary-workflow",
+        "trend-workflow",
         "github-run-id",
         "metrics-url",
     }
@@ -598,6 +599,7 @@ def _stack_inputs(urls: Mapping[str, str], token: str, github_token: str) -> dic
         "github-token": github_token,
         "github-repository": github_api.REPOSITORY,
         "canary-workflow": github_api.WORKFLOW_FILE,
+        "trend-workflow": github_api.WORKFLOW_FILE,
         # The run the stand-in has in progress: the listing of completed runs never holds
         # it, so nothing is kept out that should count.
         "github-run-id": str(github_api.CURRENT_RUN_ID),

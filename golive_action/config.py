@@ -189,6 +189,7 @@ class GateConfig:
     status_context: str = "golive/gate"
     canary_artifact: str = "golive-evidence"
     trend_runs: int = 20
+    trend_workflow: str | None = None
     regression_max_percent: float = 20.0
     trend_rising_runs: int = 4
     # Extra thresholds by metric id, each a list of expressions in the judge's grammar.
@@ -249,6 +250,13 @@ class GateConfig:
         if self.canary_workflow is None:
             return None
         return self.canary_workflow.split("@", 1)[0].rsplit("/", 1)[-1]
+
+    @property
+    def trend_workflow_file(self) -> str | None:
+        """The workflow the trends read, as a file name (as canary_workflow_file)."""
+        if self.trend_workflow is None:
+            return None
+        return self.trend_workflow.split("@", 1)[0].rsplit("/", 1)[-1]
 
     @property
     def canary_runs_needed(self) -> int:

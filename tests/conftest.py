@@ -77,6 +77,7 @@ def github_inputs(stack: ReferenceStack, token: str) -> dict[str, str]:
         "github-token": token,
         "github-repository": github_api.REPOSITORY,
         "canary-workflow": github_api.WORKFLOW_FILE,
+        "trend-workflow": github_api.WORKFLOW_FILE,
         "github-run-id": str(github_api.CURRENT_RUN_ID),
     }
 

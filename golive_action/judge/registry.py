@@ -640,8 +640,8 @@ CHECKS: tuple[CheckSpec, ...] = (
         _trend,
         {"monitor": "no-regression"},
         frozenset({"monitor"}),
-        skipped_when="none of github-token, github-repository and canary-workflow is given",
-        needs=Needs((("github-token", "github-repository", "canary-workflow"),)),
+        skipped_when="none of github-token, github-repository and trend-workflow is given",
+        needs=Needs((("github-token", "github-repository", "trend-workflow"),)),
     ),
 )
 

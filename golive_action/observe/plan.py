@@ -187,7 +187,7 @@ def _history_probe(config: GateConfig) -> Probe | None:
 def _trends_probe(config: GateConfig) -> Probe | None:
     """The workflow's past reports for the trends, in monitor mode (the trend check's)."""
     token, repository = config.github_token, config.github_repository
-    workflow = config.canary_workflow_file
+    workflow = config.trend_workflow_file
     if config.mode != "monitor" or token is None or repository is None or workflow is None:
         return None
     secret = token.reveal()
