@@ -655,3 +655,37 @@ def test_browser_true_adds_playwright_to_its_own_venv_and_the_gate_sees_the_page
     assert page["verdict"] == "fail", page["reason"]  # the healthy stack's page has WS on
     assert "still shows the WebSocket pill" in page["reason"]
     assert Path(gate.outputs["screenshot"]).read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_merge_input_merges_the_reports_a_job_downloaded(action_copy, tmp_path, stack):
+    """A matrix leg's step (publish: false) writes its report; a later step of the action,
+    given merge:, judges it with a runner that sent nothing: named, and NO-GO until
+    min-runners says one is enough."""
+    s = stack("healthy")
+    path = _path_with_uv() if _uv() else _path_without_uv()
+    job = Job.new(tmp_path / "job", Cache(tmp_path / "cache"), path, GITHUB_ACTIONS="true")
+    leg = {
+        "python": sys.executable,
+        **stack_inputs(s, duration="1", samples="2"),
+        "publish": "false",
+        "report": "golive-eu.json",
+    }
+    first = job.run_action(action_copy, leg, step_id="eu")
+    gate = first["Go/No-Go gate"]
+    assert gate.returncode == 0, gate.log
+    assert "::notice" not in gate.stdout and "::error" not in gate.stdout  # publish: false
+    merge = {"python": sys.executable, "merge": "golive-eu.json\ngolive-us.json"}
+    held = job.run_action(action_copy, merge, step_id="merge")["Go/No-Go gate"]
+    assert held.returncode == 1, held.log
+    assert held.outputs["decision"] == "no-go"
+    document = json.loads((job.workspace / held.outputs["report"]).read_text())
+    assert [r["name"] for r in document["merge"]["runners"]] == ["golive-eu", "golive-us"]
+    assert document["criteria"][0] == {
+        **document["criteria"][0],
+        "id": "runners",
+        "verdict": "fail",
+    }
+    enough = {**merge, "min-runners": "1"}
+    passed = job.run_action(action_copy, enough, step_id="merge2")["Go/No-Go gate"]
+    assert passed.returncode == 0, passed.log
+    assert passed.outputs["decision"] == "go"
