@@ -3,6 +3,7 @@ requires ran and passed, or was waived by name; a waiver never hides a result.""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -149,14 +150,22 @@ def test_a_half_given_canary_history_is_required_and_names_what_is_missing():
     assert "github-token" not in rate.reason.split("fix:")[0]
 
 
-def test_monitor_leaves_the_canary_optional():
+def test_monitor_leaves_the_canary_optional_and_requires_the_trend():
     config = GateConfig(
         mode="monitor", web_url="http://w", executor_url="http://e", ws_url="ws://f"
     )
     judged = judge(Observations(started_at=0.0, finished_at=1.0), config)
     canary = next(c for c in judged.checks if c.id == "canary")
     assert canary.verdict is Verdict.SKIPPED
-    assert preflight_check(config.limits().preflight).verdict is Verdict.PASS
+    # The trend reads the workflow's past runs: without them, the preflight names them...
+    preflight = preflight_check(config.limits().preflight)
+    assert preflight.verdict is Verdict.FAIL
+    assert "github-token, github-repository and trend-workflow" in preflight.reason
+    # ...unless the user knowingly goes without (outside Actions, say).
+    waived = dataclasses.replace(config, waive=("trend",))
+    assert preflight_check(waived.limits().preflight).verdict is Verdict.PASS
+    trend = next(c for c in judge(Observations(0.0, 1.0), waived).checks if c.id == "trend")
+    assert trend.verdict is Verdict.WAIVED
 
 
 @pytest.mark.parametrize("mode", MODES)
