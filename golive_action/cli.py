@@ -396,7 +396,8 @@ def _cmd_run(
             step_inputs=_in_actions(environ),
         )
     except ConfigError as exc:
-        return _config_failure(str(exc), flags, environ, out, err, args.config)
+        evidence = _raw_merge(flags, environ)
+        return _config_failure(str(exc), flags, environ, out, err, args.config, evidence)
     if config.merge:
         return _judge_recorded(args, config, list(config.merge), True, environ, out, err, cancel)
     from golive_action.publishing import PublishSettings, mask_secrets, publish
@@ -405,6 +406,17 @@ def _cmd_run(
     mask_secrets(_unmasked(config.secrets(), args), environ, out)
     report = run_gate(config, _progress(err, config.secrets()), cancel)
     return publish(report, PublishSettings.from_config(config), environ, out, err, cancel=cancel)
+
+
+def _raw_merge(flags: Mapping[str, str | None], environ: Mapping[str, str]) -> tuple[str, ...]:
+    """The reports the merge input names, as given, even when some input is refused: a
+    refused run never writes its NO-GO report over one."""
+    from golive_action.config import parse_merge_input
+
+    for text in (flags.get("merge"), environ.get("INPUT_MERGE"), environ.get("GOLIVE_MERGE")):
+        if text and text.strip():
+            return parse_merge_input(text)
+    return ()
 
 
 def _cmd_judge(
@@ -449,13 +461,17 @@ def _recorded_command(
             "--ws-latency-max-ms, and where to publish can be given)"
         )
         return _config_failure(message, flags, environ, out, err, args.config, args.evidence)
+    evidence_inputs = frozenset(n for n, s in input_specs().items() if s.recorded == "evidence")
     try:
+        # Where to publish and the limits; how the evidence was gathered is each report's,
+        # and not read here (a run's own config file may name files long gone).
         config = load_config(
             flags,
             environ,
             args.config,
             defaults=step_defaults(environ),
             step_inputs=_in_actions(environ),
+            ignored=evidence_inputs,
         )
     except ConfigError as exc:
         return _config_failure(str(exc), flags, environ, out, err, args.config, args.evidence)

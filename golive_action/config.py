@@ -652,12 +652,14 @@ def gather(
     gate_run: bool = True,
     step_inputs: bool = False,
     recorded: Recorded | None = None,
+    ignored: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Merge the sources (flags, then environment, then config file, then defaults).
 
     Returns the typed mapping, not yet validated against the schema. With ``recorded`` (a
     report's inputs, judged again), its evidence inputs win over every source and its
-    limits sit between the config file and the defaults.
+    limits sit between the config file and the defaults. ``ignored`` inputs are not read
+    from the environment or the config file (the evidence inputs, for golive judge).
     """
     specs = input_specs(schema)
     chosen: dict[str, _Given] = {}
@@ -674,14 +676,30 @@ def gather(
             key_text = str(key)
             if key_text not in specs:
                 raise _unknown_input(key_text, f"config file '{config_file}'", specs)
+            if ignored and key_text in ignored:
+                continue
             chosen[key_text] = _Given(value, f"config file '{config_file}'")
 
     environ = environ or {}
     for spec in specs.values():
+        if ignored and spec.name in ignored:
+            continue
         for env_name in reversed(spec.env_names):  # the first name wins: applied last
             text = environ.get(env_name)
-            if text is not None and text.strip() != "":
-                chosen[spec.name] = _Given(text, _env_source(env_name, step_inputs))
+            if text is None or text.strip() == "":
+                continue
+            if (
+                recorded is not None
+                and step_inputs
+                and env_name.startswith("INPUT_")
+                and spec.recorded == "limit"
+                and spec.name in recorded.inputs
+                and text == action_default_text(spec)
+            ):
+                # action.yml sets every input, its default when the step leaves it out: a
+                # default there is no limit the user gave, and the report's own stands.
+                continue
+            chosen[spec.name] = _Given(text, _env_source(env_name, step_inputs))
 
     for name, text in (flags or {}).items():
         if name not in specs:
@@ -712,6 +730,14 @@ def gather(
         sources[name] = given.source
     validate(merged, sources, schema, gate_run=gate_run)
     return merged
+
+
+def action_default_text(spec: InputSpec) -> str:
+    """An input's default as action.yml gives it to the gate (INPUT_<NAME>) when a step
+    leaves the input out: ``true``/``false``, the number or text, or empty."""
+    if isinstance(spec.default, bool):
+        return str(spec.default).lower()
+    return "" if spec.default is None else str(spec.default)
 
 
 def _env_source(env_name: str, step_inputs: bool) -> str:
@@ -933,6 +959,11 @@ def _check_relations(
                 )
                 raise _error(specs["thresholds"], given, problem)
     _check_waivers(merged, sources, specs)
+    merge = merged.get("merge")
+    if is_given(merge) and not parse_merge_input(merge):
+        raise _error(
+            specs["merge"], _Given(merge, sources.get("merge", "default")), "names no file"
+        )
 
 
 def is_given(value: Any) -> bool:
@@ -1183,7 +1214,8 @@ def judging_config(
     import secrets as token_source
 
     specs = input_specs()
-    inputs = dict(recorded.inputs)
+    # A token is never recorded, only its name: a value under a token's name is no token.
+    inputs = {k: v for k, v in recorded.inputs.items() if not (k in specs and specs[k].secret)}
     for name in recorded.secrets_given:
         if name in specs and specs[name].secret:
             inputs[name] = token_source.token_urlsafe(24)
@@ -1227,6 +1259,7 @@ def load_config(
     defaults: Mapping[str, str] | None = None,
     gate_run: bool = True,
     step_inputs: bool = False,
+    ignored: frozenset[str] = frozenset(),
 ) -> GateConfig:
     """The one entry point: merge, coerce, validate and build. Raises ConfigError.
     ``flag_labels`` names the flag the user typed for an input, where it has another;
@@ -1243,6 +1276,7 @@ def load_config(
             defaults=defaults,
             gate_run=gate_run,
             step_inputs=step_inputs,
+            ignored=ignored,
         )
     )
 

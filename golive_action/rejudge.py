@@ -132,7 +132,8 @@ def expected_runners(patterns: Sequence[str]) -> list[Expected]:
     found: list[tuple[str, str | None]] = []
     seen: set[str] = set()
     for pattern in patterns:
-        if _GLOB_CHARS & set(pattern):
+        # A path that is there is that path, even with [ in its name; else it may be a glob.
+        if _GLOB_CHARS & set(pattern) and not os.path.lexists(pattern):
             matches = sorted(m for m in glob.glob(pattern, recursive=True) if not os.path.isdir(m))
         else:
             matches = [pattern] if os.path.lexists(pattern) else []
@@ -173,12 +174,16 @@ def runner_names(paths: Sequence[str]) -> list[str]:
         if tail == 0 and name.endswith(".json"):
             name = name[: -len(".json")]
         names.append(one_line(name, 80) or "runner")
-    # Two paths that differ only in what was cut (never, once real paths are unique): number.
-    counts: dict[str, int] = {}
+    # Two paths that give one name (a cut that is not enough): numbered, each name once.
+    taken: set[str] = set()
     unique = []
     for name in names:
-        counts[name] = counts.get(name, 0) + 1
-        unique.append(name if counts[name] == 1 else f"{name} ({counts[name]})")
+        candidate, number = name, 1
+        while candidate in taken:
+            number += 1
+            candidate = f"{name} ({number})"
+        taken.add(candidate)
+        unique.append(candidate)
     return unique
 
 
@@ -238,18 +243,31 @@ def _merge(
         key = json.dumps(recorded.config, sort_keys=True, default=str)
         judging = judgings.get(key)
         if judging is None:
-            judging = _Judging.of(judging_config_of(recorded, runner.path, sources))
+            try:
+                judging = _Judging.of(judging_config_of(recorded, runner.path, sources))
+            except ConfigError as exc:
+                if f"report '{runner.path}'" not in str(exc):
+                    raise  # this invocation's input, against this evidence: a usage error
+                problem = f"unreadable: its recorded inputs are refused ({_cut_fix(exc)})"
+                runners.append(RunnerJudged(runner.name, runner.source, problem=problem))
+                continue
             judgings[key] = judging
             secrets.extend(judging.config.secrets())
         if first is None:
             first = judging.config
         elif judging.config.mode != first.mode:
-            raise ConfigError(
-                f"input 'mode' (report '{runner.path}'): a {judging.config.mode} run, but the "
-                f"first report was a {first.mode} run; fix: give --mode to judge every runner "
-                "in one"
+            problem = (
+                f"a {judging.config.mode} run, where the first report is a {first.mode} "
+                "run (give --mode to judge every runner in one)"
             )
+            runners.append(RunnerJudged(runner.name, runner.source, problem=problem))
+            continue
         evidence = document["observations"]
+        uneven = _uneven_columns(evidence)
+        if uneven is not None:
+            problem = f"unreadable: {uneven}"
+            runners.append(RunnerJudged(runner.name, runner.source, problem=problem))
+            continue
         try:
             judgement = _judgement(recorded, evidence, judging)
             ws = WsObservation.from_dict(evidence["ws"]) if evidence.get("ws") else None
@@ -316,6 +334,17 @@ def _judgement(report: GateReport, evidence: dict[str, Any], judging: _Judging) 
         report.pill_timeline,
         frozenset(c.id for c in report.checks if not c.ran),
     )
+
+
+def _uneven_columns(evidence: dict[str, Any]) -> str | None:
+    """An endpoint whose sample columns differ in length: the report does not read back
+    (``Observations.from_dict`` refuses it), and a merge that keeps the report's own
+    judgement refuses it too."""
+    for probe, columns in evidence["http"].items():
+        lengths = {len(values) for values in columns.values()}
+        if len(lengths) > 1:
+            return f"the columns of its {probe} samples differ in length ({sorted(lengths)})"
+    return None
 
 
 def _cut_fix(exc: Exception) -> str:

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from golive_action.config import input_specs
+from golive_action.config import action_default_text, input_specs
 from golive_action.report.outputs import OUTPUT_DESCRIPTIONS
 
 ACTION = Path(__file__).resolve().parent.parent / "action.yml"
@@ -206,10 +206,8 @@ def render() -> str:
             shown = _FROM_RUNNER[spec.name]
         elif spec.name in _FROM_GATE:
             shown = ""
-        elif isinstance(default, bool):
-            shown = str(default).lower()
         else:
-            shown = "" if default is None else str(default)
+            shown = action_default_text(spec)  # what the gate takes for "not given"
         description = spec.description
         if spec.name in _FROM_GATE:
             description += f" Otherwise (and outside Actions) the default is {default}."

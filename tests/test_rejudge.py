@@ -495,3 +495,98 @@ def test_an_unknown_metric_is_refused_with_the_nearest_names(run_cli):
     result = run_cli("judge", "none.json", "--thresholds", "ws-latency.pingms: p(95)<100")
     assert result.code == 2
     assert "unknown metric 'ws-latency.pingms' (did you mean 'ws-latency.ping_ms'" in result.err
+
+
+def test_a_merge_names_a_runner_whose_report_does_not_read_back_and_goes_on(
+    runs, run_cli, tmp_path
+):
+    reports = _copy(runs, tmp_path)
+    shutil.rmtree(reports / "asia")
+    uneven = _report(reports / "eu" / "golive-report.json")
+    uneven["observations"]["http"]["web-health"]["status"].pop()
+    (reports / "uneven").mkdir()
+    (reports / "uneven" / "golive-report.json").write_text(json.dumps(uneven))
+    refused = _report(reports / "eu" / "golive-report.json")
+    refused["config"]["inputs"]["duration"] = "abc"
+    (reports / "refused").mkdir()
+    (reports / "refused" / "golive-report.json").write_text(json.dumps(refused))
+    glob = str(reports / "*" / "golive-report.json")
+    result = run_cli("merge", glob, "--report", "m.json")
+    assert result.code == 1, result.err
+    check = _report(tmp_path / "m.json")["checks"][0]
+    assert "uneven: unreadable: the columns of its web-health samples differ" in check["reason"]
+    assert (
+        "refused: unreadable: its recorded inputs are refused (input 'duration'"
+        in (check["reason"])
+    )
+    result = run_cli("merge", glob, "--report", "m.json", "--min-runners", "2")
+    assert result.code == 0, _report(tmp_path / "m.json")["reason"]
+
+
+def test_in_actions_a_default_of_action_yml_never_replaces_a_reports_own_limit(
+    runs, run_cli, tmp_path
+):
+    evidence = _copy(runs, tmp_path) / "eu" / "golive-report.json"
+    # A run held to a page load under 0.001 ms: NO-GO, and the report says so.
+    strict = tmp_path / "strict" / "golive-report.json"
+    strict.parent.mkdir()
+    assert (
+        run_cli("judge", str(evidence), "--ui-p95-max-ms", "0.001", "--report", str(strict)).code
+        == 1
+    )
+    actions = {
+        "GITHUB_ACTIONS": "true",
+        "INPUT_MERGE": str(strict),
+        "INPUT_MODE": "go-live",  # what action.yml gives a step that leaves them out
+        "INPUT_UI_P95_MAX_MS": "2000",
+        "INPUT_HEALTH_RATE_MIN": "99.5",
+        "INPUT_REPORT": "m.json",
+    }
+    held = run_cli("run", env=actions)
+    assert held.code == 1, held.out
+    page = next(c for c in _report(tmp_path / "m.json")["checks"] if c["id"] == "ui-responsive")
+    assert page["verdict"] == "fail" and page["thresholds"]["latency_ms"].startswith("p(95)<0.001")
+    # A value the step gave (not the default) is this invocation's limit.
+    loose = run_cli("run", env={**actions, "INPUT_UI_P95_MAX_MS": "3000"})
+    assert loose.code == 0, loose.out
+
+
+def test_a_refused_run_of_the_merge_input_never_writes_over_the_evidence(runs, run_cli, tmp_path):
+    evidence = _copy(runs, tmp_path) / "eu" / "golive-report.json"
+    before = evidence.read_bytes()
+    env = {
+        "INPUT_MERGE": str(evidence),
+        "INPUT_HEALTH_RATE_MIN": "abc",
+        "INPUT_REPORT": str(evidence),
+    }
+    result = run_cli("run", env=env)
+    assert result.code == 2 and "health-rate-min" in result.err
+    assert evidence.read_bytes() == before
+    empty = run_cli("run", env={"INPUT_MERGE": " , ", "INPUT_REPORT": "x.json"})
+    assert empty.code == 2 and "input 'merge'" in empty.err and "names no file" in empty.err
+
+
+def test_judge_reads_no_evidence_input_from_a_config_file_and_no_token_from_a_report(
+    runs, run_cli, tmp_path
+):
+    evidence = _copy(runs, tmp_path) / "eu" / "golive-report.json"
+    # The run's own config file: its access log is long gone, its window longer than now.
+    (tmp_path / "gate.yml").write_text("access-log: /nonexistent/access.log\nduration: 9000\n")
+    result = run_cli("judge", str(evidence), "--config", "gate.yml", "--report", "a.json")
+    assert result.code == 0, result.err
+    forged = _report(evidence)
+    forged["config"]["inputs"]["github-token"] = "0"
+    (tmp_path / "forged.json").write_text(json.dumps(forged))
+    result = run_cli("judge", "forged.json", "--report", "b.json")
+    again = (tmp_path / "b.json").read_text()
+    assert "127.0.0.1" in again and "***" not in json.loads(again)["config"]["inputs"]["web-url"]
+    assert json.loads(again)["config"]["secrets_given"] == ["spark-api-token"]
+
+
+def test_runner_names_are_each_one_once():
+    from golive_action.rejudge import runner_names
+
+    assert runner_names(["r/eu/golive-report.json", "r/us/golive-report.json"]) == ["eu", "us"]
+    assert runner_names(["b.json", "x/b.json", "y/b (2).json"]) == ["b", "x/b", "y/b (2)"]
+    names = runner_names(["a/b.json", "c/a/b.json"])
+    assert len(set(names)) == 2

@@ -61,18 +61,25 @@ def test_the_baseline_is_the_last_go_and_a_regression_against_it_fails():
 
 
 def test_a_figure_worse_in_each_of_the_last_runs_fails_even_within_the_limit():
-    rising = [_point(100 + i, "go", event_latency_p95_ms=100.0 + i) for i in range(6)]
-    history = _history(*reversed(rising))  # newest first: 105 (105 ms) ... 100 (100 ms)
-    result = judge_trend(history, None, _now(event_latency_p95_ms=106.0), LIMITS, 20)
+    rising = [_point(100 + i, "go", event_latency_p95_ms=100.0 + 5 * i) for i in range(6)]
+    history = _history(*reversed(rising))  # newest first: 105 (125 ms) ... 100 (100 ms)
+    result = judge_trend(history, None, _now(event_latency_p95_ms=130.0), LIMITS, 20)
     assert result.verdict is Verdict.FAIL
     assert result.metrics["rising"] == ["event_latency_p95_ms"]
-    assert "event-to-store p95 worse in each of the last 4 runs (102 → 103 → 104 → 105 → 106" in (
-        result.reason
+    assert (
+        "event-to-store p95 worse in each of the last 4 runs (110 → 115 → 120 → 125 → 130 ms, "
+        "+18 %)" in result.reason
     )
-    assert result.metrics["regressed"] == []  # +1 % of the last GO: no regression
+    assert result.metrics["regressed"] == []  # +4 % of the last GO: no regression
     # One run that got better breaks the series.
-    flat = judge_trend(history, None, _now(event_latency_p95_ms=104.0), LIMITS, 20)
+    flat = judge_trend(history, None, _now(event_latency_p95_ms=124.0), LIMITS, 20)
     assert flat.verdict is Verdict.PASS, flat.reason
+    # Worse each time, but by less than noise in all (under half the limit): no trend.
+    creeping = [_point(200 + i, "go", ws_latency_p95_ms=1.1 + 0.1 * i) for i in range(4)]
+    small = judge_trend(
+        _history(*reversed(creeping)), None, _now(ws_latency_p95_ms=1.5), LIMITS, 20
+    )
+    assert small.verdict is Verdict.PASS and small.metrics["rising"] == [], small.reason
 
 
 def test_rates_are_worse_down_and_are_judged_by_their_failure_share():

@@ -357,12 +357,16 @@ def _headline(reported: Sequence[RunnerJudged], pool: Pool) -> Headline:
                 healthy += float(check.metrics.get("healthy", 0))
     ran: list[CanaryWord] = [h.canary for h in heads if h.canary != "SKIPPED"] or ["SKIPPED"]
     rates = [h.canary_pass_rate_percent for h in heads if h.canary_pass_rate_percent is not None]
+    reconnects = [h.reconnects_per_min for h in heads if h.reconnects_per_min is not None]
     return Headline(
         ws_latency_p95_ms=_r(percentile(pool.round_trips, 95)),
         event_latency_p95_ms=_r(pool.event_latency.percentile(95)),
         health_rate_percent=100.0 * healthy / total if total else None,
         canary=min(ran, key=_CANARY_ORDER.index),
         canary_pass_rate_percent=min(rates) if rates else None,
+        # Each runner's own connection: the worst of their rates, not a sum.
+        reconnects_per_min=max(reconnects) if reconnects else None,
+        ui_load_p95_ms=_r(percentile(pool.http_ms.get("ui", []), 95)),
     )
 
 
