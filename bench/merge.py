@@ -71,13 +71,22 @@ def ten_minute_report(folder: Path) -> Path:
     from golive_action.runner import run_gate
     from golive_action.sandbox.stack import ReferenceStack
 
-    with ReferenceStack("healthy") as stack:
+    from golive_action.sandbox import github_api
+
+    with ReferenceStack("healthy", github_token="bench-token") as stack:
         inputs = {
             "mode": "monitor",
             "web-url": stack.urls["web_url"],
             "executor-url": stack.urls["executor_url"],
             "ws-url": stack.urls["ws_url"],
             "duration": str(WINDOW_S),
+            # The trends and the canary pass rate, from the stack's GitHub stand-in.
+            "github-api-url": stack.urls["github_api_url"],
+            "github-token": "bench-token",
+            "github-repository": github_api.REPOSITORY,
+            "canary-workflow": github_api.WORKFLOW_FILE,
+            "trend-workflow": github_api.WORKFLOW_FILE,
+            "github-run-id": str(github_api.CURRENT_RUN_ID),
         }
         short = run_gate(load_config(inputs, {}))
     assert short.decision.value == "go", short.reason
