@@ -69,9 +69,8 @@ def ten_minute_report(folder: Path) -> Path:
     from golive_action.rejudge import _report
     from golive_action.report.jsonreport import write_report
     from golive_action.runner import run_gate
-    from golive_action.sandbox.stack import ReferenceStack
-
     from golive_action.sandbox import github_api
+    from golive_action.sandbox.stack import ReferenceStack
 
     with ReferenceStack("healthy", github_token="bench-token") as stack:
         inputs = {
