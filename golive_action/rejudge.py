@@ -375,22 +375,13 @@ def _report(
     duration_s: float,
     merge: MergeRecord | None = None,
 ) -> GateReport:
-    return GateReport(
-        decision=judgement.decision,
-        reason=judgement.reason,
+    return judgement.report(
         mode=config.mode,
         profile=config.profile,
         started_at=started_at or iso_time(observations.started_at),
         duration_s=duration_s,
-        criteria=judgement.criteria,
-        checks=judgement.checks,
-        triggers=judgement.triggers,
         observations=observations,
         version=__version__,
-        ws_state=judgement.ws_state,
-        pill=judgement.pill,
-        headline=judgement.headline,
-        pill_timeline=judgement.pill_timeline,
         config=recorded_inputs(config),
         merge=merge,
     )

@@ -149,22 +149,13 @@ def run_gate(
     try:
         observations = observe(config, progress, cancel)
         judgement = judge(observations, config.limits())
-        report = GateReport(
-            decision=judgement.decision,
-            reason=judgement.reason,
+        report = judgement.report(
             mode=config.mode,
             profile=config.profile,
             started_at=iso_time(started_at),
             duration_s=time.monotonic() - started,
-            criteria=judgement.criteria,
-            checks=judgement.checks,
-            triggers=judgement.triggers,
             observations=observations,
             version=__version__,
-            ws_state=judgement.ws_state,
-            pill=judgement.pill,
-            headline=judgement.headline,
-            pill_timeline=judgement.pill_timeline,
             config=recorded_inputs(config),
         )
     except Exception as exc:

@@ -6,8 +6,9 @@ the evidence, the matrix rows are drawn from the checks, the triggers from their
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from golive_action.ids import TRIGGER_IDS, CheckId
 from golive_action.judge.gate import gate_error
@@ -28,7 +29,9 @@ from golive_action.model import (
     CheckResult,
     Criterion,
     Decision,
+    GateReport,
     Headline,
+    MergeRecord,
     Observations,
     Pill,
     PillTimeline,
@@ -52,6 +55,39 @@ class Judgement:
     # The checks that did not run (waived, or their inputs not given): a merge counts a
     # check on the runners that ran it.
     unseen: frozenset[CheckId] = frozenset()
+
+    def report(
+        self,
+        *,
+        mode: str,
+        profile: str,
+        started_at: str,
+        duration_s: float,
+        observations: Observations,
+        version: str,
+        config: Mapping[str, Any] | None,
+        merge: MergeRecord | None = None,
+    ) -> GateReport:
+        """The report of this judgement: the run's own facts beside it."""
+        return GateReport(
+            decision=self.decision,
+            reason=self.reason,
+            mode=mode,
+            profile=profile,
+            started_at=started_at,
+            duration_s=duration_s,
+            criteria=self.criteria,
+            checks=self.checks,
+            triggers=self.triggers,
+            observations=observations,
+            version=version,
+            ws_state=self.ws_state,
+            pill=self.pill,
+            headline=self.headline,
+            pill_timeline=self.pill_timeline,
+            config=config,
+            merge=merge,
+        )
 
 
 class Configured(Protocol):
