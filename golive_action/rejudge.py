@@ -7,13 +7,14 @@ no usable report for ``merge``."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import glob
 import json
 import os
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -199,101 +200,97 @@ def merge_reports(
     that cannot be read is a runner without a report; once ``cancel`` is set, the reports
     not read yet are runners without one. Raises ConfigError when this
     invocation's inputs cannot judge a report (a usage error: exit 2)."""
-    # The cyclic collector would walk every report's parsed document again and again as
-    # they are made (a sixth of the merge's time); a merge makes no cycles, and each
-    # document is freed by its last reference as soon as it is pooled.
+    with _collector_paused():
+        expected = expected_runners(patterns)
+        reader = ReportReader()
+        runners: list[RunnerJudged] = []
+        judgings: dict[str, _Judging] = {}
+        first: GateConfig | None = None
+        started: list[float] = []
+        finished: list[float] = []
+        secrets: list[str] = []
+        for runner in expected:
+            if runner.path is None:
+                runners.append(
+                    RunnerJudged(runner.name, runner.source, problem="no report: no file matched")
+                )
+                continue
+            try:
+                recorded, document = _evidence(runner.path, reader, whole=False)
+            except EvidenceError as exc:
+                runners.append(
+                    RunnerJudged(runner.name, runner.source, problem=f"unreadable: {_cut_fix(exc)}")
+                )
+                continue
+            # Runners of one matrix were configured alike: their configuration is built once.
+            key = json.dumps(recorded.config, sort_keys=True, default=str)
+            judging = judgings.get(key)
+            if judging is None:
+                try:
+                    judging = _Judging.of(judging_config_of(recorded, runner.path, sources))
+                except ConfigError as exc:
+                    if f"report '{runner.path}'" not in str(exc):
+                        raise  # this invocation's input, against this evidence: a usage error
+                    problem = f"unreadable: its recorded inputs are refused ({_cut_fix(exc)})"
+                    runners.append(RunnerJudged(runner.name, runner.source, problem=problem))
+                    continue
+                judgings[key] = judging
+                secrets.extend(judging.config.secrets())
+            if first is None:
+                first = judging.config
+            elif judging.config.mode != first.mode:
+                problem = (
+                    f"a {judging.config.mode} run, where the first report is a {first.mode} "
+                    "run (give --mode to judge every runner in one)"
+                )
+                runners.append(RunnerJudged(runner.name, runner.source, problem=problem))
+                continue
+            evidence = document["observations"]
+            uneven = _uneven_columns(evidence)
+            if uneven is not None:
+                problem = f"unreadable: {uneven}"
+                runners.append(RunnerJudged(runner.name, runner.source, problem=problem))
+                continue
+            try:
+                judgement = _judgement(recorded, evidence, judging)
+                ws = WsObservation.from_dict(evidence["ws"]) if evidence.get("ws") else None
+                pool = pool_of(ws, evidence["http"], judging.limits)
+            except (KeyError, TypeError, ValueError, OverflowError) as exc:
+                problem = f"unreadable: its observations do not read back ({type(exc).__name__})"
+                runners.append(RunnerJudged(runner.name, runner.source, problem=problem))
+                continue
+            runners.append(
+                RunnerJudged(runner.name, runner.source, judgement, pool, recorded.started_at)
+            )
+            started.append(recorded.observations.started_at)
+            finished.append(recorded.observations.finished_at)
+        config = first or fallback
+        merged = merge_judgements(runners, config.limits(), min_runners)
+        now = time.time()
+        observations = Observations(min(started, default=now), max(finished, default=now))
+        record = MergeRecord(
+            tuple(_record(r) for r in runners),
+            len(runners) if min_runners is None else min_runners,
+            merged.pooled,
+        )
+        started_at = min((r.started_at for r in runners if r.started_at), default=None)
+        duration = max(observations.finished_at - observations.started_at, 0.0)
+        report = _report(merged.judgement, config, observations, started_at, duration, record)
+        return Redactor(secrets).tree(report)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic collector would walk every report's parsed document again and again as
+    they are made (a sixth of the merge's time); a merge makes no cycles, and each document
+    is freed by its last reference as soon as it is pooled."""
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _merge(patterns, sources, min_runners, fallback, cancel)
+        yield
     finally:
         if paused:
             gc.enable()
-
-
-def _merge(
-    patterns: Sequence[str],
-    sources: Sources,
-    min_runners: int | None,
-    fallback: GateConfig,
-    cancel: threading.Event | None = None,
-) -> GateReport:
-    expected = expected_runners(patterns)
-    reader = ReportReader()
-    runners: list[RunnerJudged] = []
-    judgings: dict[str, _Judging] = {}
-    first: GateConfig | None = None
-    started: list[float] = []
-    finished: list[float] = []
-    secrets: list[str] = []
-    for runner in expected:
-        if runner.path is None:
-            runners.append(
-                RunnerJudged(runner.name, runner.source, problem="no report: no file matched")
-            )
-            continue
-        try:
-            recorded, document = _evidence(runner.path, reader, whole=False)
-        except EvidenceError as exc:
-            runners.append(
-                RunnerJudged(runner.name, runner.source, problem=f"unreadable: {_cut_fix(exc)}")
-            )
-            continue
-        # Runners of one matrix were configured alike: their configuration is built once.
-        key = json.dumps(recorded.config, sort_keys=True, default=str)
-        judging = judgings.get(key)
-        if judging is None:
-            try:
-                judging = _Judging.of(judging_config_of(recorded, runner.path, sources))
-            except ConfigError as exc:
-                if f"report '{runner.path}'" not in str(exc):
-                    raise  # this invocation's input, against this evidence: a usage error
-                problem = f"unreadable: its recorded inputs are refused ({_cut_fix(exc)})"
-                runners.append(RunnerJudged(runner.name, runner.source, problem=problem))
-                continue
-            judgings[key] = judging
-            secrets.extend(judging.config.secrets())
-        if first is None:
-            first = judging.config
-        elif judging.config.mode != first.mode:
-            problem = (
-                f"a {judging.config.mode} run, where the first report is a {first.mode} "
-                "run (give --mode to judge every runner in one)"
-            )
-            runners.append(RunnerJudged(runner.name, runner.source, problem=problem))
-            continue
-        evidence = document["observations"]
-        uneven = _uneven_columns(evidence)
-        if uneven is not None:
-            problem = f"unreadable: {uneven}"
-            runners.append(RunnerJudged(runner.name, runner.source, problem=problem))
-            continue
-        try:
-            judgement = _judgement(recorded, evidence, judging)
-            ws = WsObservation.from_dict(evidence["ws"]) if evidence.get("ws") else None
-            pool = pool_of(ws, evidence["http"], judging.limits)
-        except (KeyError, TypeError, ValueError, OverflowError) as exc:
-            problem = f"unreadable: its observations do not read back ({type(exc).__name__})"
-            runners.append(RunnerJudged(runner.name, runner.source, problem=problem))
-            continue
-        runners.append(
-            RunnerJudged(runner.name, runner.source, judgement, pool, recorded.started_at)
-        )
-        started.append(recorded.observations.started_at)
-        finished.append(recorded.observations.finished_at)
-    config = first or fallback
-    merged = merge_judgements(runners, config.limits(), min_runners)
-    now = time.time()
-    observations = Observations(min(started, default=now), max(finished, default=now))
-    record = MergeRecord(
-        tuple(_record(r) for r in runners),
-        len(runners) if min_runners is None else min_runners,
-        merged.pooled,
-    )
-    started_at = min((r.started_at for r in runners if r.started_at), default=None)
-    duration = max(observations.finished_at - observations.started_at, 0.0)
-    report = _report(merged.judgement, config, observations, started_at, duration, record)
-    return Redactor(secrets).tree(report)
 
 
 @dataclass(frozen=True)

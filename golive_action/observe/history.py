@@ -5,7 +5,6 @@ limit."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -28,19 +27,6 @@ _NAMES_SHOWN = 5  # artifact names a note lists
 _LISTED_PAGES = 3
 
 
-@dataclass(frozen=True)
-class ListedRun:
-    """One completed run as the listing gave it, and what its evidence artifact held."""
-
-    id: int
-    conclusion: str | None
-    created_at: str
-    url: str
-    event: str
-    branch: str | None
-    evidence: ArtifactRead | None
-
-
 def list_runs(
     token: str,
     repository: str,
@@ -54,7 +40,7 @@ def list_runs(
     artifact: str | None = None,
     members: tuple[str, ...] = MEMBERS,
     cap: int = MEMBER_CAP,
-) -> tuple[list[ListedRun], tuple[str, str] | None]:
+) -> tuple[list[PastRun], tuple[str, str] | None]:
     """The newest ``window`` completed runs that count (not cancelled, not skipped), each
     with the first of ``members`` its ``artifact`` holds; and (kind, reason) when the
     listing failed (the runs read until then are kept)."""
@@ -78,7 +64,7 @@ def list_runs(
         per_page=per_page,
         lazy=True,
     )
-    runs: list[ListedRun] = []
+    runs: list[PastRun] = []
     try:
         repo = client.get_repo(repository)
         listing = repo.get_workflow(workflow).get_runs(
@@ -100,15 +86,18 @@ def list_runs(
             else {}
         )
         for run in counted:
+            evidence = reads.get(run.id)
             runs.append(
-                ListedRun(
+                PastRun(
                     run.id,
                     run.conclusion,
                     run.created_at.isoformat(),
                     run.html_url,
                     run.event,
                     run.head_branch,
-                    reads.get(run.id),
+                    evidence.member if evidence else None,
+                    evidence.text if evidence else None,
+                    evidence.note if evidence else None,
                 )
             )
     except Exception as exc:  # every failure is the check's error, with what was read
@@ -135,20 +124,7 @@ def fetch_history(
         token, repository, workflow, window, api_url, branch, event, exclude_run, timeout_s,
         artifact,
     )  # fmt: skip
-    runs = tuple(
-        PastRun(
-            run.id,
-            run.conclusion,
-            run.created_at,
-            run.url,
-            run.event,
-            run.branch,
-            run.evidence.member if run.evidence else None,
-            run.evidence.text if run.evidence else None,
-            run.evidence.note if run.evidence else None,
-        )
-        for run in listed
-    )
+    runs = tuple(listed)
     if failed is not None:
         kind, reason = failed
         return CanaryHistory(repository, workflow, runs, error=reason, error_kind=kind)

@@ -8,8 +8,8 @@ import math
 from typing import Any
 
 from golive_action import jsondoc
-from golive_action.model import REPORT_SCHEMA_ID, Headline, TrendHistory, TrendPoint
-from golive_action.observe.history import ListedRun, list_runs
+from golive_action.model import REPORT_SCHEMA_ID, Headline, PastRun, TrendHistory, TrendPoint
+from golive_action.observe.history import list_runs
 from golive_action.text import one_line
 
 # A report of a long window is larger than a canary's answer; the zip stays capped.
@@ -43,14 +43,13 @@ def fetch_trends(
     return TrendHistory(repository, workflow, points)
 
 
-def point_of(run: ListedRun) -> TrendPoint:
+def point_of(run: PastRun) -> TrendPoint:
     """A past run's decision and figures, from its report; a note of why none, else."""
     base = TrendPoint(run.id, run.created_at, run.url, run.conclusion)
-    evidence = run.evidence
-    if evidence is None or evidence.text is None:
-        note = evidence.note if evidence is not None else "no evidence artifact"
+    if run.artifact_body is None:
+        note = run.artifact_note or "no evidence artifact"
         return TrendPoint(**{**base.to_dict(), "note": note})
-    decision, figures, problem = figures_of(evidence.text)
+    decision, figures, problem = figures_of(run.artifact_body)
     if problem is not None:
         return TrendPoint(**{**base.to_dict(), "note": problem})
     return TrendPoint(**{**base.to_dict(), "decision": decision, "figures": figures})
