@@ -6,6 +6,7 @@ before it reaches stdout or stderr, so that it can never be read as a workflow c
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -103,12 +104,26 @@ def format_outputs(outputs: Mapping[str, str]) -> str:
 
 
 def write_outputs(outputs: Mapping[str, str], environ: Mapping[str, str] | None = None) -> bool:
-    """Append the outputs to $GITHUB_OUTPUT when it is set (in Actions or not)."""
+    """Append the outputs to $GITHUB_OUTPUT when it is set (in Actions or not). All or none:
+    a write cut short (a full disk) is taken back to the file's length before it, so that no
+    output of this run, a leading ``decision=go`` least of all, is left behind."""
     path = (environ if environ is not None else os.environ).get(OUTPUT_FILE)
     if not path:
         return False
-    with Path(path).open("a", encoding="utf-8") as handle:
-        handle.write(format_outputs(outputs))
+    data = format_outputs(outputs).encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        before = os.lseek(fd, 0, os.SEEK_END)
+        try:
+            written = 0
+            while written < len(data):
+                written += os.write(fd, data[written:])
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, before)
+            raise
+    finally:
+        os.close(fd)
     return True
 
 

@@ -253,9 +253,13 @@ def main(
     stderr: TextIO | None = None,
     cancellation: Cancellation | None = None,
 ) -> int:
+    from golive_action.streams import guarded
+
     environ = os.environ if environ is None else environ
-    out = stdout or sys.stdout
-    err = stderr or sys.stderr
+    # A closed stream, a broken pipe or an encoding the terminal lacks never raises: the
+    # gate publishes a NO-GO for it (publishing), other commands end as they would have.
+    out = guarded(stdout or sys.stdout, "stdout")
+    err = guarded(stderr or sys.stderr, "stderr")
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list == ["--version"]:  # answered before the parser of ~80 inputs is built
         print(f"golive {__version__}", file=out)

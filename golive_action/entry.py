@@ -43,7 +43,11 @@ def _exit(code: int) -> None:
     import threading
 
     if threading.active_count() > 1:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):  # None when closed before the start
+            try:
+                if stream is not None:
+                    stream.flush()
+            except (OSError, ValueError):
+                pass
         os._exit(code)
     sys.exit(code)

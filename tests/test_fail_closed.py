@@ -397,12 +397,11 @@ def test_a_report_path_that_turns_bad_mid_run_publishes_a_no_go(tmp_path):
     assert "NO-GO" in (tmp_path / "summary.md").read_text()
 
 
-def test_an_existing_report_is_rewritten_in_place(run_cli, tmp_path, healthy_web):
+def test_an_existing_report_is_replaced_with_its_mode_and_link(run_cli, tmp_path, healthy_web):
     target = tmp_path / "kept" / "report.json"
     target.parent.mkdir()
     target.write_text("old")
     target.chmod(0o640)
-    inode = target.stat().st_ino
     (tmp_path / "link.json").symlink_to(target)
     result = run_cli(
         "run",
@@ -417,7 +416,8 @@ def test_an_existing_report_is_rewritten_in_place(run_cli, tmp_path, healthy_web
     )
     assert result.code == 1, result.err
     assert (tmp_path / "link.json").is_symlink()
-    assert target.stat().st_ino == inode and stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert sorted(p.name for p in target.parent.iterdir()) == ["report.json"]  # no temp left
     assert json.loads(target.read_text())["schema"] == "golive-report/1"
 
 

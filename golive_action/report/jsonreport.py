@@ -50,9 +50,9 @@ def _problem(error: ValidationError) -> str:
 
 
 def write_report(report: GateReport, path: str) -> Path:
-    """Write the report: atomically to a new path (a reader never sees half of it), in place
-    over an existing regular file (its mode and links kept; a reader at that moment may see
-    it part written), never over a device, a FIFO or a directory."""
+    """Write the report by the rules of ``files.write_output``: atomically (a reader never
+    sees half of it, a full disk keeps the old one), in place only over another user's
+    file, never over a device, a FIFO or a directory."""
     document = finite(report.to_dict())
     write_output(path, (_dumped(document) + "\n").encode("utf-8"))
     return Path(path)
