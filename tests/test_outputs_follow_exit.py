@@ -4,6 +4,7 @@ summary or the outputs, a closed stdout, a broken pipe), no exit other than 0 le
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -20,7 +21,7 @@ from golive_action.files import replaceable
 from golive_action.publishing import PublishSettings, publish
 from golive_action.streams import GuardedStream
 from tests.test_cli import read_outputs
-from tests.test_publishing import actions_env, judged  # noqa: F401  (a fixture)
+from tests.test_publishing import actions_env
 
 FULL = "/dev/full"  # every write to it fails with ENOSPC, as a full disk does
 
@@ -89,10 +90,8 @@ class _BrokenPipe:
         return self.stream
 
     def __exit__(self, *exc: object) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.stream.close()
-        except OSError:
-            pass
 
 
 def test_a_broken_pipe_on_stdout_publishes_a_no_go_everywhere_else(judged, tmp_path):
