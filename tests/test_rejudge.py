@@ -590,3 +590,55 @@ def test_runner_names_are_each_one_once():
     assert runner_names(["b.json", "x/b.json", "y/b (2).json"]) == ["b", "x/b", "y/b (2)"]
     names = runner_names(["a/b.json", "c/a/b.json"])
     assert len(set(names)) == 2
+
+
+def test_a_merge_refuses_a_report_whose_go_its_observations_do_not_give(runs, run_cli, tmp_path):
+    """asia's report edited by hand after the run: its NO-GO turned GO and every check a
+    pass. Its observations still say NO-GO: the merge names it refused, and it holds the
+    gate as a runner without a report."""
+    reports = _copy(runs, tmp_path)
+    edited = reports / "asia" / "golive-report.json"
+    document = _report(edited)
+    assert document["decision"] == "no-go"
+    document["decision"] = "go"
+    document["reason"] = "all criteria passed"
+    for check in document["checks"]:
+        if check["verdict"] == "fail":
+            check["verdict"] = "pass"
+    for criterion in document["criteria"]:
+        criterion["verdict"] = "pass"
+    edited.write_text(json.dumps(document))
+    result = run_cli("merge", str(reports / "*" / "golive-report.json"), "--report", "merged.json")
+    assert result.code == 1, result.out
+    merged = _report(tmp_path / "merged.json")
+    assert merged["decision"] == "no-go"
+    runners_check = merged["checks"][0]
+    assert runners_check["verdict"] == "fail"
+    assert "asia: refused: it says GO, its observations give NO-GO" in runners_check["reason"]
+    assert "changed after the run" in runners_check["reason"]
+    asia = next(r for r in merged["merge"]["runners"] if r["name"] == "asia")
+    assert asia["decision"] is None
+
+
+def test_copies_of_one_report_count_once(runs, run_cli, tmp_path):
+    reports = _copy(runs, tmp_path)
+    shutil.copytree(reports / "eu", reports / "eu-again")
+    result = run_cli(
+        "merge",
+        str(reports / "eu" / "golive-report.json"),
+        str(reports / "eu-again" / "golive-report.json"),
+        str(reports / "us" / "golive-report.json"),
+        "--report",
+        "merged.json",
+    )
+    assert result.code == 0, result.out
+    merged = _report(tmp_path / "merged.json")
+    runners_check = merged["checks"][0]
+    assert runners_check["metrics"]["runners"] == 2 and runners_check["metrics"]["reported"] == 2
+    assert merged["merge"]["min_runners"] == 2
+    copy = next(r for r in merged["merge"]["runners"] if r["name"] == "eu-again")
+    assert copy["problem"] == "a copy of eu's report (the same run): counted once"
+    # Its samples are pooled once: the pooled round trips are eu's and us's.
+    eu, us = (_report(reports / r / "golive-report.json") for r in ("eu", "us"))
+    pings = len(eu["observations"]["ws"]["pings"]) + len(us["observations"]["ws"]["pings"])
+    assert merged["merge"]["pooled"]["ws_round_trips"] == pings
