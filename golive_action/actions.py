@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from golive_action.model import Decision, GateReport, Verdict
+from golive_action.text import visible
 
 # The runner reads '::name' at a (trimmed) line start and the legacy '##[name' anywhere.
 _COMMAND_START_RE = re.compile(r"^(\s*):(?=:)", re.MULTILINE)
@@ -23,7 +24,16 @@ _LEGACY_RE = re.compile(r"##\[")
 
 
 def neutralize(text: str) -> str:
-    """Make text printable without it being taken as a workflow command."""
+    """Make text safe to print: each character that is not drawn as itself shown as its
+    escape (``text.visible``: no CR, ESC or bidi control reaches the log), and nothing in it
+    taken as a workflow command. Line breaks stay."""
+    return neutralize_commands(visible(text, lines=True))
+
+
+def neutralize_commands(text: str) -> str:
+    """Only the workflow commands made inert: for a text whose pieces from outside have
+    already passed ``text.visible`` and which carries escapes of its own (the terminal
+    report's colours)."""
     text = _COMMAND_START_RE.sub("\\1:\u200b", text)
     return _LEGACY_RE.sub("##\u200b[", text)
 
@@ -90,9 +100,11 @@ SUMMARY_FILE = "GITHUB_STEP_SUMMARY"
 
 def format_outputs(outputs: Mapping[str, str]) -> str:
     """The GITHUB_OUTPUT file text. A value with a line break goes between random delimiters
-    that are checked not to occur in it (the toolkit's rule)."""
+    that are checked not to occur in it (the toolkit's rule). A value passes
+    ``text.visible`` (its line breaks kept): a reason may quote a server."""
     lines = []
-    for name, value in outputs.items():
+    for name, shown in outputs.items():
+        value = visible(shown, lines=True)
         if "\n" in value or "\r" in value:
             delimiter = f"ghadelimiter_{uuid.uuid4()}"
             if delimiter in value or delimiter in name:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from golive_action.actions import CommitTarget
 from golive_action.model import Decision, GateReport
-from golive_action.text import one_line
+from golive_action.text import one_line, visible
 
 DESCRIPTION_LIMIT = 140  # GitHub refuses a longer description
 
@@ -19,7 +19,7 @@ class StatusOutcome:
 
 def describe(report: GateReport) -> str:
     word = "GO" if report.decision is Decision.GO else "NO-GO"
-    return one_line(f"{word}: {report.reason}", DESCRIPTION_LIMIT)
+    return one_line(visible(f"{word}: {report.reason}"), DESCRIPTION_LIMIT)
 
 
 def post_status(
