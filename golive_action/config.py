@@ -144,6 +144,7 @@ class GateConfig:
     reconnect_window_s: float = 60.0
     ws_stuck_closed_s: float = 30.0
     ticker_max_age_s: float = 60.0
+    ticker_spread_max_percent: float = 5.0
     ui_path: str = "/btcturk"
     ui_p95_max_ms: float = 2000.0
     browser: bool = False
@@ -322,7 +323,9 @@ class GateConfig:
                 pill_selector=self.browser_pill_selector,
                 polling_selector=self.browser_polling_selector,
             ),
-            ticker=TickerLimits(self.ws_pair, self.ticker_max_age_s),
+            ticker=TickerLimits(
+                self.ws_pair, self.ticker_max_age_s, self.ticker_spread_max_percent
+            ),
             ws_flag=WsFlagLimits(self.ws_flag, self.ws_flag_expected, self.ws_flag_pointer),
             nginx=NginxLimits(self.nginx_ws_location),
             canary=CanaryLimits(
