@@ -134,8 +134,8 @@ def judge_body(body: Any) -> tuple[Verdict, str]:
             return Verdict.FAIL, f"{said} but the evidence did not pass (evidence.passed: false)"
         if false:
             named = _named(body.get("results"), false)
-            parts = "result(s)" if all(p.startswith("results[") for p in false) else "part(s)"
-            return Verdict.FAIL, f"{said} but {len(false)} {parts} failed: {named}"
+            what = "result(s)" if all(p.startswith("results[") for p in false) else "part(s)"
+            return Verdict.FAIL, f"{said} but {len(false)} {what} failed: {named}"
         return Verdict.FAIL, f"{said} but the body is malformed: {junk[0]}, not true or false"
     if "ok" in body:
         error = _error_beside(body)
