@@ -176,6 +176,18 @@ def append_summary(markdown: str, environ: Mapping[str, str] | None = None) -> b
     return True
 
 
+def summary_size(environ: Mapping[str, str] | None = None) -> int:
+    """The bytes $GITHUB_STEP_SUMMARY already holds (another tool's, earlier in the step):
+    the step's summary has the runner's 1 MiB in all."""
+    path = (environ if environ is not None else os.environ).get(SUMMARY_FILE)
+    if not path:
+        return 0
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
 def in_actions(environ: Mapping[str, str] | None = None) -> bool:
     return (environ if environ is not None else os.environ).get("GITHUB_ACTIONS") == "true"
 

@@ -174,7 +174,7 @@ def _write_evidence(
     from golive_action.model import Decision
     from golive_action.report.jsonreport import write_report
     from golive_action.report.outputs import report_outputs
-    from golive_action.report.summary import render_summary
+    from golive_action.report.summary import SUMMARY_LIMIT, render_summary
     from golive_action.runner import close_report
     from golive_action.streams import failure, guarded
 
@@ -208,9 +208,18 @@ def _write_evidence(
     late = _LateFailures(failures, written, environ)
     try:
         if settings.summary and actions.SUMMARY_FILE not in unwritable:
-            late.summary_written = actions.append_summary(
-                render_summary(report, written or None, actions.run_url(environ)), environ
-            )
+            room = SUMMARY_LIMIT - actions.summary_size(environ)
+            markdown = render_summary(report, written or None, actions.run_url(environ), room)
+            if markdown:
+                late.summary_written = actions.append_summary(markdown, environ)
+            else:
+                print(
+                    "golive: warning: the job summary already holds nearly 1 MiB: the gate's "
+                    "summary is not added (the runner drops a larger one whole); the report "
+                    "and the outputs have the decision",
+                    file=err,
+                    flush=True,
+                )
     except OSError as exc:
         summary_path = environ.get(actions.SUMMARY_FILE, "")
         failed(actions.env_file_problem(actions.SUMMARY_FILE, summary_path, exc))

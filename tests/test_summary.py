@@ -283,3 +283,32 @@ def test_any_text_in_a_cell_renders_as_itself(value):
 
     shown = re.sub(r"<[^>]+>", "", html_out.split("<tbody>")[-1])
     assert " ".join(html_lib.unescape(shown).split()) == flat
+
+
+def test_the_summary_budget_counts_what_the_file_already_holds(judged, tmp_path):
+    """Another tool wrote most of the step's 1 MiB first: the gate's summary is cut to the
+    room left (the runner drops a step summary over 1 MiB whole)."""
+    import io
+
+    from golive_action import actions
+    from golive_action.publishing import PublishSettings, publish
+
+    report, _ = judged
+    for before, added in ((1024 * 1024 - 12000, True), (1024 * 1024 - 3000, False)):
+        summary = tmp_path / f"summary-{before}.md"
+        summary.write_text("x" * (before - 1) + "\n")
+        env = {
+            "GITHUB_ACTIONS": "true",
+            actions.SUMMARY_FILE: str(summary),
+            actions.OUTPUT_FILE: str(tmp_path / "output"),
+        }
+        err = io.StringIO()
+        settings = PublishSettings(report=str(tmp_path / "r.json"), canary_output=None)
+        assert publish(report, settings, env, io.StringIO(), err) == 0, err.getvalue()
+        size = summary.stat().st_size
+        assert size <= 1024 * 1024
+        assert (size > before) is added
+        if added:
+            assert "GO" in summary.read_text()[before:]
+        else:
+            assert "the job summary already holds nearly 1 MiB" in err.getvalue()

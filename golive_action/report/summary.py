@@ -293,10 +293,14 @@ def render_correction(report: GateReport) -> str:
 
 
 def render_summary(
-    report: GateReport, report_path: str | None = None, run_url: str | None = None
+    report: GateReport,
+    report_path: str | None = None,
+    run_url: str | None = None,
+    limit: int = SUMMARY_LIMIT,
 ) -> str:
     """The job summary; ``run_url`` (the workflow run's page) links the screenshot to the
-    run's artifacts."""
+    run's artifacts. At most ``limit`` bytes (:func:`cap`): the room a step's summary has
+    left, when it already holds another's text."""
     go = report.decision is Decision.GO
     banner = "✅ GO" if go else "❌ NO-GO"
     lines = [
@@ -352,7 +356,7 @@ def render_summary(
     if report_path:
         footer += f", report {code(report_path)}"
     lines += ["", f"<sub>{footer}</sub>", ""]
-    return cap("\n".join(lines))
+    return cap("\n".join(lines), limit)
 
 
 def _browser_lines(report: GateReport, run_url: str | None) -> list[str]:
@@ -410,10 +414,15 @@ def _browser_lines(report: GateReport, run_url: str | None) -> list[str]:
 
 
 def cap(markdown: str, limit: int = SUMMARY_LIMIT) -> str:
-    """Cut at a line break so that the summary, note included, stays under ``limit`` bytes."""
+    """Cut at a line break so that the summary, note included, stays under ``limit`` bytes;
+    where not even its banner and the note fit, nothing (the runner drops a step's whole
+    summary when it is over 1 MiB)."""
     data = markdown.encode()
     if len(data) <= limit:
         return markdown
+    banner = markdown.split("\n", 1)[0]
+    if limit < len(banner.encode()) + len(TRUNCATION_NOTE.encode()):
+        return ""
     room = limit - len(TRUNCATION_NOTE.encode())
     cut = data[:room].decode(errors="ignore")
     cut = cut[: cut.rfind("\n")] if "\n" in cut else cut
