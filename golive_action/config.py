@@ -809,7 +809,9 @@ def _url_check(schemes: tuple[str, ...]) -> Any:
             parts.port  # noqa: B018 - raises ValueError on a bad port
         except ValueError:
             return False
-        return parts.scheme in schemes and bool(host)
+        # A fragment is never sent, and the paths the gate adds would land inside it
+        # (https://h/#x + /health is https://h/#x/health: the page itself, not its health).
+        return parts.scheme in schemes and bool(host) and "#" not in value
 
     return check
 
@@ -835,6 +837,11 @@ def _problem(spec: InputSpec, error: Any) -> str:
         return f"{value} does not have the expected form"
     if kind == "format":
         schemes = " or ".join(f"{s}://" for s in _URL_SCHEMES.get(limit, ()))
+        if isinstance(error.instance, str) and "#" in error.instance:
+            return (
+                f"{value} has a #fragment, which is never sent and would swallow the paths "
+                "the gate adds to it"
+            )
         return f"{value} is not a valid {schemes} URL"
     return f"{value} is not valid ({kind})"
 

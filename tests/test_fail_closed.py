@@ -164,6 +164,8 @@ AT_START: dict[str, tuple[Case, str]] = {
     "other scripts' digits": (argv(env={"INPUT_TIMEOUT": "١٢"}), "is not a number"),
     "sampling longer than timeout": (argv("--timeout", "8"), "does not fit in timeout (8 s)"),
     "token outside ASCII": (argv("--spark-api-token", "TÖK€N"), "outside printable ASCII"),
+    "a URL with a fragment": (argv("--executor-url", "http://x/app#top"), "has a #fragment"),
+    "a ws URL with a fragment": (argv("--ws-url", "wss://x/ws#f"), "has a #fragment"),
     "a flag without its value": (argv("--samples"), "expected one argument"),
     "token with a newline": (
         argv("--spark-api-token", "SEKRET1\nX: 1"),
