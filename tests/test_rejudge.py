@@ -642,3 +642,56 @@ def test_copies_of_one_report_count_once(runs, run_cli, tmp_path):
     eu, us = (_report(reports / r / "golive-report.json") for r in ("eu", "us"))
     pings = len(eu["observations"]["ws"]["pings"]) + len(us["observations"]["ws"]["pings"])
     assert merged["merge"]["pooled"]["ws_round_trips"] == pings
+
+
+def _tampered(document: dict, change) -> dict:
+    copy = json.loads(json.dumps(document))
+    change(copy["observations"])
+    return copy
+
+
+def _set_pings(value):
+    def change(observations):
+        observations["ws"]["pings"] = [[p[0], value] for p in observations["ws"]["pings"]]
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "words"),
+    [
+        ("string round trips", _set_pings("nan"), "observations/ws/pings/0/1"),
+        ("infinite round trips", _set_pings("inf"), "observations/ws/pings/0/1"),
+        ("negative round trips", _set_pings(-5.0), "observations/ws/pings/0/1"),
+        (
+            "a string latency bucket",
+            lambda o: o["ws"]["event_latency"].update(count="7"),
+            "observations/ws/event_latency/count",
+        ),
+        (
+            "a negative clock uncertainty",
+            lambda o: o.update(clock={"url": "http://c", "skew_ms": 1.0, "uncertainty_ms": -3}),
+            "observations/clock/uncertainty_ms",
+        ),
+        (
+            "a string status",
+            lambda o: o["http"]["web-health"]["status"].__setitem__(0, "200"),
+            "observations/http/web-health/status/0",
+        ),
+        (
+            "an unknown field of the feed",
+            lambda o: o["ws"].update(verdict="pass"),
+            "observations/ws",
+        ),
+    ],
+)
+def test_judge_refuses_evidence_of_the_wrong_type(runs, run_cli, tmp_path, name, change, words):
+    """Numbers where numbers stand, in every observation: a report whose round trips are
+    the strings "nan" or "inf", or negative, is refused (exit 2), never judged GO."""
+    document = _report(runs / "reports" / "eu" / "golive-report.json")
+    (tmp_path / "tampered.json").write_text(json.dumps(_tampered(document, change)))
+    result = run_cli("judge", "tampered.json", "--report", "out.json")
+    assert result.code == 2, (name, result.out)
+    assert words in result.err, (name, result.err)
+    assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
+    assert json.loads((tmp_path / "out.json").read_text())["decision"] == "no-go"
