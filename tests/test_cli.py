@@ -337,14 +337,19 @@ def test_python_m_and_console_script_agree():
     assert by_module.stdout.startswith("golive ")
 
 
-def test_sandbox_prints_its_urls_and_stops_on_sigterm(tmp_path):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "golive_action", "sandbox", "--scenario", "outage"],
+def _sandbox(*args: str) -> subprocess.Popen[str]:
+    """`golive sandbox` in a process of its own; it prints its URLs as its first line."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "golive_action", "sandbox", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+
+
+def test_sandbox_prints_its_urls_and_stops_on_sigterm(tmp_path):
+    proc = _sandbox("--scenario", "outage")
     try:
         assert proc.stdout is not None
         first = json.loads(proc.stdout.readline())
@@ -373,13 +378,7 @@ def test_sandbox_prints_its_urls_and_stops_on_sigterm(tmp_path):
 
 
 def test_sandbox_listens_on_ipv6_and_the_gate_runs_against_it():
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "golive_action", "sandbox", "--host", "::1", "--token", "v6-t0ken"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    proc = _sandbox("--host", "::1", "--token", "v6-t0ken")
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()

@@ -128,12 +128,15 @@ def test_a_terminal_that_cannot_show_a_character_shows_its_escape(judged, tmp_pa
     assert "GO" in shown and ("\\x" in shown or "\\u" in shown)
 
 
-def _demo(tmp_path: Path, **popen: object) -> tuple[int, str, dict[str, str]]:
+def _demo(
+    tmp_path: Path, extra_env: dict[str, str] | None = None, **popen: object
+) -> tuple[int, str, dict[str, str]]:
     env = {
         "GITHUB_ACTIONS": "true",
         "GITHUB_OUTPUT": str(tmp_path / "outputs"),
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
         "PATH": "",
+        **(extra_env or {}),
     }
     argv = ["demo", "--duration", "1", "--report", str(tmp_path / "report.json")]
     done = subprocess.run(
@@ -170,29 +173,9 @@ def test_the_demo_into_a_pipe_nobody_reads_is_a_no_go_and_no_traceback(tmp_path)
 
 
 def test_the_demo_on_an_ascii_terminal_is_a_go(tmp_path):
-    code, err, outputs = _demo_ascii(tmp_path)
+    code, err, outputs = _demo(tmp_path, {"PYTHONIOENCODING": "ascii"}, stdout=subprocess.DEVNULL)
     assert code == 0, err
     assert "Traceback" not in err and outputs["decision"] == "go"
-
-
-def _demo_ascii(tmp_path: Path) -> tuple[int, str, dict[str, str]]:
-    env = {
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_OUTPUT": str(tmp_path / "outputs"),
-        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
-        "PYTHONIOENCODING": "ascii",
-        "PATH": "",
-    }
-    argv = ["demo", "--duration", "1", "--report", str(tmp_path / "report.json")]
-    done = subprocess.run(
-        [sys.executable, "-m", "golive_action", *argv],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    return done.returncode, done.stderr.decode("ascii"), read_outputs(tmp_path / "outputs")
 
 
 # --------------------------------------------------------------------------- the report file
