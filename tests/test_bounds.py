@@ -4,7 +4,9 @@
 |------------------------------|-----------------------------------------|-----------------------|
 | HTTP response body           | 1 MiB read (decoded), 16 KiB kept       | observe/http.py       |
 | canary response              | 1 MiB                                   | observe/canary.py     |
-| WebSocket frame              | 1 MiB counted and dropped, never parsed | btcturk.py            |
+| WebSocket frame or message   | `ws-max-frame-bytes` (1 MiB): refused   | observe/wsframes.py   |
+|                              | at its header, unread; closed with 1009 |                       |
+| WebSocket frame parsed       | the same cap, never parsed past it      | btcturk.py            |
 | order book                   | 5,000 price levels a side               | btcturk.py            |
 | feed bookkeeping             | known message types, 20 channels/errors | btcturk.py            |
 | ping round trips             | 20,000 kept                             | model.WsObservation   |
@@ -86,6 +88,24 @@ def test_canary_response_over_its_cap_is_refused(tmp_path):
 def test_a_frame_over_the_cap_is_never_parsed():
     assert parse_frame("[" + " " * MAX_FRAME_CHARS + "1]").problem == "oversized frame"
     assert parse_frame('[402, {"PS": "BTCTRY"}]').problem is None
+
+
+def test_a_websocket_frame_over_the_cap_is_never_read():
+    """Its header announces 200 MB: the probe's reader reads once (64 KiB), sees the
+    length and stops (the probe then closes with 1009: tests/test_ws_frames.py)."""
+    from golive_action.observe.wsframes import READ_AHEAD, FrameReader, TooBig
+    from tests.faulty import ws_head
+
+    cap = GateConfig().ws_max_frame_bytes
+    reads: list[int] = []
+
+    def read(size: int) -> bytes:
+        reads.append(size)
+        return (ws_head(200 * 1024 * 1024) + b"\0" * size)[:size]
+
+    reader = FrameReader(read, cap)
+    assert reader.next(float("inf")) == TooBig(200 * 1024 * 1024, cap, fragmented=False)
+    assert cap == 1024 * 1024 and reads == [READ_AHEAD]
 
 
 def test_the_order_book_keeps_the_best_levels_only():

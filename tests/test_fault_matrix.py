@@ -339,7 +339,13 @@ FAULTS = [
     ),
     Fault("close during handshake", feed(rude), "ws-open", "error", "handshake"),
     Fault("garbage frames", feed(garbage), "ws-feed", "fail", "1 not JSON"),
-    Fault("a 10 MB frame", feed(huge_frame), "ws-feed", "fail", "1 oversized frame"),
+    Fault(
+        "a 10 MB frame",
+        feed(huge_frame),
+        "ws-feed",
+        "fail",
+        "a frame of 10485763 bytes, over the cap of 1048576 bytes (ws-max-frame-bytes)",
+    ),
     Fault("no pong", feed(no_pong), "ws-latency", "fail", "ping p95", extra={"duration": "2"}),
     Fault(
         "server stalls mid-window",
