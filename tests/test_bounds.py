@@ -3,6 +3,7 @@
 | What                         | Limit                                   | Where                 |
 |------------------------------|-----------------------------------------|-----------------------|
 | HTTP response body           | 1 MiB read (decoded), 16 KiB kept       | observe/http.py       |
+| one HTTP request             | `http-timeout`: connect, headers, body  | observe/http.py       |
 | canary response              | 1 MiB                                   | observe/canary.py     |
 | WebSocket frame or message   | `ws-max-frame-bytes` (1 MiB): refused   | observe/wsframes.py   |
 |                              | at its header, unread; closed with 1009 |                       |
@@ -75,6 +76,20 @@ def test_http_body_read_at_most_the_cap_and_kept_at_most_keep_chars():
     assert over.error_kind == "too-large" and over.body == ""
     assert at.error is None and at.body_bytes == 1000 and len(at.body) == 100
     assert at.body_truncated
+
+
+def test_an_http_request_ends_at_http_timeout_however_slowly_it_drips():
+    """A 100-byte body a byte every 0.2 s: the sample is cut at the 0.5 s timeout (its own
+    record says so), not held for the 20 s of the drip."""
+    from tests.faulty import drip
+
+    with http_server(drip(chunks=100, pause_s=0.2)) as base:
+        sample = get(base, HttpLimits(timeout_s=0.5))
+    assert (sample.error_kind, sample.error) == (
+        "timeout",
+        "response body not complete within 0.5 s",
+    )
+    assert sample.elapsed_ms is not None and sample.elapsed_ms < 3 * 1000
 
 
 def test_canary_response_over_its_cap_is_refused(tmp_path):
