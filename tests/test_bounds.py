@@ -3,6 +3,7 @@
 | What                         | Limit                                   | Where                 |
 |------------------------------|-----------------------------------------|-----------------------|
 | HTTP response body           | 1 MiB read (decoded), 16 KiB kept       | observe/http.py       |
+| HTTP response headers        | 99 (http.client's cap), named           | observe/http.py       |
 | one HTTP request             | `http-timeout`: connect, headers, body  | observe/http.py       |
 | canary response              | 1 MiB                                   | observe/canary.py     |
 | WebSocket frame or message   | `ws-max-frame-bytes` (1 MiB): refused   | observe/wsframes.py   |
@@ -76,6 +77,14 @@ def test_http_body_read_at_most_the_cap_and_kept_at_most_keep_chars():
     assert over.error_kind == "too-large" and over.body == ""
     assert at.error is None and at.body_bytes == 1000 and len(at.body) == 100
     assert at.body_truncated
+
+
+def test_http_response_headers_are_capped():
+    from tests.test_http_deadline import many_headers
+
+    with http_server(many_headers(100)) as base:
+        sample = get(base, HttpLimits(timeout_s=2))
+    assert (sample.error_kind, sample.error) == ("too-large", "more than 99 response headers")
 
 
 def test_an_http_request_ends_at_http_timeout_however_slowly_it_drips():

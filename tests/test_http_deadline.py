@@ -1,4 +1,5 @@
-"""`http-timeout` bounds a whole request (connect, headers and body). Hostile servers on
+"""`http-timeout` bounds a whole request (connect, headers and body), and a response has at
+most 99 headers (http.client's cap of 100 lines counts the blank one). Hostile servers on
 127.0.0.1 drip a body or the headers for far longer than the timeout: each sample is cut at
 it and recorded as a timeout, and the sampling goes on. No time is asserted: the evidence is
 each sample's own record and the samples taken within a budget that one held sample would
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import socket
 import threading
+
+import pytest
 
 from golive_action.config import load_config
 from golive_action.observe.budget import Budget
@@ -89,6 +92,31 @@ def test_the_gate_keeps_sampling_a_dripping_executor(tmp_path):
     assert all(s.error == "response body not complete within 1 s" for s in samples)
     check = report.check("executor-health")
     assert check is not None and "not complete within 1 s" in check.reason
+
+
+def many_headers(count: int):
+    """An answer of ``count`` header lines in all."""
+
+    def handle(h) -> None:
+        h.send_response(200)  # Server and Date: two headers already
+        for i in range(count - 3):
+            h.send_header(f"X-H{i}", "v")
+        h.send_header("Content-Length", "12")
+        h.end_headers()
+        h.wfile.write(b'{"ok": true}')
+
+    return handle
+
+
+@pytest.mark.parametrize(("count", "refused"), [(99, False), (100, True), (150, True)])
+def test_more_than_99_response_headers_are_refused(count, refused):
+    limits = HttpLimits(timeout_s=2)
+    with http_server(many_headers(count)) as base, new_session(limits) as session:
+        sample = fetch(session, "web-health", base + "/h", limits)
+    if refused:
+        assert (sample.error_kind, sample.error) == ("too-large", "more than 99 response headers")
+    else:
+        assert sample.status == 200 and sample.error is None
 
 
 def test_late_samples_still_stop_at_the_budget():

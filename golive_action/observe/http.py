@@ -51,6 +51,11 @@ class _BodyTooSlow(Exception):
     pass
 
 
+# http.client refuses a response's 100th header line (its _MAXHEADERS counts the blank line
+# that ends them): named here, so that the sample says so rather than "connection failed".
+MAX_RESPONSE_HEADERS = 99
+_TOO_MANY_HEADERS = re.compile(r"got more than \d+ headers")
+
 # How far a request got when its deadline passed, and what its sample says then.
 _LATE = {
     "connect": "no connection within {t:g} s",
@@ -292,6 +297,10 @@ def _time_pools(manager: Any, wire: _WireTimes, deadline: _Deadline) -> None:
     manager.golive_timed = True
 
 
+class _TooManyHeaders(Exception):
+    pass
+
+
 def _timed_pool(pool: Any, wire: _WireTimes, deadline: _Deadline) -> Any:
     import http.client
 
@@ -309,7 +318,12 @@ def _timed_pool(pool: Any, wire: _WireTimes, deadline: _Deadline) -> Any:
             deadline.watch(sock)
 
         def begin(self) -> None:
-            super().begin()
+            try:
+                super().begin()
+            except http.client.HTTPException as exc:
+                if _TOO_MANY_HEADERS.fullmatch(str(exc)):
+                    raise _TooManyHeaders from exc
+                raise
             deadline.reached("body")
 
     class TimedConnection(pool.ConnectionCls):  # type: ignore[misc]
@@ -514,6 +528,8 @@ def describe_error(exc: BaseException, limits: HttpLimits) -> tuple[str, str]:
         return "too-large", f"response body over the cap of {limits.body_cap} bytes"
     if isinstance(exc, _BodyTooSlow):
         return "timeout", f"response body not complete within {limits.timeout_s:g} s"
+    if any(isinstance(link, _TooManyHeaders) for link in neterrors.exception_chain(exc)):
+        return "too-large", f"more than {MAX_RESPONSE_HEADERS} response headers"
     network = neterrors.classify(exc, limits.timeout_s)
     if network is not None and network.decisive:
         return network.kind, network.reason
