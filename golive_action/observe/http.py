@@ -15,6 +15,7 @@ import email.utils
 import io
 import re
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -22,6 +23,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -472,7 +474,7 @@ def fetch(
             if deadline.stage != "body":  # a head cut short is no answer
                 status = content_type = None
         else:
-            kind, message = describe_error(exc, limits)
+            kind, message = describe_error(exc, limits, url)
         return HttpSample(
             probe=probe,
             url=url_without_userinfo(url),
@@ -522,14 +524,22 @@ def _read_capped(response: requests.Response, limits: HttpLimits, start: float) 
     return b"".join(chunks)
 
 
-def describe_error(exc: BaseException, limits: HttpLimits) -> tuple[str, str]:
-    """A kind and a one-line reason for a failed request, from the whole exception chain."""
+def describe_error(
+    exc: BaseException, limits: HttpLimits, url: str | None = None
+) -> tuple[str, str]:
+    """A kind and a one-line reason for a failed request (of ``url``), from the whole
+    exception chain."""
     if isinstance(exc, _BodyTooLarge):
         return "too-large", f"response body over the cap of {limits.body_cap} bytes"
     if isinstance(exc, _BodyTooSlow):
         return "timeout", f"response body not complete within {limits.timeout_s:g} s"
     if any(isinstance(link, _TooManyHeaders) for link in neterrors.exception_chain(exc)):
         return "too-large", f"more than {MAX_RESPONSE_HEADERS} response headers"
+    chain = list(neterrors.exception_chain(exc))
+    refused = next((e for e in chain if isinstance(e, ssl.SSLCertVerificationError)), None)
+    if refused is not None:  # with the fix: the WebSocket probe's words
+        host = _host_of(chain, url)
+        return "tls", neterrors.certificate_reason(refused, host, limits.ca_bundle is not None)
     network = neterrors.classify(exc, limits.timeout_s)
     if network is not None and network.decisive:
         return network.kind, network.reason
@@ -554,6 +564,19 @@ def describe_error(exc: BaseException, limits: HttpLimits) -> tuple[str, str]:
     if isinstance(exc, requests.exceptions.ConnectionError):
         return "connection", "connection failed"
     return "other", f"{type(exc).__name__}: {exc}"
+
+
+def _host_of(chain: list[BaseException], url: str | None) -> str:
+    """The host a failed request was talking to: urllib3's pool's (a redirect's, when it
+    failed there), else the URL's."""
+    for link in chain:
+        host = getattr(getattr(link, "pool", None), "host", None)
+        if isinstance(host, str) and host:
+            return host
+    try:
+        return urlsplit(url or "").hostname or "the server"
+    except ValueError:
+        return "the server"
 
 
 def sample_endpoint(

@@ -69,9 +69,6 @@ PHASE_NAMES = {
 }
 # A connect that fails so goes on to the host's next address, as websocket-client did.
 _NEXT_ADDRESS = {errno.ECONNREFUSED, errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL}
-# OpenSSL's verification errors that mean "signed by no CA this client trusts".
-_UNTRUSTED = {2, 18, 19, 20, 21}
-_NAME_MISMATCH = {62, 64}
 _HEAD_CAP = 64 * 1024  # of a proxy's answer to CONNECT
 _T = TypeVar("_T")
 
@@ -353,23 +350,6 @@ class _Opening:
         return ws
 
 
-def _certificate(exc: ssl.SSLCertVerificationError, host: str, ca_bundle: bool) -> str:
-    detail = exc.verify_message or exc.reason or str(exc)
-    if exc.verify_code in _UNTRUSTED:
-        fix = (
-            "the CA in ca-bundle did not sign it: give ca-bundle the CA that did"
-            if ca_bundle
-            else "give ca-bundle the PEM file of the CA that signed it (a private CA)"
-        )
-        return f"the server's certificate is not trusted ({detail}); fix: {fix}"
-    if exc.verify_code in _NAME_MISMATCH:
-        return (
-            f"the server's certificate is not valid for {host} ({detail}); "
-            f"fix: serve a certificate that names {host}"
-        )
-    return f"the server's TLS certificate was refused ({detail})"
-
-
 def _describe(
     phase: str, exc: BaseException, timeout_s: float, host: str, ca_bundle: bool
 ) -> tuple[str, str, int | None]:
@@ -391,7 +371,7 @@ def _describe(
         answer = f"HTTP {exc.status}" if exc.status is not None else "no HTTP answer"
         return "proxy", f"the proxy {exc.proxy} refused CONNECT to {exc.target} ({answer})", None
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return "tls", _certificate(exc, host, ca_bundle), None
+        return "tls", neterrors.certificate_reason(exc, host, ca_bundle), None
     if isinstance(exc, socket.gaierror) and phase == "dns":
         return (
             "dns",
