@@ -424,3 +424,37 @@ def test_the_proxy_of_the_environment_is_still_used(monkeypatch):
     assert (failed.error_kind, failed.failed_phase) == ("proxy", "connect")
     assert "refused CONNECT" in (failed.error or "") and "HTTP 403" in (failed.error or "")
     assert "s3cret" not in json.dumps(refused_by_proxy.to_dict())
+
+
+def test_a_dead_proxy_is_named_not_the_feed(monkeypatch):
+    from tests.faulty import closed_port
+
+    for name in ("no_proxy", "NO_PROXY", "HTTPS_PROXY", "HTTP_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    port = closed_port()
+    monkeypatch.setenv("http_proxy", f"http://user:pw-PROXY-scan@127.0.0.1:{port}")
+    with raw_ws_server(lambda conn, stop: (handshake(conn), feed_hello(conn, stop))) as url:
+        obs = probe(url)
+    first = obs.connections[0]
+    assert (first.error_kind, first.failed_phase) == ("proxy", "connect")
+    assert first.error == f"proxy 127.0.0.1:{port} refused the connection"
+    check = ws_open(obs)
+    assert check.verdict is Verdict.ERROR
+    assert f"proxy 127.0.0.1:{port} refused the connection" in check.reason
+    assert "pw-PROXY-scan" not in json.dumps(obs.to_dict())
+
+
+def test_a_proxy_that_closes_before_answering_connect_is_named(monkeypatch):
+    def hang_up(conn: socket.socket, stop: threading.Event) -> None:
+        conn.recv(4096)
+        conn.close()
+
+    for name in ("no_proxy", "NO_PROXY", "HTTPS_PROXY", "HTTP_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with socket_server(hang_up) as proxy:
+        monkeypatch.setenv("http_proxy", proxy)
+        obs = probe("ws://golive-feed.invalid:8080/")
+    first = obs.connections[0]
+    where = proxy.removeprefix("http://")
+    assert (first.error_kind, first.failed_phase) == ("proxy", "connect")
+    assert first.error == f"the proxy {where} closed the connection before answering CONNECT"

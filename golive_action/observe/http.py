@@ -26,6 +26,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from urllib3.exceptions import MaxRetryError
+from urllib3.exceptions import ProxyError as ProxyFailed
 
 from golive_action.model import HttpSample, SampleSource
 from golive_action.observe import neterrors
@@ -540,6 +542,9 @@ def describe_error(
     if refused is not None:  # with the fix: the WebSocket probe's words
         host = _host_of(chain, url)
         return "tls", neterrors.certificate_reason(refused, host, limits.ca_bundle is not None)
+    through = _proxy_failure(chain, limits)
+    if through is not None:  # the proxy's failure, not the target's
+        return "proxy", through
     network = neterrors.classify(exc, limits.timeout_s)
     if network is not None and network.decisive:
         return network.kind, network.reason
@@ -570,13 +575,43 @@ def _host_of(chain: list[BaseException], url: str | None) -> str:
     """The host a failed request was talking to: urllib3's pool's (a redirect's, when it
     failed there), else the URL's."""
     for link in chain:
-        host = getattr(getattr(link, "pool", None), "host", None)
-        if isinstance(host, str) and host:
-            return host
+        if isinstance(link, MaxRetryError) and link.pool is not None and link.pool.host:
+            return str(link.pool.host)
     try:
         return urlsplit(url or "").hostname or "the server"
     except ValueError:
         return "the server"
+
+
+# http.client's words when a proxy answers CONNECT with anything but 200.
+_TUNNEL_STATUS = re.compile(r"Tunnel connection failed: (\d{3})\b")
+
+
+def _proxy_failure(chain: list[BaseException], limits: HttpLimits) -> str | None:
+    """Why the proxy of HTTPS_PROXY/HTTP_PROXY failed the request, naming the proxy (never
+    its credentials); None when no proxy did (urllib3 says so with its ProxyError)."""
+    if not any(isinstance(link, ProxyFailed) for link in chain):
+        return None
+    pool = next((e.pool for e in chain if isinstance(e, MaxRetryError) and e.pool), None)
+    proxy = getattr(pool, "proxy", None)
+    if pool is None or proxy is None or not proxy.host:
+        return None
+    default = 443 if proxy.scheme == "https" else 80
+    where = neterrors.host_port(proxy.host, proxy.port or default)
+    if any(isinstance(link, ConnectionRefusedError) for link in chain):
+        return f"proxy {where} refused the connection"
+    status = next((m.group(1) for e in chain if (m := _TUNNEL_STATUS.search(str(e)))), None)
+    if status is not None:
+        target = neterrors.host_port(str(pool.host), int(pool.port or 443))
+        return f"the proxy {where} refused CONNECT to {target} (HTTP {status})"
+    network = neterrors.classify(chain[0], limits.timeout_s)
+    if network is not None and network.kind == "dns":
+        return f"the proxy's host name {proxy.host} does not resolve"
+    if network is not None and network.kind == "timeout":
+        return f"proxy {where} did not answer within {limits.timeout_s:g} s"
+    if network is not None and network.kind == "reset":
+        return f"the proxy {where} closed the connection"
+    return f"proxy {where} failed ({network.reason if network else 'no answer'})"
 
 
 def sample_endpoint(

@@ -83,6 +83,11 @@ def certificate_reason(exc: ssl.SSLCertVerificationError, host: str, ca_bundle: 
     return f"the server's TLS certificate was refused ({detail})"
 
 
+def host_port(host: str, port: int) -> str:
+    """``host:port`` as a proxy or a target is named in a reason (``[::1]:8080`` for IPv6)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def exception_chain(exc: BaseException) -> Iterator[BaseException]:
     """``exc`` and every exception it was raised from or while handling, breadth first,
     each once. urllib3 keeps the cause in ``reason`` and requests in ``args``, so both are

@@ -129,10 +129,6 @@ class _Tls:
         return self._context
 
 
-def _host_port(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
 class _Opening:
     """One attempt at OPEN, phase by phase, each phase timed into the attempt's record.
 
@@ -163,6 +159,7 @@ class _Opening:
         self.port = parts.port or (443 if self.secure else 80)
         self.resolving = self.host  # the name looked up: the proxy's, when there is one
         self._proxy_auth: tuple[str, str] | None = None
+        self._tunnelling = False  # connected to the proxy: CONNECT under way
 
     def open(self) -> websocket.WebSocket:
         """The open WebSocket, or :class:`_PhaseFailed` with the phase and the cause."""
@@ -177,6 +174,11 @@ class _Opening:
 
     def describe(self, failed: _PhaseFailed) -> tuple[str, str, int | None]:
         """(kind, one-line reason, HTTP status of a refused upgrade) of a failed opening."""
+        proxy = self.record.proxy
+        if proxy is not None and failed.phase == "connect":
+            named = _proxy_failure(failed.cause, proxy, self._tunnelling)
+            if named is not None:  # the proxy's failure, not the feed's
+                return "proxy", named, None
         host = self.resolving if failed.phase == "dns" else self.host
         if failed.phase == "dns" and self.record.proxy is not None:
             host = f"{host} (the proxy's)"
@@ -253,7 +255,7 @@ class _Opening:
         if proxy_host:
             name, port = proxy_host, proxy_port or 80
             self.resolving, self._proxy_auth = name, proxy_auth
-            self.record.proxy = _host_port(name, port)
+            self.record.proxy = neterrors.host_port(name, port)
         found: list[Any] = []
         failed: list[BaseException] = []
         resolved = threading.Event()
@@ -303,7 +305,8 @@ class _Opening:
     def _tunnel(self, sock: socket.socket) -> None:
         """CONNECT through the HTTP proxy, as websocket-client does (Basic auth from the
         proxy URL's userinfo)."""
-        target = _host_port(self.host, self.port)
+        self._tunnelling = True
+        target = neterrors.host_port(self.host, self.port)
         lines = [f"CONNECT {target} HTTP/1.1", f"Host: {target}"]
         auth = self._proxy_auth
         if auth and auth[0]:
@@ -348,6 +351,17 @@ class _Opening:
             skip_utf8_validation=True,
         )
         return ws
+
+
+def _proxy_failure(exc: BaseException, proxy: str, tunnelling: bool) -> str | None:
+    """The proxy's failure in one line, naming it: it refused the connection, or closed it
+    before answering CONNECT; None for anything else (a timeout, a refused CONNECT, which
+    are worded as such)."""
+    if not tunnelling and isinstance(exc, OSError) and exc.errno in _NEXT_ADDRESS:
+        return f"proxy {proxy} refused the connection"
+    if tunnelling and isinstance(exc, ConnectionError | EOFError):
+        return f"the proxy {proxy} closed the connection before answering CONNECT"
+    return None
 
 
 def _describe(
