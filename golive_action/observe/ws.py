@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import websocket
 from websocket._url import get_proxy_info  # the library's own reading of the proxy variables
@@ -160,6 +160,12 @@ class _Opening:
         self.resolving = self.host  # the name looked up: the proxy's, when there is one
         self._proxy_auth: tuple[str, str] | None = None
         self._tunnelling = False  # connected to the proxy: CONNECT under way
+        # ws-url's userinfo, as the upgrade's Basic credentials (as requests makes them of
+        # an http URL's: decoded, user:password); never in the URL the library is given.
+        self._authorization: str | None = None
+        if parts.username is not None or parts.password is not None:
+            pair = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}"
+            self._authorization = "Basic " + base64.b64encode(pair.encode()).decode()
 
     def open(self) -> websocket.WebSocket:
         """The open WebSocket, or :class:`_PhaseFailed` with the phase and the cause."""
@@ -179,6 +185,14 @@ class _Opening:
             named = _proxy_failure(failed.cause, proxy, self._tunnelling)
             if named is not None:  # the proxy's failure, not the feed's
                 return "proxy", named, None
+        if self._authorization is not None and _redirect_refused(failed.cause):
+            return (
+                "redirect",
+                "the server answered the upgrade with a redirect, which the probe does not "
+                "follow with the credentials of ws-url (they would go to the redirect's "
+                "host); fix: give ws-url the URL the redirect names",
+                None,
+            )
         host = self.resolving if failed.phase == "dns" else self.host
         if failed.phase == "dns" and self.record.proxy is not None:
             host = f"{host} (the proxy's)"
@@ -341,16 +355,27 @@ class _Opening:
         # The Host and Origin headers come from the URL, as when the library connects
         # itself; a redirect it follows gets a socket of its own, with the same options.
         # UTF-8 is checked by our own decode (errors replaced); the library's check is pure
-        # Python and takes seconds on a large frame.
+        # Python and takes seconds on a large frame. Credentials go in a header, and then
+        # no redirect is followed: the library would send them to any host it names.
+        credentials: dict[str, Any] = {}
+        if self._authorization is not None:
+            credentials = {"header": [f"Authorization: {self._authorization}"]}
+            credentials["redirect_limit"] = 0
         ws = websocket.create_connection(
-            self.settings.url,
+            url_without_userinfo(self.settings.url),
             timeout=left,
             socket=sock,
             sslopt=self.tls.sslopt,
             enable_multithread=False,
             skip_utf8_validation=True,
+            **credentials,
         )
         return ws
+
+
+def _redirect_refused(exc: BaseException) -> bool:
+    """websocket-client's refusal to follow a redirect past its limit (0 with credentials)."""
+    return isinstance(exc, websocket.WebSocketException) and "Redirect limit" in str(exc)
 
 
 def _proxy_failure(exc: BaseException, proxy: str, tunnelling: bool) -> str | None:
