@@ -111,7 +111,7 @@ def orderbook_down(h) -> None:
     if "orderbook" in h.path:
         reply(503, b'{"message": "delayed"}')(h)
     elif "ticker" in h.path:
-        row = {"pair": "BTCTRY", "timestamp": time.time() * 1000, "bid": 1.0, "ask": 2.0}
+        row = {"pair": "BTCTRY", "timestamp": time.time() * 1000, "bid": 100.0, "ask": 101.0}
         reply(200, json.dumps({"data": [row], "success": True}).encode())(h)
     else:
         reply(200, b'{"ok": true}')(h)
