@@ -9,6 +9,7 @@ import base64
 import contextlib
 import gzip
 import json
+import re
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -238,6 +239,20 @@ def history(
     return register
 
 
+def endless_runs() -> None:
+    """A runs listing whose every page links a next one, of cancelled runs only."""
+
+    def page(request) -> tuple[int, dict[str, str], str]:
+        number = int(re.search(r"[?&]page=(\d+)", request.url + "&page=1").group(1))
+        link = (
+            f"<{gh.API}/repos/octo/app/actions/workflows/receipts-gate.yml/runs?page={number + 1}>"
+        )
+        body = gh.listing(gh.run(10_000 - number, "cancelled"))
+        return 200, {"Link": f'{link}; rel="next"'}, json.dumps(body)
+
+    responses.add_callback(responses.GET, re.compile(gh.HOST + ".*/runs.*"), callback=page)
+
+
 GITHUB = {
     "github-token": gh.TOKEN,
     "github-repository": "octo/app",
@@ -439,6 +454,25 @@ FAULTS = [
                 for r in (10, 9, 8)
             ],
         ),
+    ),
+    # Issue 25: the GitHub API, second round
+    Fault(
+        "GitHub API 429 asking for 31 s",
+        web_url(f"http://127.0.0.1:{closed_port()}"),
+        "canary-rate",
+        "inconclusive",
+        "asked to wait 31 s (Retry-After), longer than the gate waits (30 s)",
+        github=lambda: responses.get(
+            gh.RUNS, json={"message": "slow down"}, status=429, headers={"Retry-After": "31"}
+        ),
+    ),
+    Fault(
+        "GitHub runs listing with a next page on every page",
+        web_url(f"http://127.0.0.1:{closed_port()}"),
+        "canary-rate",
+        "inconclusive",
+        "the listing went on past 10 pages",
+        github=endless_runs,
     ),
     # Issue 12: what a careless or hostile input made of the gate
     Fault(

@@ -200,10 +200,13 @@ def test_canary_rate_command_against_a_github_api_on_loopback(run_cli):
         result = run_cli("canary", "rate", "--runs", "7", env=env)
         assert result.code == 0, result.out + result.err
         assert result.out.startswith("PASS: 7 of 7 runs PASS (100.0 %)")
-        # The runs, and the one listing of the evidence artifacts of them all (refused here).
-        assert len(seen) == 2 and seen[1].startswith(
-            "/repos/octo/app/actions/artifacts?name=golive-evidence"
-        )
+        # The runs, the one listing of the evidence artifacts of them all (refused here), then
+        # each run's own listing (refused too), at the API's paths, not the payload's URLs.
+        assert seen[1].startswith("/repos/octo/app/actions/artifacts?name=golive-evidence")
+        assert [p.split("?")[0] for p in seen[2:]] == [
+            f"/repos/octo/app/actions/runs/{run_id}/artifacts"
+            for run_id in (300, 299, 298, 297, 296, 295, 293)
+        ]
         low = http_server(api_handler(["success", "failure"] * 4, seen))
     with low as base:
         env["GITHUB_API_URL"] = base

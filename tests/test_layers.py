@@ -43,7 +43,13 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "golive_action.observe": (*SHARED, "golive_action.config", "golive_action.observe"),
     "golive_action.report": (*SHARED, "golive_action.report"),
     "golive_action.actions": SHARED,
-    "golive_action.status": (*SHARED, "golive_action.actions"),
+    # The commit status goes through the GitHub client of the canary's history.
+    "golive_action.status": (
+        *SHARED,
+        "golive_action.actions",
+        "golive_action.observe.budget",
+        "golive_action.observe.github_client",
+    ),
     "golive_action.runner": (
         *SHARED,
         "golive_action.config",

@@ -1,5 +1,6 @@
-"""Read one member of a run's artifact zip, safely: capped download, capped member, no
-absolute or '..' member names, no trust in the sizes the zip claims."""
+"""Read one member of a run's artifact zip, safely: capped download (through the GitHub
+client: the token only to the API's origin, never to the storage an artifact lives on),
+capped member, no absolute or '..' member names, no trust in the sizes the zip claims."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import io
 import zipfile
 from dataclasses import dataclass
 
-import requests
-
-from golive_action.observe.http import HttpLimits, new_session
-from golive_action.observe.neterrors import classify
+from golive_action.observe.github_client import (
+    GitHubApi,
+    Malformed,
+    TooLarge,
+    Unreachable,
+)
 
 ZIP_CAP = 10 * 1024 * 1024
 MEMBER_CAP = 1024 * 1024
@@ -25,36 +28,24 @@ class ArtifactRead:
     expired: bool = False
 
 
-def download_zip(url: str, token: str, timeout_s: float) -> tuple[bytes | None, str | None, bool]:
+def download_zip(
+    url: str, api: GitHubApi, cap: int = ZIP_CAP
+) -> tuple[bytes | None, str | None, bool]:
     """(zip bytes, problem, expired). The API answers with a redirect to a short-lived URL
-    on another host: the token is dropped on the way there, and the probe's session never
-    adds ``~/.netrc`` credentials (a plain requests call would, in place of the token to
-    the API and to the storage host after the redirect)."""
+    on another host; ``api`` follows it, and gives the token to the API's origin alone. A
+    spent budget or a rate limit past the cap is raised (it ends the whole history); any
+    other failure is this artifact's problem."""
     try:
-        with (
-            new_session(HttpLimits(timeout_s=timeout_s)) as session,
-            session.get(
-                url,
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=(timeout_s, timeout_s),
-                stream=True,
-                allow_redirects=True,
-            ) as response,
-        ):
-            if response.status_code == 410:
-                return None, "artifact expired (410)", True
-            if response.status_code != 200:
-                return None, f"artifact download answered HTTP {response.status_code}", False
-            data = bytearray()
-            for chunk in response.iter_content(64 * 1024):
-                data += chunk
-                if len(data) > ZIP_CAP:
-                    return None, f"artifact zip over the cap of {ZIP_CAP} bytes", False
-            return bytes(data), None, False
-    except requests.RequestException as exc:
-        known = classify(exc, timeout_s)
-        why = known.reason if known is not None else type(exc).__name__
-        return None, f"artifact download failed ({why})", False
+        answer = api.request("GET", url, cap=cap)
+    except TooLarge:
+        return None, f"artifact zip over the cap of {cap} bytes", False
+    except (Unreachable, Malformed) as exc:
+        return None, f"artifact download failed ({exc})", False
+    if answer.status == 410:
+        return None, "artifact expired (410)", True
+    if answer.status != 200:
+        return None, f"artifact download answered HTTP {answer.status}", False
+    return answer.body, None, False
 
 
 def read_member(

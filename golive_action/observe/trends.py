@@ -1,6 +1,7 @@
 """The gate workflow's past runs for the trends (README "Trends"): their reports read from
-their evidence artifacts (the download path of the canary's history: capped, the token
-dropped on the redirect), each kept as its decision and headline figures only."""
+their evidence artifacts (the download path of the canary's history: capped, the token to
+the API's origin alone, within the budget), each kept as its decision and headline figures
+only."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from golive_action import jsondoc
 from golive_action.model import REPORT_SCHEMA_ID, Headline, PastRun, TrendHistory, TrendPoint
+from golive_action.observe.budget import Budget
 from golive_action.observe.history import list_runs
 from golive_action.text import one_line
 
@@ -29,12 +31,13 @@ def fetch_trends(
     exclude_run: int | None = None,
     timeout_s: float = 10.0,
     artifact: str = "golive-evidence",
+    budget: Budget | None = None,
 ) -> TrendHistory:
     """The newest ``runs`` completed runs of ``workflow``, each with the figures of the
     golive-report.json its artifact holds."""
     listed, failed = list_runs(
         token, repository, workflow, runs, api_url, branch, event, exclude_run, timeout_s,
-        artifact, ("golive-report.json",), REPORT_MEMBER_CAP,
+        artifact, ("golive-report.json",), REPORT_MEMBER_CAP, budget,
     )  # fmt: skip
     points = tuple(point_of(run) for run in listed)
     if failed is not None:
