@@ -253,6 +253,10 @@ def endless_runs() -> None:
     responses.add_callback(responses.GET, re.compile(gh.HOST + ".*/runs.*"), callback=page)
 
 
+# What a golive-report.json was trusted for before issue 25: a PASS, without being a report.
+NOT_A_REPORT = b'{"checks": [{"id": "canary", "verdict": "pass"}]}'
+
+
 GITHUB = {
     "github-token": gh.TOKEN,
     "github-repository": "octo/app",
@@ -473,6 +477,20 @@ FAULTS = [
         "inconclusive",
         "the listing went on past 10 pages",
         github=endless_runs,
+    ),
+    Fault(
+        "artifact golive-report.json that is no golive report",
+        web_url(f"http://127.0.0.1:{closed_port()}"),
+        "canary-rate",
+        "fail",
+        "0 of 2 runs PASS",
+        github=history(
+            *[gh.run(10 - i, "failure") for i in range(3)],
+            artifact=lambda: [
+                gh.with_artifact(r, gh.zipped({"golive-report.json": NOT_A_REPORT}))
+                for r in (10, 9, 8)
+            ],
+        ),
     ),
     # Issue 12: what a careless or hostile input made of the gate
     Fault(

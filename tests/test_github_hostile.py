@@ -1,11 +1,13 @@
 """The GitHub API as a hostile server of the test's own (real HTTP on 127.0.0.1, each test its
 own ports): the token goes to the API's origin alone, every wait is capped at 30 s and fits
-the budget (the waits asked for are read from a budget that records them, never timed), and
-listings end at a page cap."""
+the budget (the waits asked for are read from a budget that records them, never timed),
+listings end at a page cap, and a past golive-report.json counts only once it is a golive
+report."""
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +26,8 @@ from golive_action.observe.budget import Budget
 from golive_action.observe.github_client import PAGE_CAP
 from golive_action.observe.history import fetch_history
 from golive_action.observe.retrywait import Wait, retry_wait
+from golive_action.observe.trends import fetch_trends
+from golive_action.sandbox.github_api import past_report
 from golive_action.status import post_status
 from tests.faulty import http_server, reply
 from tests.test_history import listing, run, zipped
@@ -120,10 +124,18 @@ def history(base: str, window: int = 3, spent: Budget | None = None, **kwargs: o
 # ----------------------------------------------------------------------------- 1. the token
 
 
-def test_the_token_goes_to_the_api_origin_alone():
+@pytest.mark.parametrize("reader", ["canary history", "trends"])
+def test_the_token_goes_to_the_api_origin_alone(reader):
     """An archive_download_url on another origin (another port; the API's own port under
     another host name), named directly or reached by a redirect, never gets the token."""
-    body = CANARY_OK
+    body = zipped(
+        {
+            "canary_resp.json": b'{"ok": true}',
+            "golive-report.json": json.dumps(
+                past_report("go", {"ws_latency_p95_ms": 12.0})
+            ).encode(),
+        }
+    )
 
     def storage(h: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]]) -> None:
         reply(200, body, "application/zip")(h)
@@ -151,9 +163,14 @@ def test_the_token_goes_to_the_api_origin_alone():
                 json_reply(h, {"message": "Not Found"}, 404)
 
         with api_server(api) as (base, seen):
-            past = history(base, artifact="golive-evidence")
-    assert past.error is None, past.error
-    assert [r.artifact_member for r in past.runs] == ["canary_resp.json"] * 3
+            if reader == "trends":
+                trends = fetch_trends(TOKEN, REPO, WORKFLOW, 3, base, timeout_s=5, budget=budget())
+                assert trends.error is None, trends.error
+                assert [p.decision for p in trends.points] == ["go"] * 3
+            else:
+                past = history(base, artifact="golive-evidence")
+                assert past.error is None, past.error
+                assert [r.artifact_member for r in past.runs] == ["canary_resp.json"] * 3
     assert port is not None and sorted(stored.paths()) == ["/direct/3.zip", "/redirected/2.zip"]
     assert stored.authorizations() == {None}
     by_host = {(host.split(":")[0], auth) for host, _, _, auth in seen.requests}
@@ -375,3 +392,72 @@ def test_an_artifact_listing_that_never_ends_is_one_runs_missing_evidence():
     assert note.startswith("artifacts not listed (") and f"past {PAGE_CAP} pages" in note
     per_run = [p for p in seen.paths() if p.endswith("/runs/5/artifacts")]
     assert len(per_run) == PAGE_CAP and seen.paths().count(ARTIFACTS) <= PAGE_CAP
+
+
+# ----------------------------------------------------------------------------- 5. past reports
+
+
+FAKE = json.dumps({"checks": [{"id": "canary", "verdict": "pass"}]}).encode()
+
+
+def evidence_server(zips: dict[int, bytes], conclusion: str = "failure") -> Route:
+    """Runs of ``zips`` (newest first), each with an artifact on the API that holds its zip."""
+
+    def route(h: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]]) -> None:
+        base = f"http://{h.headers['Host']}"
+        if path == RUNS:
+            json_reply(h, listing(*(run(i, conclusion) for i in zips)))
+        elif path == ARTIFACTS:
+            listed = [artifact(i, f"{base}/zips/{i}.zip") for i in zips]
+            json_reply(h, {"total_count": len(listed), "artifacts": listed})
+        elif match := re.fullmatch(r"/zips/(\d+)\.zip", path):
+            reply(200, zips[int(match.group(1))], "application/zip")(h)
+        else:
+            json_reply(h, {"message": "Not Found"}, 404)
+
+    return route
+
+
+def test_a_report_that_is_no_golive_report_is_no_evidence():
+    zips = {i: zipped({"golive-report.json": FAKE}) for i in range(7, 0, -1)}
+    zips[1] = zipped({"golive-report.json": json.dumps(past_report("go", {})).encode()})
+    with api_server(evidence_server(zips)) as (base, _):
+        past = history(base, 7, artifact="golive-evidence")
+    result = judge_canary_rate(past, None, 7, 7, 95)
+    rows = [(r["verdict"], r["source"]) for r in result.metrics["runs"]]
+    fake = (
+        "FAIL",
+        'conclusion failure (golive-report.json is not a golive report (no "schema" field, '
+        "not 'golive-report/1'))",
+    )
+    assert rows == [fake] * 6 + [("PASS", "artifact golive-report.json")]
+    assert result.verdict is Verdict.FAIL and result.reason.startswith("1 of 7 runs PASS")
+
+
+def test_a_trend_point_is_read_only_from_a_golive_report():
+    looks_like_one = {
+        "schema": "golive-report/1",
+        "decision": "go",
+        "ws_state": None,
+        "pill": None,
+        "headline": {"ws_latency_p95_ms": 1.0},
+    }
+    zips = {
+        2: zipped({"golive-report.json": json.dumps(looks_like_one).encode()}),
+        1: zipped(
+            {
+                "golive-report.json": json.dumps(
+                    past_report("go", {"ws_latency_p95_ms": 9.0})
+                ).encode()
+            }
+        ),
+    }
+    with api_server(evidence_server(zips, "success")) as (base, _):
+        trends = fetch_trends(TOKEN, REPO, WORKFLOW, 2, base, timeout_s=5, budget=budget())
+    assert trends.error is None, trends.error
+    fake, real = trends.points
+    assert fake.decision is None and fake.figures == {}
+    assert (fake.note or "").startswith(
+        "golive-report.json is not a golive report (not valid against report.schema.json"
+    )
+    assert real.decision == "go" and real.figures["ws_latency_p95_ms"] == 9.0

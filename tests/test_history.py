@@ -12,6 +12,7 @@ import responses
 from golive_action.judge.canary import judge_canary_rate
 from golive_action.model import Verdict
 from golive_action.observe.history import fetch_history
+from golive_action.sandbox.github_api import past_report
 
 API = "https://ghes.example.com/api/v3"
 # PyGithub spells the port out (https://host:443/...): match with or without it.
@@ -300,16 +301,9 @@ def with_artifact(
 def test_the_artifact_verdict_beats_the_conclusion_and_the_token_stays_home():
     responses.get(RUNS, json=listing(run(7, "success"), run(6, "failure")))
     with_artifact(7, zipped({"evidence/canary_resp.json": b'{"ok": false, "status": "PASS"}'}))
-    with_artifact(
-        6,
-        zipped(
-            {
-                "golive-report.json": json.dumps(
-                    {"checks": [{"id": "canary", "verdict": "pass"}]}
-                ).encode()
-            }
-        ),
-    )
+    # A report the gate wrote (valid against its schema), whose canary passed.
+    report = past_report("go", {})
+    with_artifact(6, zipped({"golive-report.json": json.dumps(report).encode()}))
     history = fetch(2, artifact="golive-evidence")
     result = judge_canary_rate(history, None, 2, 2, 95)
     rows = result.metrics["runs"]

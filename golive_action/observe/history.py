@@ -31,6 +31,8 @@ from golive_action.observe.github_client import (
     TooManyPages,
     repo_path,
 )
+from golive_action.observe.pastreport import MEMBER as REPORT_MEMBER
+from golive_action.observe.pastreport import read_past_report
 from golive_action.text import one_line, plural
 
 COUNTED_OUT = {"cancelled", "skipped"}
@@ -291,7 +293,8 @@ def _read(
     members: tuple[str, ...] = MEMBERS,
     cap: int = MEMBER_CAP,
 ) -> ArtifactRead:
-    """The member wanted inside one artifact (the canary's verdict): one download."""
+    """The member wanted inside one artifact (the canary's verdict): one download. A
+    golive-report.json counts only once it is a golive report."""
     if not isinstance(artifact, dict):
         return ArtifactRead(note="an artifact that is not an object")
     if artifact.get("expired") is True:
@@ -302,7 +305,12 @@ def _read(
     data, problem, expired = download_zip(url, api)
     if data is None:
         return ArtifactRead(note=problem, expired=expired)
-    return read_member(data, members, cap)
+    read = read_member(data, members, cap)
+    if read.member == REPORT_MEMBER and read.text is not None:
+        _, problem = read_past_report(read.text)
+        if problem is not None:
+            return ArtifactRead(note=problem)
+    return read
 
 
 def _evidence(
