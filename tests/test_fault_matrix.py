@@ -257,6 +257,14 @@ def endless_runs() -> None:
 NOT_A_REPORT = b'{"checks": [{"id": "canary", "verdict": "pass"}]}'
 
 
+def encrypted_zip() -> bytes:
+    """A canary_resp.json whose zip says it is encrypted (flag bit 0, both headers)."""
+    data = bytearray(gh.zipped({"canary_resp.json": b'{"ok": true}'}))
+    data[6] |= 1
+    data[data.find(b"PK\x01\x02") + 8] |= 1
+    return bytes(data)
+
+
 GITHUB = {
     "github-token": gh.TOKEN,
     "github-repository": "octo/app",
@@ -477,6 +485,17 @@ FAULTS = [
         "inconclusive",
         "the listing went on past 10 pages",
         github=endless_runs,
+    ),
+    Fault(
+        "artifact zip with an encrypted member",
+        web_url(f"http://127.0.0.1:{closed_port()}"),
+        "canary-rate",
+        "pass",
+        "2 of 2 runs PASS",
+        github=history(
+            *SEVEN_OK,
+            artifact=lambda: [gh.with_artifact(r, encrypted_zip()) for r in (10, 9, 8)],
+        ),
     ),
     Fault(
         "artifact golive-report.json that is no golive report",

@@ -1,15 +1,17 @@
 """The GitHub API as a hostile server of the test's own (real HTTP on 127.0.0.1, each test its
 own ports): the token goes to the API's origin alone, every wait is capped at 30 s and fits
 the budget (the waits asked for are read from a budget that records them, never timed),
-listings end at a page cap, and a past golive-report.json counts only once it is a golive
-report."""
+listings end at a page cap, a past golive-report.json counts only once it is a golive
+report, and a bad zip is one run's missing evidence."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import threading
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ import pytest
 from golive_action.actions import commit_target
 from golive_action.judge.canary import judge_canary_rate
 from golive_action.model import Verdict
+from golive_action.observe.artifacts import read_member
 from golive_action.observe.budget import Budget
 from golive_action.observe.github_client import PAGE_CAP
 from golive_action.observe.history import fetch_history
@@ -461,3 +464,86 @@ def test_a_trend_point_is_read_only_from_a_golive_report():
         "golive-report.json is not a golive report (not valid against report.schema.json"
     )
     assert real.decision == "go" and real.figures["ws_latency_p95_ms"] == 9.0
+
+
+# ----------------------------------------------------------------------------- 6. bad zips
+
+
+def _flags(data: bytes, bit: int) -> bytes:
+    """The zip with a general purpose flag set in its local and central headers."""
+    patched = bytearray(data)
+    patched[6] |= bit
+    central = patched.find(b"PK\x01\x02")
+    patched[central + 8] |= bit
+    return bytes(patched)
+
+
+def _method(data: bytes, method: int) -> bytes:
+    """The zip with its member's compression method said to be ``method``."""
+    patched = bytearray(data)
+    patched[8:10] = method.to_bytes(2, "little")
+    central = patched.find(b"PK\x01\x02")
+    patched[central + 10 : central + 12] = method.to_bytes(2, "little")
+    return bytes(patched)
+
+
+def _corrupt(data: bytes) -> bytes:
+    """The zip with its member's deflate stream broken (a reserved block type)."""
+    patched = bytearray(data)
+    start = 30 + int.from_bytes(patched[26:28], "little") + int.from_bytes(patched[28:30], "little")
+    patched[start] = 0xFF
+    return bytes(patched)
+
+
+ENCRYPTED = _flags(CANARY_OK, 0x1)
+DEFLATE64 = _method(CANARY_OK, 9)
+CORRUPT = _corrupt(zipped({"canary_resp.json": b'{"ok": true, "pad": "' + b"x" * 500 + b'"}'}))
+
+
+@pytest.mark.parametrize(
+    ("data", "note"),
+    [
+        (ENCRYPTED, "artifact zip unreadable: encrypted member canary_resp.json"),
+        (
+            DEFLATE64,
+            "artifact zip unreadable: compression method 9 of canary_resp.json is not supported",
+        ),
+        (CORRUPT, "artifact zip unreadable: corrupt member canary_resp.json (Error -3 while"),
+    ],
+)
+def test_a_zip_that_cannot_be_read_says_why(data, note):
+    read = read_member(data)
+    assert read.text is None and (read.note or "").startswith(note), read.note
+
+
+def test_one_bad_zip_is_one_runs_missing_evidence_and_the_others_count():
+    zips = {
+        7: ENCRYPTED,
+        6: DEFLATE64,
+        5: CORRUPT,
+        4: CANARY_OK,
+        3: CANARY_OK,
+        2: CANARY_OK,
+        1: CANARY_OK,
+    }
+    with api_server(evidence_server(zips, "success")) as (base, _):
+        past = history(base, 7, artifact="golive-evidence")
+    assert past.error is None, past.error
+    result = judge_canary_rate(past, None, 7, 7, 95)
+    sources = [r["source"] for r in result.metrics["runs"]]
+    assert sources[:3] == [
+        "conclusion success (artifact zip unreadable: encrypted member canary_resp.json)",
+        "conclusion success (artifact zip unreadable: compression method 9 of canary_resp.json "
+        "is not supported)",
+        "conclusion success (artifact zip unreadable: corrupt member canary_resp.json (Error -3 "
+        "while decompressing data: invalid block type))",
+    ]
+    assert sources[3:] == ["artifact canary_resp.json"] * 4
+    assert result.verdict is Verdict.PASS and result.reason == "7 of 7 runs PASS (100.0 %) >= 95 %"
+
+
+def test_the_zip_fixtures_are_what_they_say():
+    with zipfile.ZipFile(io.BytesIO(ENCRYPTED)) as archive:
+        assert archive.infolist()[0].flag_bits & 0x1
+    with zipfile.ZipFile(io.BytesIO(DEFLATE64)) as archive:
+        assert archive.infolist()[0].compress_type == 9

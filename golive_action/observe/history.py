@@ -6,7 +6,7 @@ repository's artifacts of that name and a download per run."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
@@ -272,12 +272,26 @@ def evidence_of(
         if _stops(exc):
             raise
 
-    return {
-        run.id: _read(api, found[run.id], members, cap)
-        if run.id in found
-        else _evidence(api, repository, run, name, per_page, members, cap)
-        for run in runs
-    }
+    def one(run: PastRun) -> ArtifactRead:
+        if run.id in found:
+            return _read(api, found[run.id], members, cap)
+        return _evidence(api, repository, run, name, per_page, members, cap)
+
+    return {run.id: _guarded(one, run) for run in runs}
+
+
+def _guarded(read: Callable[[PastRun], ArtifactRead], run: PastRun) -> ArtifactRead:
+    """One run's evidence, whatever its artifact holds: a fault of one artifact is that
+    run's missing evidence, never the whole history's (the budget and a rate limit still
+    end it)."""
+    try:
+        return read(run)
+    except GitHubError as exc:
+        if _stops(exc):
+            raise
+        return ArtifactRead(note=one_line(f"artifact not read ({exc})", 200))
+    except Exception as exc:  # a zip or report of a shape nothing above foresaw
+        return ArtifactRead(note=f"artifact unreadable ({type(exc).__name__})")
 
 
 def _run_of(artifact: Any) -> int | None:
