@@ -25,14 +25,14 @@ from golive_action.actions import commit_target
 from golive_action.judge.canary import judge_canary_rate
 from golive_action.model import Verdict
 from golive_action.observe.artifacts import read_member
-from golive_action.observe.budget import Budget
+from golive_action.observe.budget import Budget, within
 from golive_action.observe.github_client import PAGE_CAP
 from golive_action.observe.history import fetch_history
 from golive_action.observe.retrywait import Wait, retry_wait
 from golive_action.observe.trends import fetch_trends
 from golive_action.sandbox.github_api import past_report
 from golive_action.status import post_status
-from tests.faulty import http_server, reply
+from tests.faulty import http_server, reply, silent_server
 from tests.test_history import listing, run, zipped
 from tests.test_summary import report
 
@@ -395,6 +395,51 @@ def test_an_artifact_listing_that_never_ends_is_one_runs_missing_evidence():
     assert note.startswith("artifacts not listed (") and f"past {PAGE_CAP} pages" in note
     per_run = [p for p in seen.paths() if p.endswith("/runs/5/artifacts")]
     assert len(per_run) == PAGE_CAP and seen.paths().count(ARTIFACTS) <= PAGE_CAP
+
+
+# ----------------------------------------------------------------------------- 4. --timeout
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0", "-inf"])
+def test_canary_rate_refuses_a_timeout_that_is_no_budget(run_cli, value):
+    result = run_cli("canary", "rate", f"--timeout={value}", env=rate_env("http://127.0.0.1:1"))
+    assert result.code == 2 and result.out == ""
+    line = result.err.strip()
+    assert "\n" not in line and "input 'timeout' (flag --timeout)" in line
+    assert "fix: give a number of seconds greater than 0" in line
+
+
+def test_canary_rate_does_not_wait_past_its_timeout(run_cli):
+    with api_server(scripted((503, {"Retry-After": "10"}, {"message": "busy"}))) as (base, seen):
+        budgeted = run_cli("canary", "rate", "--runs", "1", "--timeout", "3", env=rate_env(base))
+    assert budgeted.code == 1 and len(seen.requests) == 1, budgeted.out + budgeted.err
+    assert budgeted.out.startswith(
+        "INCONCLUSIVE: GitHub API: a wait of 10 s (Retry-After) would pass the time budget "
+        "after 1 request (the budget is the timeout input)"
+    )
+
+
+def test_canary_rate_past_its_timeout_is_inconclusive(run_cli):
+    """A server that takes the connection and never answers: the request's timeouts are cut
+    to the command's budget (not http-timeout's 30 s)."""
+    with silent_server() as base:
+        result = run_cli(
+            "canary", "rate", "--runs", "1", "--timeout", "1", "--http-timeout", "30",
+            env=rate_env(base),
+        )  # fmt: skip
+    assert result.code == 1, result.out + result.err
+    # (no data within the second's rest: how much of it was left is the machine's business)
+    assert result.out.startswith("INCONCLUSIVE: GitHub API: the time budget ran out (no data")
+    assert "s) after 1 request (the budget is the timeout input)" in result.out
+
+
+def test_what_no_timeout_reaches_is_left_at_the_budget():
+    release = threading.Event()
+    try:
+        assert within(Budget(time.monotonic() + 0.05), release.wait, grace_s=0.05) is None
+    finally:
+        release.set()
+    assert within(Budget(time.monotonic() + 5), lambda: 42) == 42
 
 
 # ----------------------------------------------------------------------------- 5. past reports
