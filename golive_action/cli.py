@@ -654,10 +654,10 @@ def _cmd_canary_rate(
     from golive_action import actions
     from golive_action.config import ConfigError, load_config
     from golive_action.judge.canary import judge_canary_rate
-    from golive_action.model import CanaryHistory, Verdict
+    from golive_action.model import REASON_LIMIT, CanaryHistory, Verdict
     from golive_action.observe.budget import Budget, within
     from golive_action.observe.history import fetch_history
-    from golive_action.text import Redactor
+    from golive_action.text import Redactor, one_line
 
     try:
         config = load_config(
@@ -721,9 +721,14 @@ def _cmd_canary_rate(
             history, None, config.canary_window, config.canary_runs_needed, config.canary_rate_min
         )
     )
-    print(actions.neutralize(f"{result.verdict.value.upper()}: {result.reason}"), file=out)
+    # Every text of the API's (a reason quotes it, a row's source and URL are its own) is
+    # one line before it is printed: the runner splits lines on a CR too.
+    word = result.verdict.value.upper()
+    head = one_line(f"{word}: {result.reason}", REASON_LIMIT + len(word) + 2)
+    print(actions.neutralize(head), file=out)
     for row in result.metrics.get("runs", []):
-        line = f"  {row['verdict']:<4} run {row['run']} ({row['source']}) {row.get('url', '')}"
+        source, url = one_line(str(row["source"])), one_line(str(row.get("url", "")))
+        line = f"  {row['verdict']:<4} run {one_line(str(row['run']))} ({source}) {url}"
         print(actions.neutralize(line), file=out)
     return EXIT_GO if result.verdict is Verdict.PASS else EXIT_NO_GO
 

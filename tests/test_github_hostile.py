@@ -1,8 +1,9 @@
 """The GitHub API as a hostile server of the test's own (real HTTP on 127.0.0.1, each test its
 own ports): the token goes to the API's origin alone, every wait is capped at 30 s and fits
 the budget (the waits asked for are read from a budget that records them, never timed),
-listings end at a page cap, a past golive-report.json counts only once it is a golive
-report, and a bad zip is one run's missing evidence."""
+listings end at a page cap, a past golive-report.json counts only once it is a golive report,
+a bad zip is one run's missing evidence, and no text of the API's starts a line that
+``golive canary rate`` prints."""
 
 from __future__ import annotations
 
@@ -585,6 +586,54 @@ def test_one_bad_zip_is_one_runs_missing_evidence_and_the_others_count():
     ]
     assert sources[3:] == ["artifact canary_resp.json"] * 4
     assert result.verdict is Verdict.PASS and result.reason == "7 of 7 runs PASS (100.0 %) >= 95 %"
+
+
+# ----------------------------------------------------------------------------- 7. the terminal
+
+
+BREAKS = ("\r", "\n", "\r\n", "\x0b", "\x0c", "\x85", "\u2028", "\u2029")
+
+
+def test_no_text_of_the_api_starts_a_line_that_canary_rate_prints(run_cli):
+    def api(h: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]]) -> None:
+        base = f"http://{h.headers['Host']}"
+        if path == RUNS:
+            runs = []
+            for i, brk in enumerate(BREAKS, start=1):
+                hostile = run(i, "success")
+                hostile["html_url"] = f"https://github.example/runs/{i}{brk}::warning::owned{i}"
+                runs.append(hostile)
+            json_reply(h, listing(*runs))
+        elif path == ARTIFACTS:
+            listed = [artifact(i, f"{base}/zips/{i}.zip") for i in range(1, len(BREAKS) + 1)]
+            json_reply(h, {"total_count": len(listed), "artifacts": listed})
+        else:  # a member name that is refused, and so named in the note
+            name = f"../\r::error::member/{path}/canary_resp.json"
+            reply(200, zipped({name: b'{"ok": true}'}), "application/zip")(h)
+
+    with api_server(api) as (base, _):
+        env = rate_env(base)
+        result = run_cli(
+            "canary", "rate", "--runs", str(len(BREAKS)), "--canary-min-runs", "1", env=env
+        )
+    assert result.code == 0, result.out + result.err
+    assert "owned1" in result.out and "::error::member" in result.out  # shown, and inert
+    for line in re.split(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]", result.out + result.err):
+        assert not line.strip().startswith("::"), repr(line)
+
+
+def test_an_api_message_with_a_cr_is_one_line_in_the_reason(run_cli):
+    def api(h: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]]) -> None:
+        json_reply(h, {"message": "no\r::error::owned"}, 403)
+
+    with api_server(api) as (base, _):
+        result = run_cli("canary", "rate", env=rate_env(base))
+    assert result.code == 1
+    assert result.out.startswith(
+        "INCONCLUSIVE: the token may not read workflow runs (no ::error::owned)"
+    )
+    for line in re.split(r"[\r\n]", result.out):
+        assert not line.strip().startswith("::"), repr(line)
 
 
 def test_the_zip_fixtures_are_what_they_say():
