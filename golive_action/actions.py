@@ -6,6 +6,7 @@ before it reaches stdout or stderr, so that it can never be read as a workflow c
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from golive_action.model import Decision, GateReport, Verdict
+from golive_action.text import visible
 
 # The runner reads '::name' at a (trimmed) line start and the legacy '##[name' anywhere.
 _COMMAND_START_RE = re.compile(r"^(\s*):(?=:)", re.MULTILINE)
@@ -22,7 +24,16 @@ _LEGACY_RE = re.compile(r"##\[")
 
 
 def neutralize(text: str) -> str:
-    """Make text printable without it being taken as a workflow command."""
+    """Make text safe to print: each character that is not drawn as itself shown as its
+    escape (``text.visible``: no CR, ESC or bidi control reaches the log), and nothing in it
+    taken as a workflow command. Line breaks stay."""
+    return neutralize_commands(visible(text, lines=True))
+
+
+def neutralize_commands(text: str) -> str:
+    """Only the workflow commands made inert: for a text whose pieces from outside have
+    already passed ``text.visible`` and which carries escapes of its own (the terminal
+    report's colours)."""
     text = _COMMAND_START_RE.sub("\\1:\u200b", text)
     return _LEGACY_RE.sub("##\u200b[", text)
 
@@ -89,9 +100,11 @@ SUMMARY_FILE = "GITHUB_STEP_SUMMARY"
 
 def format_outputs(outputs: Mapping[str, str]) -> str:
     """The GITHUB_OUTPUT file text. A value with a line break goes between random delimiters
-    that are checked not to occur in it (the toolkit's rule)."""
+    that are checked not to occur in it (the toolkit's rule). A value passes
+    ``text.visible`` (its line breaks kept): a reason may quote a server."""
     lines = []
-    for name, value in outputs.items():
+    for name, shown in outputs.items():
+        value = visible(shown, lines=True)
         if "\n" in value or "\r" in value:
             delimiter = f"ghadelimiter_{uuid.uuid4()}"
             if delimiter in value or delimiter in name:
@@ -103,12 +116,26 @@ def format_outputs(outputs: Mapping[str, str]) -> str:
 
 
 def write_outputs(outputs: Mapping[str, str], environ: Mapping[str, str] | None = None) -> bool:
-    """Append the outputs to $GITHUB_OUTPUT when it is set (in Actions or not)."""
+    """Append the outputs to $GITHUB_OUTPUT when it is set (in Actions or not). All or none:
+    a write cut short (a full disk) is taken back to the file's length before it, so that no
+    output of this run, a leading ``decision=go`` least of all, is left behind."""
     path = (environ if environ is not None else os.environ).get(OUTPUT_FILE)
     if not path:
         return False
-    with Path(path).open("a", encoding="utf-8") as handle:
-        handle.write(format_outputs(outputs))
+    data = format_outputs(outputs).encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        before = os.lseek(fd, 0, os.SEEK_END)
+        try:
+            written = 0
+            while written < len(data):
+                written += os.write(fd, data[written:])
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, before)
+            raise
+    finally:
+        os.close(fd)
     return True
 
 
@@ -147,6 +174,18 @@ def append_summary(markdown: str, environ: Mapping[str, str] | None = None) -> b
     with Path(path).open("a", encoding="utf-8") as handle:
         handle.write(markdown)
     return True
+
+
+def summary_size(environ: Mapping[str, str] | None = None) -> int:
+    """The bytes $GITHUB_STEP_SUMMARY already holds (another tool's, earlier in the step):
+    the step's summary has the runner's 1 MiB in all."""
+    path = (environ if environ is not None else os.environ).get(SUMMARY_FILE)
+    if not path:
+        return 0
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def in_actions(environ: Mapping[str, str] | None = None) -> bool:

@@ -253,9 +253,13 @@ def main(
     stderr: TextIO | None = None,
     cancellation: Cancellation | None = None,
 ) -> int:
+    from golive_action.streams import guarded
+
     environ = os.environ if environ is None else environ
-    out = stdout or sys.stdout
-    err = stderr or sys.stderr
+    # A closed stream, a broken pipe or an encoding the terminal lacks never raises: the
+    # gate publishes a NO-GO for it (publishing), other commands end as they would have.
+    out = guarded(stdout or sys.stdout, "stdout")
+    err = guarded(stderr or sys.stderr, "stderr")
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list == ["--version"]:  # answered before the parser of ~80 inputs is built
         print(f"golive {__version__}", file=out)
@@ -722,7 +726,8 @@ def _cmd_canary_rate(
         )
     )
     # Every text of the API's (a reason quotes it, a row's source and URL are its own) is
-    # one line before it is printed: the runner splits lines on a CR too.
+    # one line (a line break is a space) before neutralize shows what else it holds as
+    # escapes: the runner splits lines on a CR too.
     word = result.verdict.value.upper()
     head = one_line(f"{word}: {result.reason}", REASON_LIMIT + len(word) + 2)
     print(actions.neutralize(head), file=out)

@@ -144,6 +144,7 @@ class GateConfig:
     reconnect_window_s: float = 60.0
     ws_stuck_closed_s: float = 30.0
     ticker_max_age_s: float = 60.0
+    ticker_spread_max_percent: float = 5.0
     ui_path: str = "/btcturk"
     ui_p95_max_ms: float = 2000.0
     browser: bool = False
@@ -322,7 +323,9 @@ class GateConfig:
                 pill_selector=self.browser_pill_selector,
                 polling_selector=self.browser_polling_selector,
             ),
-            ticker=TickerLimits(self.ws_pair, self.ticker_max_age_s),
+            ticker=TickerLimits(
+                self.ws_pair, self.ticker_max_age_s, self.ticker_spread_max_percent
+            ),
             ws_flag=WsFlagLimits(self.ws_flag, self.ws_flag_expected, self.ws_flag_pointer),
             nginx=NginxLimits(self.nginx_ws_location),
             canary=CanaryLimits(
@@ -806,7 +809,9 @@ def _url_check(schemes: tuple[str, ...]) -> Any:
             parts.port  # noqa: B018 - raises ValueError on a bad port
         except ValueError:
             return False
-        return parts.scheme in schemes and bool(host)
+        # A fragment is never sent, and the paths the gate adds would land inside it
+        # (https://h/#x + /health is https://h/#x/health: the page itself, not its health).
+        return parts.scheme in schemes and bool(host) and "#" not in value
 
     return check
 
@@ -832,6 +837,11 @@ def _problem(spec: InputSpec, error: Any) -> str:
         return f"{value} does not have the expected form"
     if kind == "format":
         schemes = " or ".join(f"{s}://" for s in _URL_SCHEMES.get(limit, ()))
+        if isinstance(error.instance, str) and "#" in error.instance:
+            return (
+                f"{value} has a #fragment, which is never sent and would swallow the paths "
+                "the gate adds to it"
+            )
         return f"{value} is not a valid {schemes} URL"
     return f"{value} is not valid ({kind})"
 

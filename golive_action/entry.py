@@ -30,8 +30,10 @@ def main_entry() -> None:
     try:
         code = main()
     except KeyboardInterrupt:  # Ctrl-C in golive canary rate, say: one line, not a traceback
-        print("golive: interrupted", file=sys.stderr)
+        if sys.stderr is not None:
+            print("golive: interrupted", file=sys.stderr)
         code = 128 + signal.SIGINT
+    _flush_or_silence()
     sys.exit(code)
 
 
@@ -42,8 +44,26 @@ def _exit(code: int) -> None:
     such a thread alive, the process ends at once, its output flushed."""
     import threading
 
+    _flush_or_silence()
     if threading.active_count() > 1:
-        sys.stdout.flush()
-        sys.stderr.flush()
         os._exit(code)
     sys.exit(code)
+
+
+def _flush_or_silence() -> None:
+    """Flush stdout and stderr now: a pipe whose reader went away after the gate published
+    would fail the interpreter's own flush as it ends, and turn the decided exit code into
+    120 ("Exception ignored ... BrokenPipeError"). A stream that cannot be flushed is led
+    to /dev/null instead (its text is lost either way)."""
+    for stream in (sys.stdout, sys.stderr):  # None when closed before the start
+        if stream is None:
+            continue
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, stream.fileno())
+                os.close(devnull)
+            except (OSError, ValueError):
+                pass

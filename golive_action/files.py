@@ -3,8 +3,10 @@
 Inputs (config file, canary file, nginx configuration, access log, CA bundle) are opened
 without blocking and must be regular files: a FIFO or a device would hang the gate or feed
 it endless bytes. Outputs (the report, the canary response) never replace what is not a
-regular file: an existing regular file is written in place (its mode, owner and symlinks
-stay as they were), a new path is written atomically, and a device, a directory, a FIFO, a
+regular file: a new path, and an existing regular file of this user's, is written beside
+it and renamed over it (a full disk keeps the old file whole; its mode and the symlinks
+that lead to it stay as they were), another user's file is written in place (its owner
+kept), and a device, a directory, a FIFO, a
 read-only file, a file with other hard links or a symlink that leads out of the working
 directory is refused.
 """
@@ -140,18 +142,56 @@ def write_output(path: str, data: bytes) -> None:
     if problem is not None:
         raise FileProblem(errno.EPERM, problem)
     target = Path(os.path.realpath(path))
-    if target.exists():
+    try:
+        existing: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        existing = None
+    if existing is not None and not replaceable(existing, os.access(target.parent, os.W_OK)):
         _write_in_place(path, target, data)
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".golive-", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
+            if existing is not None:
+                os.fchmod(handle.fileno(), stat.S_IMODE(existing.st_mode))
             handle.write(data)
+            handle.flush()
+            # On disk before the rename: a crash or a full disk never leaves a short file
+            # under the old name.
+            os.fsync(handle.fileno())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _sync_directory(target.parent)
+
+
+def replaceable(existing: os.stat_result, folder_writable: bool) -> bool:
+    """Whether an existing file may be replaced by a new one of the same name (written beside
+    it, then renamed over it: a failed write keeps the old one whole), rather than written in
+    place: a regular file of this user's, of one link, in a folder this user may write to.
+    Another user's file would change owner if replaced."""
+    return (
+        stat.S_ISREG(existing.st_mode)
+        and existing.st_nlink == 1
+        and existing.st_uid == os.geteuid()
+        and folder_writable
+    )
+
+
+def _sync_directory(folder: Path) -> None:
+    """The rename on disk too, where the system allows a folder to be synced."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _write_in_place(shown: str, target: Path, data: bytes) -> None:

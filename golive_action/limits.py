@@ -72,6 +72,7 @@ class BrowserLimits:
 class TickerLimits:
     pair: str
     max_age_s: float
+    spread_max_percent: float = 5.0  # of the mid price: a wider spread is no market quote
 
 
 @dataclass(frozen=True)

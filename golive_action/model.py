@@ -28,6 +28,23 @@ REPORT_SCHEMA_ID = "golive-report/1"
 REASON_LIMIT = 1000
 
 
+def _number(value: Any) -> float:
+    """A number of a report read back: a JSON number, finite (never a string such as "nan",
+    which float() would take). Raises TypeError or ValueError: the report does not read
+    back."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{value!r} is not a number")
+    if not math.isfinite(value):
+        raise ValueError(f"{value!r} is not a finite number")
+    return float(value)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{value!r} is not a string")
+    return value
+
+
 def _one_line_reason(obj: Any) -> None:
     """Reasons are one line by contract, whatever text a server put into them."""
     object.__setattr__(obj, "reason", one_line(obj.reason, REASON_LIMIT))
@@ -431,8 +448,8 @@ class AppMetrics:
     def from_dict(cls, data: dict[str, Any]) -> AppMetrics:
         return cls(
             data["url"],
-            tuple((str(a), float(b)) for a, b in data["start"]),
-            tuple((str(a), float(b)) for a, b in data["end"]),
+            tuple((_text(a), _number(b)) for a, b in data["start"]),
+            tuple((_text(a), _number(b)) for a, b in data["end"]),
             data["messages_start"],
             data["messages_end"],
             data.get("error"),
@@ -493,11 +510,13 @@ class WsObservation:
     def from_dict(cls, data: dict[str, Any]) -> WsObservation:
         values = dict(data)
         values["connections"] = [WsConnection(**c) for c in data["connections"]]
-        values["pings"] = [(float(a), float(b)) for a, b in data["pings"]]
+        values["pings"] = [(_number(a), _number(b)) for a, b in data["pings"]]
         values["pings_unanswered"] = [
-            (float(a), float(b)) for a, b in data.get("pings_unanswered", [])
+            (_number(a), _number(b)) for a, b in data.get("pings_unanswered", [])
         ]
-        values["silences"] = [(str(c), float(a), float(b)) for c, a, b in data.get("silences", [])]
+        values["silences"] = [
+            (_text(c), _number(a), _number(b)) for c, a, b in data.get("silences", [])
+        ]
         values["event_latency"] = LatencyHistogram.from_dict(data["event_latency"])
         return cls(**values)
 
@@ -568,6 +587,11 @@ class BrowserObservation:
     screenshot_error: str | None = None
     # Why the watch ended before the hover and the screenshot (the run was interrupted).
     cut_short: str | None = None
+    # The page's main thread stopped answering: the step it never answered (a click, a read
+    # of the record), when that was sent (ms on the page's clock) and how long it waited.
+    frozen_step: str | None = None
+    frozen_at_ms: float | None = None
+    frozen_for_ms: float | None = None
     screenshot: bytes | None = field(default=None, repr=False, compare=False)
 
     MAX_SIGHTINGS = 500
@@ -590,8 +614,10 @@ class BrowserObservation:
         for name in ("pill", "polling", "spread"):
             values[name] = [Sighting(**s) for s in data.get(name, [])]
         values["sockets"] = [PageSocket(**s) for s in data.get("sockets", [])]
-        values["long_tasks"] = [(float(a), float(b)) for a, b in data.get("long_tasks", [])]
-        values["pill_time_ms"] = [(t, float(ms)) for t, ms in data.get("pill_time_ms", [])]
+        values["long_tasks"] = [(_number(a), _number(b)) for a, b in data.get("long_tasks", [])]
+        values["pill_time_ms"] = [
+            (None if t is None else _text(t), _number(ms)) for t, ms in data.get("pill_time_ms", [])
+        ]
         return cls(**values)
 
 

@@ -165,21 +165,26 @@ def _write_evidence(
     out: TextIO,
     err: TextIO,
 ) -> tuple[int, GateReport]:
-    """Everything but the commit status, failing closed (module docstring). Returns the exit
-    code and the report as published (closed when a file could not be written)."""
+    """Everything but the commit status, failing closed (module docstring), in an order that
+    cannot leave ``decision=go`` behind an exit other than 0: the files, the report, the
+    summary, the terminal, and the outputs last, from the report as it then stands. A
+    failure at any step closes the report; what already said GO is written again, closed.
+    Returns the exit code and the report as published."""
     from golive_action import actions
     from golive_action.model import Decision
     from golive_action.report.jsonreport import write_report
     from golive_action.report.outputs import report_outputs
-    from golive_action.report.summary import render_correction, render_summary
-    from golive_action.report.terminal import canary_evidence_line, render_terminal
+    from golive_action.report.summary import SUMMARY_LIMIT, render_summary
     from golive_action.runner import close_report
+    from golive_action.streams import failure, guarded
 
+    out = guarded(out, "stdout")
+    err = guarded(err, "stderr")
     report_path = settings.report
     failures: list[str] = []
 
     def failed(message: str) -> None:
-        print(f"golive: error: {message}", file=err)
+        print(f"golive: error: {message}", file=err, flush=True)
         failures.append(message.split("; fix:", 1)[0])
 
     saved = _save_canary_response(report, settings.canary_output, failed)
@@ -200,16 +205,30 @@ def _write_evidence(
             "a regular file"
         )
         report = close_report(report, f"evidence not published: {failures[-1]}")
-    before = len(failures)
-    summary_written = False
+    late = _LateFailures(failures, written, environ)
     try:
         if settings.summary and actions.SUMMARY_FILE not in unwritable:
-            summary_written = actions.append_summary(
-                render_summary(report, written or None, actions.run_url(environ)), environ
-            )
+            room = SUMMARY_LIMIT - actions.summary_size(environ)
+            markdown = render_summary(report, written or None, actions.run_url(environ), room)
+            if markdown:
+                late.summary_written = actions.append_summary(markdown, environ)
+            else:
+                print(
+                    "golive: warning: the job summary already holds nearly 1 MiB: the gate's "
+                    "summary is not added (the runner drops a larger one whole); the report "
+                    "and the outputs have the decision",
+                    file=err,
+                    flush=True,
+                )
     except OSError as exc:
         summary_path = environ.get(actions.SUMMARY_FILE, "")
         failed(actions.env_file_problem(actions.SUMMARY_FILE, summary_path, exc))
+    report = late.closed(report)
+    _print_terminal(report, settings, environ, out, written)
+    stdout_failure = failure(out)
+    if stdout_failure is not None:
+        failed(f"{stdout_failure}; fix: give the gate a standard output it can write to")
+    report = late.closed(report)
     try:
         if actions.OUTPUT_FILE not in unwritable:
             actions.write_outputs(report_outputs(report, written, saved or ""), environ)
@@ -217,15 +236,59 @@ def _write_evidence(
         failed(
             actions.env_file_problem(actions.OUTPUT_FILE, environ.get(actions.OUTPUT_FILE, ""), exc)
         )
-    if len(failures) > before and report.decision is Decision.GO:
-        # A file failed after the checks above (a full disk): what was already written
-        # said GO, so it is written again, closed, as far as it still can be.
-        report = close_report(report, f"evidence not published: {'; '.join(failures[before:])}")
+    report = late.closed(report)
+    if failures:
+        return EXIT_USAGE, report
+    return (EXIT_GO if report.decision is Decision.GO else EXIT_NO_GO), report
+
+
+@dataclass
+class _LateFailures:
+    """Failures that came after the report (and maybe the summary) said GO: each closes the
+    report, which is written again, and the summary gets a correction (a full disk may
+    refuse them too: then the exit code and the outputs still say it)."""
+
+    failures: list[str]
+    written: str
+    environ: Mapping[str, str]
+    summary_written: bool = False
+    seen: int = field(init=False, default=-1)
+
+    def __post_init__(self) -> None:
+        self.seen = len(self.failures)
+
+    def closed(self, report: GateReport) -> GateReport:
+        from golive_action import actions
+        from golive_action.model import Decision
+        from golive_action.report.jsonreport import write_report
+        from golive_action.report.summary import render_correction
+        from golive_action.runner import close_report
+
+        new = self.failures[self.seen :]
+        self.seen = len(self.failures)
+        if not new or report.decision is not Decision.GO:
+            return report
+        report = close_report(report, f"evidence not published: {'; '.join(new)}")
         with contextlib.suppress(OSError):
-            if written:
-                write_report(report, written)
-            if summary_written:
-                actions.append_summary(render_correction(report), environ)
+            if self.written:
+                write_report(report, self.written)
+        with contextlib.suppress(OSError):
+            if self.summary_written:
+                actions.append_summary(render_correction(report), self.environ)
+        return report
+
+
+def _print_terminal(
+    report: GateReport,
+    settings: PublishSettings,
+    environ: Mapping[str, str],
+    out: TextIO,
+    written: str,
+) -> None:
+    """The terminal report (in Actions, folded in a group, then the annotations)."""
+    from golive_action import actions
+    from golive_action.report.terminal import canary_evidence_line, render_terminal
+
     colour = out.isatty() and "NO_COLOR" not in environ
     text = render_terminal(report, colour=colour, report_path=written or None)
     evidence = canary_evidence_line(report.check("canary"))
@@ -238,9 +301,6 @@ def _write_evidence(
         out.flush()
     else:
         print(actions.neutralize(text), end="", file=out, flush=True)
-    if failures:
-        return EXIT_USAGE, report
-    return (EXIT_GO if report.decision is Decision.GO else EXIT_NO_GO), report
 
 
 def _file_problem(path: str, exc: OSError) -> str:

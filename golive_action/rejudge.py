@@ -209,6 +209,7 @@ def merge_reports(
         started: list[float] = []
         finished: list[float] = []
         secrets: list[str] = []
+        seen_runs: dict[tuple[str, float, float], str] = {}
         for runner in expected:
             if runner.path is None:
                 runners.append(
@@ -259,6 +260,19 @@ def merge_reports(
                 problem = f"unreadable: its observations do not read back ({type(exc).__name__})"
                 runners.append(RunnerJudged(runner.name, runner.source, problem=problem))
                 continue
+            except _JudgementChanged as exc:
+                runners.append(RunnerJudged(runner.name, runner.source, problem=str(exc)))
+                continue
+            # Judged first, so that a changed copy is refused or unreadable as itself.
+            identity = _run_identity(recorded)
+            if identity in seen_runs:
+                copy = seen_runs[identity]
+                problem = f"a copy of {copy}'s report (the same run): counted once"
+                runners.append(
+                    RunnerJudged(runner.name, runner.source, problem=problem, copy_of=copy)
+                )
+                continue
+            seen_runs[identity] = runner.name
             runners.append(
                 RunnerJudged(runner.name, runner.source, judgement, pool, recorded.started_at)
             )
@@ -268,9 +282,10 @@ def merge_reports(
         merged = merge_judgements(runners, config.limits(), min_runners)
         now = time.time()
         observations = Observations(min(started, default=now), max(finished, default=now))
+        counted = [r for r in runners if r.copy_of is None]
         record = MergeRecord(
             tuple(_record(r) for r in runners),
-            len(runners) if min_runners is None else min_runners,
+            len(counted) if min_runners is None else min_runners,
             merged.pooled,
         )
         started_at = min((r.started_at for r in runners if r.started_at), default=None)
@@ -306,31 +321,46 @@ class _Judging:
         return cls(config, config.limits(), recorded_inputs(config))
 
 
+class _JudgementChanged(Exception):
+    """A report whose judgement is not what its own observations give with its own inputs:
+    it was changed after the run (or by another golive), and is not evidence."""
+
+
 def _judgement(report: GateReport, evidence: dict[str, Any], judging: _Judging) -> Judgement:
-    """The report's own judgement when judging it again could only give the same: the judge
-    is pure, so the same version, the same inputs and the same observations judge alike (a
-    report closed by a fault of the gate, or of its publishing, is judged again). Else its
-    observations (``evidence``, as the report holds them) are judged with ``judging``'s
-    limits."""
+    """The report's observations (``evidence``, as the report holds them) judged with
+    ``judging``'s limits: a merge never takes a report's word for its decision. Where
+    judging again must give the report's own judgement (the judge is pure: the same version,
+    the same inputs and the same observations judge alike; a report closed by a fault of
+    the gate, or of its publishing, is judged again), a report that says otherwise is
+    refused (:class:`_JudgementChanged`)."""
+    judgement = judge(Observations.from_dict(evidence), judging.limits)
     same = (
         report.version == __version__
         and report.check(GATE_ID) is None
         and report.config == judging.recorded
     )
-    if not same:
-        return judge(Observations.from_dict(evidence), judging.limits)
-    return Judgement(
-        report.decision,
-        report.reason,
-        report.criteria,
-        report.checks,
-        report.triggers,
-        report.ws_state,
-        report.pill,
-        report.headline,
-        report.pill_timeline,
-        frozenset(c.id for c in report.checks if not c.ran),
-    )
+    if same:
+        said = (report.decision, {c.id: c.verdict for c in report.checks})
+        given = (judgement.decision, {c.id: c.verdict for c in judgement.checks})
+        if said != given:
+            changed = sorted(
+                check
+                for check in set(said[1]) | set(given[1])
+                if said[1].get(check) != given[1].get(check)
+            )
+            raise _JudgementChanged(
+                f"refused: it says {report.decision.value.upper()}, its observations give "
+                f"{judgement.decision.value.upper()}"
+                + (f" ({', '.join(changed[:5])} differ)" if changed else "")
+                + ": changed after the run"
+            )
+    return judgement
+
+
+def _run_identity(report: GateReport) -> tuple[str, float, float]:
+    """What sets one run apart from every other: its start, and its window's start and end
+    to the microsecond. Two files alike in these are copies of one run's report."""
+    return (report.started_at, report.observations.started_at, report.observations.finished_at)
 
 
 def _uneven_columns(evidence: dict[str, Any]) -> str | None:

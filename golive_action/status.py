@@ -17,7 +17,7 @@ from golive_action.observe.github_client import (
     Refused,
     repo_path,
 )
-from golive_action.text import one_line
+from golive_action.text import one_line, visible
 
 DESCRIPTION_LIMIT = 140  # GitHub refuses a longer description
 # Publishing waits this long at most for the status (tries and capped waits included): the
@@ -34,7 +34,7 @@ class StatusOutcome:
 
 def describe(report: GateReport) -> str:
     word = "GO" if report.decision is Decision.GO else "NO-GO"
-    return one_line(f"{word}: {report.reason}", DESCRIPTION_LIMIT)
+    return one_line(visible(f"{word}: {report.reason}"), DESCRIPTION_LIMIT)
 
 
 def post_status(

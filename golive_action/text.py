@@ -219,12 +219,46 @@ def url_secrets(url: str) -> tuple[str, ...]:
 _USERINFO_RE = re.compile(r"//[^/?#@\s]*@")
 
 
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Every character that is not drawn as itself: C0 and C1 controls (ESC, which starts the
+# terminal's escape sequences, BEL, and CR, on which the runner also splits lines), the
+# format characters (bidi overrides and isolates that reorder what is shown, zero-width
+# characters that hide text, the BOM, tags), the line and paragraph separators, and lone
+# surrogates. Unicode's categories Cc, Cf, Zl, Zp and Cs, listed here (tests/test_injection.py
+# holds the list to the Unicode database of the Python that runs it).
+_FORMAT_AND_SEPARATORS = (
+    "\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    "\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f"
+)
+INVISIBLE = "\x00-\x1f" + _FORMAT_AND_SEPARATORS
+_INVISIBLE_RE = re.compile(f"[{INVISIBLE}]")
+# The same but LF and TAB, for a text of many lines.
+_INVISIBLE_BUT_LINES_RE = re.compile(f"[\\x00-\\x08\\x0b-\\x1f{_FORMAT_AND_SEPARATORS}]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def printable(text: str) -> str:
-    """Replace control characters (an ANSI escape from a server, say) with U+FFFD."""
-    return _CONTROL_RE.sub("\ufffd", text)
+def _escape(match: re.Match[str]) -> str:
+    char = match.group(0)
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    point = ord(char)
+    if point < 0x100:
+        return f"\\x{point:02x}"
+    return f"\\u{point:04x}" if point < 0x10000 else f"\\U{point:08x}"
+
+
+def visible(text: str, *, lines: bool = False) -> str:
+    """The one sanitiser of text from outside (bodies, headers, close reasons, page texts,
+    API fields, file contents) on its way to a terminal, an annotation, the job summary or
+    an output: each character that is not drawn as itself is shown as its escape (ESC as
+    ``\\x1b``, CR as ``\\r``, U+202E as ``\\u202e``), so that nothing can move the cursor,
+    colour the log, start a line of its own, reorder or hide what is shown. ``lines``: line
+    breaks (LF) stay, for a text of many lines (tabs stay too). The report keeps the raw
+    text (JSON escapes it)."""
+    pattern = _INVISIBLE_BUT_LINES_RE if lines else _INVISIBLE_RE
+    return pattern.sub(_escape, text)
 
 
 def iso_time(unix: float) -> str:

@@ -171,11 +171,13 @@ runs:
       shell: bash
       env:
 {env}
-      # PYTHONPATH: the gate runs from the action's own source; the venv holds its
-      # dependencies only. exec: on cancellation the runner signals the step's entry process
-      # (SIGINT, then SIGTERM): the gate itself must receive them to publish its NO-GO, not a
-      # bash above it.
-      run: 'PYTHONPATH="$GITHUB_ACTION_PATH" exec "$RUNNER_TEMP/golive-venv/bin/python" -m golive_action run'
+      # -I: isolated, so that no file of the workspace (the working directory, which -m or
+      # -c would put first on the import path) and no PYTHON* variable can stand in for a
+      # module of the gate; the action's own folder is put on the path by hand (the venv
+      # holds its dependencies only). exec: on cancellation the runner signals the step's
+      # entry process (SIGINT, then SIGTERM): the gate itself must receive them to publish
+      # its NO-GO, not a bash above it.
+      run: 'exec "$RUNNER_TEMP/golive-venv/bin/python" -I -c "import sys; sys.path.insert(0, sys.argv.pop(1)); from golive_action.entry import main_entry; main_entry()" "$GITHUB_ACTION_PATH" run'
 """
 
 

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 import pytest
 
 from golive_action.cli import main
+from golive_action.config import load_config
+from golive_action.model import Decision, GateReport
+from golive_action.runner import run_gate
 from golive_action.sandbox.stack import ReferenceStack
 
 
@@ -133,3 +136,20 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.section("golive-action hardening figures")
     for line in lines:
         terminalreporter.write_line(line)
+
+
+PUBLISH_TOKEN = "pub-t0ken-4f9a2c"  # the reference stack's canary token in `judged`
+
+
+@pytest.fixture
+def judged(stack) -> tuple[GateReport, dict[str, str]]:
+    """One judged run of the reference stack with its canary, and its inputs."""
+    s = stack("healthy", token=PUBLISH_TOKEN)
+    inputs = stack_inputs(
+        s,
+        samples="1",
+        **{"spark-api-url": s.urls["executor_url"], "spark-api-token": PUBLISH_TOKEN},
+    )
+    report = run_gate(load_config(inputs, {}))
+    assert report.decision is Decision.GO and report.check("canary") is not None
+    return report, inputs

@@ -339,6 +339,55 @@ def test_composite_steps_install_and_run_the_gate(first_job, action_copy, stack)
     assert rate["verdict"] == "pass" and rate["metrics"]["counted"] == 7
 
 
+PLANTED = """
+import os, pathlib
+pathlib.Path(os.environ["GOLIVE_PLANTED_MARKER"]).joinpath(__name__ + ".ran").touch()
+output = os.environ.get("GITHUB_OUTPUT")
+if output:
+    with open(output, "a") as file:
+        file.write("decision=go\\n")
+"""
+
+
+def test_the_gate_step_runs_no_code_from_the_workspace(first_job, action_copy, tmp_path):
+    """A checked-out repository (a pull request's, say) that holds a package of the gate's
+    name or a module the gate imports, in the working directory or on PYTHONPATH, never runs:
+    the gate runs isolated, from the action's own folder."""
+    job, _ = first_job
+    workspace = tmp_path / "workspace"
+    (workspace / "golive_action").mkdir(parents=True)
+    for planted in (
+        "golive_action/__init__.py",
+        "golive_action/__main__.py",
+        "golive_action/entry.py",
+        "requests.py",
+        "websocket.py",
+        "yaml.py",
+        "json.py",
+        "sitecustomize.py",
+        "usercustomize.py",
+    ):
+        (workspace / planted).write_text(PLANTED)
+    marker = tmp_path / "ran"
+    marker.mkdir()
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        dead = f"http://127.0.0.1:{listener.getsockname()[1]}"  # closed when the gate runs
+    given = {"web-url": dead, "duration": "1", "report": str(tmp_path / "report.json")}
+    env = {
+        "GOLIVE_PLANTED_MARKER": str(marker),
+        "PYTHONPATH": str(workspace),
+        "PYTHONSTARTUP": str(workspace / "requests.py"),
+        "PYTHONUSERBASE": str(workspace),
+    }
+    # The first job's venv (its RUNNER_TEMP), with this test's folder and workspace.
+    here = Job(tmp_path, job.cache, {**job.env, "HOME": str(workspace)})
+    run = here.run_step(action_copy, step_named("Go/No-Go gate"), given, {}, env=env, timeout=120)
+    assert sorted(p.name for p in marker.iterdir()) == [], run.log
+    assert run.returncode == 1, run.log
+    assert run.outputs["decision"] == "no-go", run.outputs
+    assert json.loads((tmp_path / "report.json").read_text())["decision"] == "no-go"
+
+
 def test_the_gate_step_execs_the_gate_so_that_the_runners_signal_reaches_it(first_job, action_copy):
     """On cancellation the runner signals the step's entry process, the bash of the gate
     step: the gate must be that process (exec), stop and publish its NO-GO (exit 130)."""

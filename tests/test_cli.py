@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import signal
@@ -14,7 +15,7 @@ import pytest
 import requests
 import websocket
 
-from golive_action.cli import build_parser
+from golive_action.cli import build_parser, main
 from golive_action.report.jsonreport import report_problems
 from golive_action.report.outputs import OUTPUT_NAMES
 from tests.faulty import closed_port, http_server, reply
@@ -336,14 +337,19 @@ def test_python_m_and_console_script_agree():
     assert by_module.stdout.startswith("golive ")
 
 
-def test_sandbox_prints_its_urls_and_stops_on_sigterm(tmp_path):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "golive_action", "sandbox", "--scenario", "outage"],
+def _sandbox(*args: str) -> subprocess.Popen[str]:
+    """`golive sandbox` in a process of its own; it prints its URLs as its first line."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "golive_action", "sandbox", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+
+
+def test_sandbox_prints_its_urls_and_stops_on_sigterm(tmp_path):
+    proc = _sandbox("--scenario", "outage")
     try:
         assert proc.stdout is not None
         first = json.loads(proc.stdout.readline())
@@ -365,6 +371,38 @@ def test_sandbox_prints_its_urls_and_stops_on_sigterm(tmp_path):
         assert proc.wait(timeout=20) == 0  # a liveness bound: it exits on its own
         silent_client.shutdown()
         assert "Traceback" not in proc.stderr.read() if proc.stderr else True
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_sandbox_listens_on_ipv6_and_the_gate_runs_against_it():
+    proc = _sandbox("--host", "::1", "--token", "v6-t0ken")
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line, proc.stderr.read() if proc.stderr else ""
+        urls = json.loads(line)
+        assert urls["web_url"].startswith("http://[::1]:") and urls["ws_url"].startswith(
+            "ws://[::1]:"
+        )
+        out, err = io.StringIO(), io.StringIO()
+        given = {
+            "web-url": urls["web_url"],
+            "executor-url": urls["executor_url"],
+            "ws-url": urls["ws_url"],
+            "spark-api-url": urls["executor_url"],
+            "spark-api-token": "v6-t0ken",
+            "duration": "2",
+            "samples": "2",
+            "report": "",
+        }
+        argv = ["run", *(w for k, v in given.items() for w in (f"--{k}", v))]
+        code = main(argv, environ={}, stdout=out, stderr=err)
+        assert code == 0, out.getvalue() + err.getvalue()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
     finally:
         if proc.poll() is None:
             proc.kill()

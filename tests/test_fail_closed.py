@@ -164,6 +164,8 @@ AT_START: dict[str, tuple[Case, str]] = {
     "other scripts' digits": (argv(env={"INPUT_TIMEOUT": "١٢"}), "is not a number"),
     "sampling longer than timeout": (argv("--timeout", "8"), "does not fit in timeout (8 s)"),
     "token outside ASCII": (argv("--spark-api-token", "TÖK€N"), "outside printable ASCII"),
+    "a URL with a fragment": (argv("--executor-url", "http://x/app#top"), "has a #fragment"),
+    "a ws URL with a fragment": (argv("--ws-url", "wss://x/ws#f"), "has a #fragment"),
     "a flag without its value": (argv("--samples"), "expected one argument"),
     "token with a newline": (
         argv("--spark-api-token", "SEKRET1\nX: 1"),
@@ -397,12 +399,11 @@ def test_a_report_path_that_turns_bad_mid_run_publishes_a_no_go(tmp_path):
     assert "NO-GO" in (tmp_path / "summary.md").read_text()
 
 
-def test_an_existing_report_is_rewritten_in_place(run_cli, tmp_path, healthy_web):
+def test_an_existing_report_is_replaced_with_its_mode_and_link(run_cli, tmp_path, healthy_web):
     target = tmp_path / "kept" / "report.json"
     target.parent.mkdir()
     target.write_text("old")
     target.chmod(0o640)
-    inode = target.stat().st_ino
     (tmp_path / "link.json").symlink_to(target)
     result = run_cli(
         "run",
@@ -417,7 +418,8 @@ def test_an_existing_report_is_rewritten_in_place(run_cli, tmp_path, healthy_web
     )
     assert result.code == 1, result.err
     assert (tmp_path / "link.json").is_symlink()
-    assert target.stat().st_ino == inode and stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert sorted(p.name for p in target.parent.iterdir()) == ["report.json"]  # no temp left
     assert json.loads(target.read_text())["schema"] == "golive-report/1"
 
 

@@ -9,18 +9,14 @@ import os
 import re
 from pathlib import Path
 
-import pytest
 import responses
 
 import golive_action
 from golive_action import actions
 from golive_action.config import GateConfig, Secret, load_config
-from golive_action.model import Decision, GateReport
 from golive_action.publishing import PublishSettings, mask_secrets, publish, publish_refused
-from golive_action.runner import failed_report, run_gate
-from tests.conftest import stack_inputs
-
-TOKEN = "pub-t0ken-4f9a2c"  # the reference stack's canary token
+from golive_action.runner import failed_report
+from tests.conftest import PUBLISH_TOKEN as TOKEN
 
 
 def actions_env(folder: Path) -> dict[str, str]:
@@ -35,18 +31,6 @@ def actions_env(folder: Path) -> dict[str, str]:
 
 def written(folder: Path) -> dict[str, str]:
     return {p.name: p.read_text() for p in sorted(folder.iterdir()) if p.is_file()}
-
-
-@pytest.fixture
-def judged(stack) -> tuple[GateReport, dict[str, str]]:
-    """One judged run of the reference stack with its canary, and its inputs."""
-    s = stack("healthy", token=TOKEN)
-    inputs = stack_inputs(
-        s, samples="1", **{"spark-api-url": s.urls["executor_url"], "spark-api-token": TOKEN}
-    )
-    report = run_gate(load_config(inputs, {}))
-    assert report.decision is Decision.GO and report.check("canary") is not None
-    return report, inputs
 
 
 def test_publishing_from_python_writes_what_golive_run_writes(

@@ -590,3 +590,108 @@ def test_runner_names_are_each_one_once():
     assert runner_names(["b.json", "x/b.json", "y/b (2).json"]) == ["b", "x/b", "y/b (2)"]
     names = runner_names(["a/b.json", "c/a/b.json"])
     assert len(set(names)) == 2
+
+
+def test_a_merge_refuses_a_report_whose_go_its_observations_do_not_give(runs, run_cli, tmp_path):
+    """asia's report edited by hand after the run: its NO-GO turned GO and every check a
+    pass. Its observations still say NO-GO: the merge names it refused, and it holds the
+    gate as a runner without a report."""
+    reports = _copy(runs, tmp_path)
+    edited = reports / "asia" / "golive-report.json"
+    document = _report(edited)
+    assert document["decision"] == "no-go"
+    document["decision"] = "go"
+    document["reason"] = "all criteria passed"
+    for check in document["checks"]:
+        if check["verdict"] == "fail":
+            check["verdict"] = "pass"
+    for criterion in document["criteria"]:
+        criterion["verdict"] = "pass"
+    edited.write_text(json.dumps(document))
+    result = run_cli("merge", str(reports / "*" / "golive-report.json"), "--report", "merged.json")
+    assert result.code == 1, result.out
+    merged = _report(tmp_path / "merged.json")
+    assert merged["decision"] == "no-go"
+    runners_check = merged["checks"][0]
+    assert runners_check["verdict"] == "fail"
+    assert "asia: refused: it says GO, its observations give NO-GO" in runners_check["reason"]
+    assert "changed after the run" in runners_check["reason"]
+    asia = next(r for r in merged["merge"]["runners"] if r["name"] == "asia")
+    assert asia["decision"] is None
+
+
+def test_copies_of_one_report_count_once(runs, run_cli, tmp_path):
+    reports = _copy(runs, tmp_path)
+    shutil.copytree(reports / "eu", reports / "eu-again")
+    result = run_cli(
+        "merge",
+        str(reports / "eu" / "golive-report.json"),
+        str(reports / "eu-again" / "golive-report.json"),
+        str(reports / "us" / "golive-report.json"),
+        "--report",
+        "merged.json",
+    )
+    assert result.code == 0, result.out
+    merged = _report(tmp_path / "merged.json")
+    runners_check = merged["checks"][0]
+    assert runners_check["metrics"]["runners"] == 2 and runners_check["metrics"]["reported"] == 2
+    assert merged["merge"]["min_runners"] == 2
+    copy = next(r for r in merged["merge"]["runners"] if r["name"] == "eu-again")
+    assert copy["problem"] == "a copy of eu's report (the same run): counted once"
+    # Its samples are pooled once: the pooled round trips are eu's and us's.
+    eu, us = (_report(reports / r / "golive-report.json") for r in ("eu", "us"))
+    pings = len(eu["observations"]["ws"]["pings"]) + len(us["observations"]["ws"]["pings"])
+    assert merged["merge"]["pooled"]["ws_round_trips"] == pings
+
+
+def _tampered(document: dict, change) -> dict:
+    copy = json.loads(json.dumps(document))
+    change(copy["observations"])
+    return copy
+
+
+def _set_pings(value):
+    def change(observations):
+        observations["ws"]["pings"] = [[p[0], value] for p in observations["ws"]["pings"]]
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "words"),
+    [
+        ("string round trips", _set_pings("nan"), "observations/ws/pings/0/1"),
+        ("infinite round trips", _set_pings("inf"), "observations/ws/pings/0/1"),
+        ("negative round trips", _set_pings(-5.0), "observations/ws/pings/0/1"),
+        (
+            "a string latency bucket",
+            lambda o: o["ws"]["event_latency"].update(count="7"),
+            "observations/ws/event_latency/count",
+        ),
+        (
+            "a negative clock uncertainty",
+            lambda o: o.update(clock={"url": "http://c", "skew_ms": 1.0, "uncertainty_ms": -3}),
+            "observations/clock/uncertainty_ms",
+        ),
+        (
+            "a string status",
+            lambda o: o["http"]["web-health"]["status"].__setitem__(0, "200"),
+            "observations/http/web-health/status/0",
+        ),
+        (
+            "an unknown field of the feed",
+            lambda o: o["ws"].update(verdict="pass"),
+            "observations/ws",
+        ),
+    ],
+)
+def test_judge_refuses_evidence_of_the_wrong_type(runs, run_cli, tmp_path, name, change, words):
+    """Numbers where numbers stand, in every observation: a report whose round trips are
+    the strings "nan" or "inf", or negative, is refused (exit 2), never judged GO."""
+    document = _report(runs / "reports" / "eu" / "golive-report.json")
+    (tmp_path / "tampered.json").write_text(json.dumps(_tampered(document, change)))
+    result = run_cli("judge", "tampered.json", "--report", "out.json")
+    assert result.code == 2, (name, result.out)
+    assert words in result.err, (name, result.err)
+    assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
+    assert json.loads((tmp_path / "out.json").read_text())["decision"] == "no-go"

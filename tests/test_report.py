@@ -207,7 +207,14 @@ def test_a_bad_report_file_is_one_line_that_names_it_the_problem_and_the_fix(tmp
 
 def test_a_report_the_schema_allows_but_that_does_not_read_back_is_a_report_error(tmp_path):
     document = failed_report(GateConfig(), "why", 0.0, 0.0).to_dict()
-    document["observations"]["ws"] = {"url": "ws://x"}
+    # A pair of the schema's (one schema for both places) whose first place is no bucket name.
+    document["observations"]["app_metrics"] = {
+        "url": "http://x/metrics",
+        "start": [[1, 2]],
+        "end": [],
+        "messages_start": None,
+        "messages_end": None,
+    }
     path = tmp_path / "r.json"
     path.write_text(json.dumps(document))
     with pytest.raises(ReportError, match=r"does not read back as a report .*; fix: "):

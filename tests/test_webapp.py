@@ -230,7 +230,7 @@ def test_a_ticker_that_stands_still_too_long_at_once_fails():
                     "high": 1.0,
                     "low": 1.0,
                     "bid": 1.0,
-                    "ask": 2.0,
+                    "ask": 1.01,
                     "open": 1.0,
                     "volume": 1.0,
                     "average": 1.0,

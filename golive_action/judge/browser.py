@@ -138,6 +138,15 @@ def _about(obs: BrowserObservation) -> dict[str, Any]:
     }
 
 
+def _frozen(obs: BrowserObservation) -> str:
+    """``the page's main thread froze: a click sent at +4.2 s went unanswered for 5000 ms``."""
+    at = (obs.frozen_at_ms or 0.0) / 1000.0
+    return (
+        f"the page's main thread froze: a {obs.frozen_step} sent at +{at:.1f} s went "
+        f"unanswered for {obs.frozen_for_ms or 0.0:g} ms"
+    )
+
+
 def _page_problem(obs: BrowserObservation) -> str | None:
     if obs.status is not None and obs.status >= 400:
         return f"the page answered HTTP {obs.status}"
@@ -208,6 +217,9 @@ def judge_ui_browser(
         return unseen
     assert obs is not None
     metrics = _about(obs)
+    if obs.frozen_step is not None:
+        reason = f"{_frozen(obs)}: the pill was not read to the end of the window"
+        return CheckResult(cid, TITLE, Verdict.INCONCLUSIVE, reason, 0, metrics, thresholds)
     problems: list[str] = []
     page = _page_problem(obs)
     if page:
@@ -390,6 +402,22 @@ def judge_ui_browser_responsive(
     }
     samples = len(obs.input_delays_ms)
     metrics["clicks_sent"] = obs.clicks_sent
+    if obs.frozen_step is not None:
+        frozen_ms = obs.frozen_for_ms or 0.0
+        metrics.update({"frozen_step": obs.frozen_step, "frozen_for_ms": frozen_ms})
+        if frozen_ms > limits.long_task_max_ms:
+            reason = (
+                f"{_frozen(obs)}, over the limit of {limits.long_task_max_ms:g} ms for a long "
+                "task: the page does not answer its user"
+            )
+            verdict = Verdict.FAIL
+        else:
+            reason = (
+                f"{_frozen(obs)}, within the limit of {limits.long_task_max_ms:g} ms for a long "
+                "task when the window ended: observe longer (duration)"
+            )
+            verdict = Verdict.INCONCLUSIVE
+        return CheckResult(cid, RESPONSIVE_TITLE, verdict, reason, samples, metrics, thresholds)
     if obs.status is not None and obs.status >= 400:
         reason = f"the page answered HTTP {obs.status}: its responsiveness says nothing"
         return CheckResult(

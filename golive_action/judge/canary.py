@@ -58,6 +58,61 @@ def _text(value: Any) -> str:
     return one_line(value if isinstance(value, str) else json.dumps(value), 160)
 
 
+# The words a body says pass or fail with, at any depth: each must be a real boolean.
+_VERDICT_KEYS = ("ok", "passed")
+_MAX_WALKED = 10_000  # values looked at: a body is at most 1 MiB
+
+
+def _nested_verdicts(body: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The paths of the ``ok`` and ``passed`` values below the top level that are false,
+    and of those that are no boolean at all (``"false"``, ``0``, null): a canary that says
+    a part of it failed, in any spelling, did not pass."""
+    false: list[str] = []
+    junk: list[str] = []
+    todo: list[tuple[str, Any]] = [
+        (key, value) for key, value in body.items() if key not in _VERDICT_KEYS
+    ]
+    walked = 0
+    while todo and walked < _MAX_WALKED:
+        path, item = todo.pop(0)
+        walked += 1
+        if isinstance(item, dict):
+            for key, value in item.items():
+                where = f"{path}.{key}"
+                if key in _VERDICT_KEYS:
+                    if value is False:
+                        false.append(where)
+                    elif value is not True:
+                        junk.append(f"{where} is {one_line(json.dumps(value), 40)}")
+                todo.append((where, value))
+        elif isinstance(item, list):
+            todo.extend((f"{path}[{i}]", value) for i, value in enumerate(item))
+    return false, junk
+
+
+def _named(results: Any, paths: list[str]) -> str:
+    """The failed results by name where they have one (``results[1].ok`` of a runner body
+    whose second result is named ``risk``), else by path."""
+    names = []
+    for path in paths[:5]:
+        name = None
+        if isinstance(results, list) and path.startswith("results["):
+            index = path[len("results[") :].split("]", 1)[0]
+            item = results[int(index)] if index.isdigit() and int(index) < len(results) else None
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                name = one_line(item["name"], 60)
+        names.append(name or path)
+    return ", ".join(dict.fromkeys(names))
+
+
+def _error_beside(body: dict[str, Any]) -> str | None:
+    """An ``error`` that is there and says something (not null, false or empty)."""
+    error = body.get("error")
+    if error is None or error is False or error in ("", [], {}):
+        return None
+    return _text(error)
+
+
 def judge_body(body: Any) -> tuple[Verdict, str]:
     """The verdict on a parsed canary body, and one line a person can act on."""
     if not isinstance(body, dict):
@@ -66,21 +121,27 @@ def judge_body(body: Any) -> tuple[Verdict, str]:
     detail = next(
         (f"{k}: {_text(body[k])}" for k in ("error", "reason", "message") if k in body), ""
     )
+    false, junk = _nested_verdicts(body)
+    said = "ok: true" if body.get("ok") is True else f"status {_text(body.get('status'))}"
     if "ok" in body:
         ok = body["ok"]
         if ok is False:
             return Verdict.FAIL, "ok: false" + (f" ({detail})" if detail else "")
         if ok is not True:
             return Verdict.FAIL, f"ok is {one_line(json.dumps(ok), 60)}, not true or false"
-        evidence = body.get("evidence")
-        if isinstance(evidence, dict) and evidence.get("passed") is False:
-            return Verdict.FAIL, "ok: true but the evidence did not pass (evidence.passed: false)"
+    if ("ok" in body or "status" in body) and (false or junk):
+        if any(p == "evidence.passed" for p in false):
+            return Verdict.FAIL, f"{said} but the evidence did not pass (evidence.passed: false)"
+        if false:
+            named = _named(body.get("results"), false)
+            what = "result(s)" if all(p.startswith("results[") for p in false) else "part(s)"
+            return Verdict.FAIL, f"{said} but {len(false)} {what} failed: {named}"
+        return Verdict.FAIL, f"{said} but the body is malformed: {junk[0]}, not true or false"
+    if "ok" in body:
+        error = _error_beside(body)
+        if error is not None:
+            return Verdict.FAIL, f"ok: true but it reports an error ({error})"
         results = body.get("results")
-        if isinstance(results, list):
-            failed = [r for r in results if isinstance(r, dict) and r.get("ok") is False]
-            if failed:
-                names = ", ".join(str(r.get("name", "?")) for r in failed[:5])
-                return Verdict.FAIL, f"ok: true but {len(failed)} result(s) failed: {names}"
         shape = "runner" if "results" in body else "order" if "evidence" in body else None
         if shape is not None:
             errors = list(shapes[shape].iter_errors(body))
@@ -93,7 +154,11 @@ def judge_body(body: Any) -> tuple[Verdict, str]:
     if "status" in body:
         status = body["status"]
         if isinstance(status, str) and status.upper() in ("PASS", "OK"):
-            return Verdict.PASS, f"status {status}"
+            error = _error_beside(body)
+            if error is not None:
+                # PASS beside an error is ATTENTION at best: never a pass.
+                return Verdict.FAIL, f"status {_text(status)} but it reports an error ({error})"
+            return Verdict.PASS, f"status {_text(status)}"
         reason = f" ({detail})" if detail else ""
         return Verdict.FAIL, f"status {_text(status)}{reason}"
     if not list(shapes["error"].iter_errors(body)):

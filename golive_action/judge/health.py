@@ -15,7 +15,7 @@ from golive_action.judge.pointer import PointerError, resolve
 from golive_action.limits import DEFAULT_VERSION_POINTERS
 from golive_action.model import AccessLogObservation, CheckResult, HttpSample, Verdict, worst
 from golive_action.stats import latency_summary, lower_bound_percent, rate_with_bound, shown_percent
-from golive_action.text import listed, one_line, plural, printable
+from golive_action.text import listed, one_line, plural, visible
 from golive_action.thresholds import Threshold, evaluate, parse_thresholds_or_none
 
 
@@ -158,7 +158,7 @@ def body_version(sample: HttpSample, pointers: tuple[str, ...]) -> str | None:
         except PointerError:
             continue
         if isinstance(value, str) and value.strip():
-            return printable(one_line(value, VERSION_CHARS))
+            return one_line(visible(value), VERSION_CHARS)
         if isinstance(value, int | float) and not isinstance(value, bool):
             return json.dumps(value)
     return None

@@ -107,6 +107,8 @@ class RunnerJudged:
     pool: Pool | None = None
     started_at: str | None = None
     problem: str | None = None  # why there is no judgement: no report, or an unreadable one
+    # The runner whose report this one is a copy of (the same run): it counts once, there.
+    copy_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,10 @@ def merge_judgements(
     runners: Sequence[RunnerJudged], limits: Limits, min_runners: int | None
 ) -> Merged:
     """One judgement of every runner's evidence: the checks each counted where they ran,
-    the ``runners`` criterion, the matrix, the triggers and the pooled headline."""
+    the ``runners`` criterion, the matrix, the triggers and the pooled headline. A copy of
+    another runner's report is named in the record and counted nowhere."""
+    every = tuple(runners)
+    runners = [r for r in runners if r.copy_of is None]
     reported = [r for r in runners if r.judgement is not None]
     pool = Pool()
     for runner in reported:
@@ -164,7 +169,7 @@ def merge_judgements(
         headline,
         None,
     )
-    return Merged(judgement, tuple(runners), pooled)
+    return Merged(judgement, every, pooled)
 
 
 def _check_ids(reported: Sequence[RunnerJudged]) -> list[CheckId]:

@@ -4,6 +4,7 @@ page's responsiveness, and the polling UI of a rollback. Pure functions of the s
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from functools import cache
 from importlib import resources
@@ -36,11 +37,30 @@ def _ticker_validator() -> Any:
 
 
 def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
-    return number if number == number else None  # NaN is not a price
+    return number if math.isfinite(number) else None  # NaN or an infinity is not a price
+
+
+def quote_problem(bid: float, ask: float, spread_max_percent: float) -> str | None:
+    """Why a bid and an ask are no market quote, or None: each must be above 0, the bid
+    below the ask, and the spread at most ``spread_max_percent`` of the mid price (a price
+    of 0, a negative one or 1e300 beside a real one is junk, not a market)."""
+    if bid <= 0 or ask <= 0:
+        return f"a price is not above 0 (bid {bid:.10g}, ask {ask:.10g})"
+    if bid >= ask:
+        return f"crossed prices, bid {bid:.10g} >= ask {ask:.10g}"
+    spread_percent = 100.0 * (ask - bid) / ((ask + bid) / 2.0)
+    if not spread_percent <= spread_max_percent:
+        return (
+            f"the spread is {spread_percent:.3g} % of the mid price (bid {bid:.10g}, ask "
+            f"{ask:.10g}), over ticker-spread-max-percent {spread_max_percent:g} %"
+        )
+    return None
 
 
 def _http_problem(sample: HttpSample, what: str) -> tuple[Verdict, str] | None:
@@ -89,12 +109,18 @@ def judge_ticker(
     probe_error: str | None,
     pair: str,
     max_age_s: float,
+    spread_max_percent: float = 5.0,
 ) -> CheckResult:
     """Valid JSON with data: the raw BTCTurk body or the app's wrapper, success/ok true, the
-    pair present, bid below ask, a fresh timestamp; mock data is not real data."""
+    pair present, prices above 0 and finite with the bid below the ask and a plausible
+    spread (:func:`quote_problem`), a fresh timestamp; mock data is not real data."""
     cid: CheckId = "ticker"
     title = TICKER_TITLE.format(pair=pair)
-    thresholds = {"age_s": f"<={max_age_s:g}", "bid_ask": "bid<ask"}
+    thresholds = {
+        "age_s": f"<={max_age_s:g}",
+        "bid_ask": "0<bid<ask",
+        "spread_percent": f"<={spread_max_percent:g}",
+    }
 
     def result(verdict: Verdict, reason: str, metrics: dict[str, Any] | None = None) -> CheckResult:
         return CheckResult(cid, title, verdict, reason, len(samples), metrics or {}, thresholds)
@@ -148,11 +174,10 @@ def judge_ticker(
     age_s = (sample.at + (sample.elapsed_ms or 0) / 1000) - row["timestamp"] / 1000
     metrics.update({"bid": bid, "ask": ask, "age_s": round(age_s, 3)})
     if bid is None or ask is None:
-        return result(Verdict.FAIL, f"ticker: bid or ask of {pair} is not a number", metrics)
-    if bid >= ask:
-        return result(
-            Verdict.FAIL, f"ticker: crossed prices, bid {bid:.10g} >= ask {ask:.10g}", metrics
-        )
+        return result(Verdict.FAIL, f"ticker: bid or ask of {pair} is not a finite number", metrics)
+    junk = quote_problem(bid, ask, spread_max_percent)
+    if junk is not None:
+        return result(Verdict.FAIL, f"ticker: {junk}", metrics)
     if abs(age_s) > max_age_s:
         when = "old" if age_s > 0 else "in the future (clock skew?)"
         return result(
@@ -404,9 +429,11 @@ def _drawn_polling(
 POLLED_TITLE = "Prices update by polling (the ticker moves)"
 
 
-def _polled_quote(sample: HttpSample, pair: str) -> tuple[Any, ...] | None:
+def _polled_quote(
+    sample: HttpSample, pair: str, spread_max_percent: float
+) -> tuple[Any, ...] | None:
     """What a polling page shows of one ticker read (time, last, bid, ask), or None when the
-    read is no ticker of the pair."""
+    read is no ticker of the pair, or its prices are no market quote."""
     if sample.error or sample.status != 200 or sample.body_truncated:
         return None
     try:
@@ -420,6 +447,9 @@ def _polled_quote(sample: HttpSample, pair: str) -> tuple[Any, ...] | None:
     row = _pair_row(_btcturk_body(body), pair)
     if row is None:
         return None
+    bid, ask = _number(row.get("bid")), _number(row.get("ask"))
+    if bid is None or ask is None or quote_problem(bid, ask, spread_max_percent) is not None:
+        return None
     return (row.get("timestamp"), row.get("last"), row.get("bid"), row.get("ask"))
 
 
@@ -429,6 +459,7 @@ def judge_polled_ticker(
     pair: str,
     max_still_s: float,
     rate_min_percent: float,
+    spread_max_percent: float = 5.0,
 ) -> CheckResult:
     """After a rollback the page's prices come from polling the ticker. Over the window:
     nearly every read is a readable ticker (``health-rate-min``), none is older than
@@ -448,7 +479,9 @@ def judge_polled_ticker(
 
     if probe_error is not None:
         return result(Verdict.ERROR, probe_error, {})
-    reads = [(s, q) for s in samples if (q := _polled_quote(s, pair)) is not None]
+    reads = [
+        (s, q) for s in samples if (q := _polled_quote(s, pair, spread_max_percent)) is not None
+    ]
     readable = 100.0 * len(reads) / len(samples) if samples else 0.0
     metrics: dict[str, Any] = {
         "reads": len(samples),

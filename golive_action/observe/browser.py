@@ -21,6 +21,7 @@ never a pass.
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import os
 import random
@@ -34,6 +35,7 @@ from urllib.parse import unquote, urlsplit
 from golive_action.files import executable
 from golive_action.model import BrowserObservation, PageSocket, Sighting
 from golive_action.observe.budget import Budget
+from golive_action.observe.watchdog import Steps, Watched, watch
 from golive_action.text import one_line, url_without_userinfo
 
 # Chromium's own connections (updates, sync, field trials) are no part of the page, and a
@@ -76,6 +78,13 @@ MIN_WATCH_S = 3.0  # watched at least this long after the load, whatever the win
 CLOSE_RESERVE_S = 3.0  # kept from the budget for the tooltip, the screenshot and the close
 TOOLTIP_WAIT_MS = 1000
 LAUNCH_TIMEOUT_S = 30.0
+# A step that waits on the page's main thread (a click, a read of the record) answered
+# within STEP_ANSWER_S, or by the window's end but at least MIN_ANSWER_S: else the page is
+# frozen. Steps with a timeout of their own get STEP_SLACK_S past it.
+STEP_ANSWER_S = 5.0
+MIN_ANSWER_S = 1.0
+STEP_SLACK_S = 5.0
+PAGE_STEPS = frozenset({"click", "record", "selector check"})
 VIEWPORT = {"width": 1280, "height": 800}
 CLICK_POINT = (1278.0, 798.0)  # the viewport's bottom right corner, as the recorder knows it
 
@@ -183,9 +192,84 @@ def _executable(path: str) -> bool:
 def observe_browser(settings: BrowserSettings, budget: Budget) -> BrowserObservation:
     """Load the page, watch it until the window ends (at least MIN_WATCH_S after its load),
     then hover the pill for its tooltip and take a screenshot. Stops at the budget's
-    deadline and soon after a cancellation, with what it has."""
+    deadline and soon after a cancellation, with what it has.
+
+    The session runs under a watchdog (``observe/watchdog.py``): each step has its own
+    deadline, and a page whose main thread stops answering (a click or a read of the record
+    that never returns) is recorded as frozen, with what was seen up to then, by the end of
+    the window; the session is left behind."""
     window_end = time.monotonic() + settings.duration_s
     obs = BrowserObservation(url=url_without_userinfo(settings.url), started_at=time.time())
+    steps = Steps()
+    session = _Session(settings, budget, window_end, obs, steps)
+    outcome = watch(session.run, steps, budget, "golive-browser")
+    if outcome.overrun is None and not outcome.cancelled:
+        return obs
+    return session.left_behind(outcome)
+
+
+class _Session:
+    """One browser session and what it has seen; :meth:`left_behind` is what the watcher
+    keeps of it when it does not end in time."""
+
+    def __init__(
+        self,
+        settings: BrowserSettings,
+        budget: Budget,
+        window_end: float,
+        obs: BrowserObservation,
+        steps: Steps,
+    ) -> None:
+        self.settings = settings
+        self.budget = budget
+        self.window_end = window_end
+        self.obs = obs
+        self.steps = steps
+        self.events: _PageEvents | None = None
+
+    def run(self) -> None:
+        try:
+            _session(self)
+        except Exception as exc:  # a fault of the probe: the check's error, never a traceback
+            self.obs.error = self.obs.error or one_line(
+                f"the browser probe failed: {type(exc).__name__}: {_first_line(exc)}"
+            )
+
+    def left_behind(self, outcome: Watched) -> BrowserObservation:
+        """A copy of what the session saw, as it stands (the session goes on in its thread,
+        on its own observation), with why it was left."""
+        obs = _snapshot(self.obs)
+        now = time.time()
+        if self.events is not None:
+            obs.sockets = [_on_page_clock(s, obs.started_at) for s in list(self.events.sockets)]
+        obs.ended_ms = max(obs.ended_ms, round((now - obs.started_at) * 1000.0, 1))
+        step = outcome.overrun
+        if step is None:
+            obs.cut_short = "the run was interrupted while the page did not answer"
+        elif step.name in PAGE_STEPS:
+            obs.frozen_step = step.name
+            obs.frozen_at_ms = round((step.began_unix - obs.started_at) * 1000.0, 1)
+            obs.frozen_for_ms = outcome.waited_ms
+        else:
+            fix = f"; {INSTALL_FIX}" if step.name in ("driver", "launch") else ""
+            obs.error = obs.error or one_line(
+                f"the browser did not answer ({step.name}) within "
+                f"{outcome.waited_ms / 1000.0:.1f} s{fix}"
+            )
+        return obs
+
+
+def _snapshot(obs: BrowserObservation) -> BrowserObservation:
+    """The observation as it stands, its lists copied: the session may still add to its own."""
+    copied = copy.copy(obs)
+    for name, value in vars(obs).items():
+        if isinstance(value, list):
+            setattr(copied, name, list(value))
+    return copied
+
+
+def _session(session: _Session) -> None:
+    settings, budget, obs, steps = session.settings, session.budget, session.obs, session.steps
     try:
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
@@ -194,13 +278,15 @@ def observe_browser(settings: BrowserSettings, budget: Budget) -> BrowserObserva
             "Playwright is not installed (the browser check's optional extra); fix: pip install "
             "'golive-action[browser]' (the action installs it when browser is true)"
         )
-        return obs
+        return
+    steps.begin("driver", LAUNCH_TIMEOUT_S)
     try:
         with sync_playwright() as playwright:
             found = find_browser(settings.executable, lambda: playwright.chromium.executable_path)
             obs.executable_source = found.source
             obs.executable = found.path or playwright.chromium.executable_path
             launch_s = max(1.0, min(LAUNCH_TIMEOUT_S, budget.remaining() - CLOSE_RESERVE_S))
+            steps.begin("launch", launch_s + STEP_SLACK_S)
             try:
                 browser = playwright.chromium.launch(
                     executable_path=found.path,
@@ -218,16 +304,16 @@ def observe_browser(settings: BrowserSettings, budget: Budget) -> BrowserObserva
                 ) from None
             obs.browser_version = browser.version
             try:
-                _watch(browser, settings, budget, window_end, obs)
+                _watch(browser, session)
             finally:
                 # Already gone (the driver stopped): the record is what counts.
+                steps.begin("close", LAUNCH_TIMEOUT_S)
                 with contextlib.suppress(PlaywrightError):
                     browser.close()
     except BrowserUnavailable as exc:
         obs.error = one_line(str(exc))
     except PlaywrightError as exc:
         obs.error = one_line(f"the browser failed while watching the page: {_first_line(exc)}")
-    return obs
 
 
 def _first_line(exc: BaseException) -> str:
@@ -236,14 +322,16 @@ def _first_line(exc: BaseException) -> str:
     return one_line(text.splitlines()[0] if text else type(exc).__name__, 240)
 
 
-def _watch(
-    browser: Any,
-    settings: BrowserSettings,
-    budget: Budget,
-    window_end: float,
-    obs: BrowserObservation,
-) -> None:
+def _watch(browser: Any, session: _Session) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    settings, budget, window_end, obs = (
+        session.settings,
+        session.budget,
+        session.window_end,
+        session.obs,
+    )
+    steps = session.steps
 
     parts = urlsplit(settings.url)
     credentials = None
@@ -264,6 +352,7 @@ def _watch(
     context.add_init_script(script=_recorder(settings))
     page = context.new_page()
     events = _PageEvents(obs)
+    session.events = events
     page.on("websocket", events.socket)
     page.on("console", events.console)
     page.on("pageerror", events.page_error)
@@ -271,6 +360,7 @@ def _watch(
     page.on("domcontentloaded", events.document)
     nav_timeout_s = min(settings.navigation_timeout_s, max(budget.remaining() - CLOSE_RESERVE_S, 1))
     nav_deadline = time.monotonic() + nav_timeout_s
+    steps.begin("navigation", nav_timeout_s + STEP_SLACK_S)
     try:
         # Until the answer starts, then the page's states in short waits: a cancelled run
         # must not sit in a navigation that Playwright cannot cancel.
@@ -285,9 +375,11 @@ def _watch(
             )
     except Exception as exc:
         obs.error = one_line(f"the page did not load: {_first_line(exc)}")
+        steps.begin("record", STEP_ANSWER_S)
         _read_record(page, obs, events)
         return
     obs.status = response.status if response is not None else None
+    steps.begin("selector check", STEP_ANSWER_S)
     problem = page.evaluate(_SELECTOR_CHECK, _selectors(settings))
     if problem:
         obs.error = one_line(
@@ -297,9 +389,11 @@ def _watch(
         return
     # The load event, within the navigation's time: a page whose load never ends (a resource
     # that hangs) is still watched, from its DOMContentLoaded, and says so (load_ms None).
+    steps.begin("navigation", max(nav_deadline - time.monotonic(), 0.0) + STEP_SLACK_S)
     if not _reached(page, "load", nav_deadline, budget, PlaywrightTimeout):
         if budget.cancelled():
             obs.cut_short = "the run was interrupted while the page loaded"
+            steps.begin("record", STEP_ANSWER_S)
             _read_record(page, obs, events)
             return
         obs.load_note = f"the load event did not fire within {nav_timeout_s:g} s"
@@ -315,17 +409,24 @@ def _watch(
         now = time.monotonic()
         if now >= watch_until:
             break
+        # A click returns once the page has taken it: one its main thread never takes is
+        # a frozen page, known by the window's end (or a moment after the last click).
+        steps.begin("click", max(min(STEP_ANSWER_S, watch_until - now), MIN_ANSWER_S))
         page.mouse.click(x, y)
         obs.clicks_sent += 1
         pause = min(pauses.uniform(*CLICK_INTERVAL_S), watch_until - time.monotonic())
+        steps.begin("pause", max(0.0, pause) + STEP_SLACK_S)
         page.wait_for_timeout(max(0.0, pause) * 1000)
+    steps.begin("record", STEP_ANSWER_S)
     _read_record(page, obs, events)
     if budget.cancelled():
         # What was seen is recorded; a cancelled run has no time for the rest.
         obs.cut_short = "the run was interrupted before the pill was hovered"
         return
+    steps.begin("tooltip", 4 * TOOLTIP_WAIT_MS / 1000.0 + STEP_SLACK_S)
     _read_tooltip(page, settings, obs)
     if settings.screenshot:
+        steps.begin("screenshot", 5.0 + STEP_SLACK_S)
         try:
             obs.screenshot = page.screenshot(type="png", timeout=5000)
         except Exception as exc:

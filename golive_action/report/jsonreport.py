@@ -4,6 +4,7 @@ write, and read back."""
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,12 +55,22 @@ def _problem(error: ValidationError) -> str:
 
 
 def write_report(report: GateReport, path: str) -> Path:
-    """Write the report: atomically to a new path (a reader never sees half of it), in place
-    over an existing regular file (its mode and links kept; a reader at that moment may see
-    it part written), never over a device, a FIFO or a directory."""
+    """Write the report by the rules of ``files.write_output``: atomically (a reader never
+    sees half of it, a full disk keeps the old one), in place only over another user's
+    file, never over a device, a FIFO or a directory."""
     document = finite(report.to_dict())
-    write_output(path, (_dumped(document) + "\n").encode("utf-8"))
+    write_output(path, (_surrogates_escaped(_dumped(document)) + "\n").encode("utf-8"))
     return Path(path)
+
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogates_escaped(dumped: str) -> str:
+    """A lone surrogate (a JSON body's ``\\ud800`` decodes to one) has no UTF-8: it is
+    written as the JSON escape it came as, which reads back as the same text. It can only
+    stand inside a JSON string, where its escape means the same."""
+    return _SURROGATE_RE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", dumped)
 
 
 def _dumped(document: dict[str, Any]) -> str:

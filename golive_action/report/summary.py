@@ -11,6 +11,7 @@ import re
 from golive_action.model import LETS_GO, CheckResult, Decision, GateReport, Pill, Verdict, WsState
 from golive_action.report.figures import limits, observed
 from golive_action.stats import shown_percent
+from golive_action.text import visible
 
 SUMMARY_LIMIT = 1024 * 1024 - 4096  # the runner refuses a step summary over 1 MiB
 TRUNCATION_NOTE = "\n\n_The summary was cut to stay under 1 MiB; the JSON report has everything._\n"
@@ -49,7 +50,7 @@ def code(value: str, table: bool = False) -> str:
     """Untrusted text as a code span, where nothing is markup: fenced by more backticks than
     it holds in a row, padded so that a backtick at either end stays text. In a table cell
     ``|`` is escaped even there (GFM splits cells before it reads code spans)."""
-    flat = " ".join(value.split())
+    flat = " ".join(visible(value).split())
     fence = "`" * (max((len(r) for r in re.findall(r"`+", flat)), default=0) + 1)
     body = f" {flat} " if flat.startswith("`") or flat.endswith("`") or not flat else flat
     if table:
@@ -61,7 +62,7 @@ def inert(value: str, table: bool = False) -> str:
     """Untrusted text for Markdown, shown as it is and never as markup: no HTML, no link, no
     image, no heading, no emphasis, one line. Every ASCII punctuation mark is escaped (the
     HTML ones as entities), and what a renderer would autolink goes in a code span."""
-    flat = " ".join(value.split())
+    flat = " ".join(visible(value).split())
     parts: list[str] = []
     last = 0
     for match in _AUTOLINKED.finditer(flat):
@@ -70,6 +71,15 @@ def inert(value: str, table: bool = False) -> str:
         last = match.end()
     parts.append(_PUNCTUATION.sub(_plain, flat[last:]))
     return "".join(parts)
+
+
+_WORD_RE = re.compile(r"[A-Za-z0-9._+-]*")
+
+
+def _word(value: str) -> str:
+    """A word of the gate's own (a mode, a profile, a version) as it is; anything else in it
+    (a report written by hand) as inert text."""
+    return value if _WORD_RE.fullmatch(value) else inert(value)
 
 
 def text(value: str) -> str:
@@ -84,7 +94,7 @@ def cell(value: str) -> str:
 
 def html_text(value: str) -> str:
     """Untrusted text inside an HTML block, where Markdown is not read: no HTML, one line."""
-    return " ".join(html.escape(value, quote=True).split())
+    return " ".join(html.escape(visible(value), quote=True).split())
 
 
 def pill(state: WsState, latency_ms: float | None) -> str:
@@ -235,13 +245,13 @@ def _percent(value: object) -> str:
 
 def _details(check: CheckResult) -> list[str]:
     rows = "".join(
-        f"<tr><td><code>{html.escape(str(k))}</code></td>"
-        f"<td>{html.escape(json.dumps(v, ensure_ascii=False, default=str))}</td></tr>"
+        f"<tr><td><code>{html_text(str(k))}</code></td>"
+        f"<td>{html_text(json.dumps(v, ensure_ascii=False, default=str))}</td></tr>"
         for k, v in check.metrics.items()
     )
     return [
-        f"<details><summary>{ICON[check.verdict]} <code>{html.escape(check.id)}</code>: "
-        f"{html.escape(check.title)}</summary>",
+        f"<details><summary>{ICON[check.verdict]} <code>{html_text(check.id)}</code>: "
+        f"{html_text(check.title)}</summary>",
         "",
         f"<p>{html_text(check.reason)}</p>",
         f"<table><tr><th>metric</th><th>value</th></tr>{rows}</table>",
@@ -283,14 +293,18 @@ def render_correction(report: GateReport) -> str:
 
 
 def render_summary(
-    report: GateReport, report_path: str | None = None, run_url: str | None = None
+    report: GateReport,
+    report_path: str | None = None,
+    run_url: str | None = None,
+    limit: int = SUMMARY_LIMIT,
 ) -> str:
     """The job summary; ``run_url`` (the workflow run's page) links the screenshot to the
-    run's artifacts."""
+    run's artifacts. At most ``limit`` bytes (:func:`cap`): the room a step's summary has
+    left, when it already holds another's text."""
     go = report.decision is Decision.GO
     banner = "✅ GO" if go else "❌ NO-GO"
     lines = [
-        f"## {banner}: go-live gate ({report.mode}, profile {report.profile})",
+        f"## {banner}: go-live gate ({_word(report.mode)}, profile {_word(report.profile)})",
         "",
         f"**Why:** {text(report.reason)}",
         "",
@@ -338,11 +352,11 @@ def render_summary(
         ]
         lines += [f"| {code(k, table=True)} | {cell(v)} |" for k, v in errors.items()]
         lines += ["", "</details>"]
-    footer = f"golive {report.version}, {report.duration_s:.1f} s"
+    footer = f"golive {_word(report.version)}, {report.duration_s:.1f} s"
     if report_path:
         footer += f", report {code(report_path)}"
     lines += ["", f"<sub>{footer}</sub>", ""]
-    return cap("\n".join(lines))
+    return cap("\n".join(lines), limit)
 
 
 def _browser_lines(report: GateReport, run_url: str | None) -> list[str]:
@@ -400,10 +414,15 @@ def _browser_lines(report: GateReport, run_url: str | None) -> list[str]:
 
 
 def cap(markdown: str, limit: int = SUMMARY_LIMIT) -> str:
-    """Cut at a line break so that the summary, note included, stays under ``limit`` bytes."""
+    """Cut at a line break so that the summary, note included, stays under ``limit`` bytes;
+    where not even its banner and the note fit, nothing (the runner drops a step's whole
+    summary when it is over 1 MiB)."""
     data = markdown.encode()
     if len(data) <= limit:
         return markdown
+    banner = markdown.split("\n", 1)[0]
+    if limit < len(banner.encode()) + len(TRUNCATION_NOTE.encode()):
+        return ""
     room = limit - len(TRUNCATION_NOTE.encode())
     cut = data[:room].decode(errors="ignore")
     cut = cut[: cut.rfind("\n")] if "\n" in cut else cut

@@ -6,7 +6,7 @@ import textwrap
 
 from golive_action.model import LETS_GO, CheckResult, Decision, GateReport, Verdict
 from golive_action.report.figures import limits, observed
-from golive_action.text import labelled, printable
+from golive_action.text import labelled, visible
 
 WIDTH = 80
 # The checklist's log line ("Confirm log shows ...").
@@ -48,7 +48,7 @@ def _paint(text: str, code: str, colour: bool) -> str:
 def _wrap(text: str, indent: int) -> list[str]:
     pad = " " * indent
     return textwrap.wrap(
-        printable(text), WIDTH, initial_indent=pad, subsequent_indent=pad, break_on_hyphens=False
+        visible(text), WIDTH, initial_indent=pad, subsequent_indent=pad, break_on_hyphens=False
     ) or [pad]
 
 
@@ -133,7 +133,7 @@ def render_terminal(
     ]
     for criterion in report.criteria:
         mark = _paint(f"{_MARK[criterion.verdict]:<12}", _COLOUR[criterion.verdict], colour)
-        lines.append(f"  {mark} {criterion.id:<14} {printable(criterion.title)}")
+        lines.append(f"  {mark} {criterion.id:<14} {visible(criterion.title)}")
     lines += ["", "Checks"]
     for check in report.checks:
         mark = _paint(f"{_MARK[check.verdict]:<12}", _COLOUR[check.verdict], colour)
@@ -150,7 +150,7 @@ def render_terminal(
     if not monitor:
         lines += _rollback(report, colour)
     if report_path:
-        lines.append(f"Report: {printable(report_path)}")
+        lines.append(f"Report: {visible(report_path)}")
     if report.screenshot:
-        lines.append(f"Screenshot: {printable(report.screenshot)}")
+        lines.append(f"Screenshot: {visible(report.screenshot)}")
     return "\n".join(lines).rstrip("\n") + "\n"

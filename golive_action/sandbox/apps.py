@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -49,6 +50,20 @@ def json_reply(status: int, document: Any, headers: dict[str, str] | None = None
 Route = Callable[[Request], Reply]
 
 
+class _HttpServer6(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+
+
+def _http_server_class(host: str) -> type[ThreadingHTTPServer]:
+    """IPv4 or IPv6, as the host is: ThreadingHTTPServer listens on IPv4 only (``::1``
+    would fail), and a name may stand for either."""
+    try:
+        family = socket.getaddrinfo(host, 0, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
+    except (OSError, UnicodeError):
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return _HttpServer6 if family == socket.AF_INET6 else ThreadingHTTPServer
+
+
 class AppServer:
     """A route table on a ThreadingHTTPServer bound to an ephemeral loopback port.
 
@@ -66,7 +81,7 @@ class AppServer:
     ) -> None:
         self.name = name
         handler = _handler_class(routes, delay_s, fallback)
-        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server = _http_server_class(host)((host, port), handler)
         self._server.daemon_threads = True
         # A short poll interval: shutdown() waits for one poll, and tests start many stacks.
         self._thread = threading.Thread(
