@@ -6,7 +6,8 @@ what to send: ``/?rate=20000&seconds=2&lag_ms=0&spread_ms=0`` sends ``rate`` tra
 for ``seconds``, each stamped with its send time minus ``lag_ms`` (plus a spread drawn from
 0..``spread_ms``, to fill many histogram buckets), then idles until the client leaves.
 ``/?replay=N`` sends the stream recorded in the file named on the command line N times
-over, as fast as the client reads it.
+over, as fast as the client reads it. ``/?frame_mb=200`` is hostile: a frame header that
+announces 200 MB, then the 200 MB, for as long as the client reads them.
 Client input (subscriptions, pings) is read and dropped.
 """
 
@@ -79,6 +80,9 @@ def serve_one(conn: socket.socket) -> None:
         if "replay" in ask:
             replay(conn, int(ask["replay"]))
             return
+        if "frame_mb" in ask:
+            huge_frame(conn, int(ask["frame_mb"]))
+            return
         rate, seconds = ask.get("rate", 1000.0), ask.get("seconds", 1.0)
         lag_ms, spread_ms = ask.get("lag_ms", 0.0), ask.get("spread_ms", 0.0)
         rng = random.Random(5)
@@ -121,6 +125,24 @@ def replay(conn: socket.socket, times: int) -> None:
         for _ in range(times):
             conn.sendall(stream)
         while True:
+            time.sleep(0.2)
+            conn.sendall(b"\x89\x00")
+    except OSError:
+        return
+
+
+def huge_frame(conn: socket.socket, megabytes: int) -> None:
+    """A welcome, then one text frame of ``megabytes`` MB (a 64-bit length), sent 1 MB at a
+    time until the client stops reading or leaves."""
+    length = megabytes * 1024 * 1024
+    chunk = b" " * (1024 * 1024)
+    try:
+        conn.sendall(
+            frame(b'[991, {"type": 991}]') + bytes([0x81, 127]) + length.to_bytes(8, "big")
+        )
+        for _ in range(megabytes):
+            conn.sendall(chunk)
+        while True:  # idle until the client leaves
             time.sleep(0.2)
             conn.sendall(b"\x89\x00")
     except OSError:

@@ -23,7 +23,9 @@ CHANNELS = ("ticker", "orderbook", "trade")
 # freshness is judged as the orderbook channel's.
 SUBSCRIBED = (*CHANNELS, "obdiff")
 KNOWN_TYPES = frozenset({991, 100, 401, 402, 421, 422, 431, 432})
-MAX_FRAME_CHARS = 1024 * 1024  # a frame over this is counted and dropped, never parsed
+# A frame over this is counted and dropped, never parsed (the probe's own cap,
+# ws-max-frame-bytes, refuses longer ones before they are read).
+MAX_FRAME_CHARS = 1024 * 1024
 # Silences of a channel worth keeping for the pill's timeline, and how many at most.
 _SILENCE_FLOOR_S = WsObservation.SILENCE_FLOOR_S
 _MAX_SILENCES = WsObservation.MAX_SILENCES
@@ -63,10 +65,10 @@ _CHANNEL_OF = {
 }
 
 
-def parse_frame(data: str | bytes) -> Frame:
+def parse_frame(data: str | bytes, max_chars: int = MAX_FRAME_CHARS) -> Frame:
     if isinstance(data, bytes):
         return Frame(-1, {}, "binary frame")
-    if len(data) > MAX_FRAME_CHARS:
+    if len(data) > max_chars:
         return Frame(-1, {}, "oversized frame")
     try:
         # The parser's own bound only (its RecursionError): a frame is read in place, never
@@ -218,8 +220,10 @@ class FeedProtocol:
     silence, the order book's spread and crossings, trade event times, and the frames that
     were not [type, payload] arrays. Every dictionary it fills has a bounded set of keys."""
 
-    def __init__(self, obs: WsObservation) -> None:
+    def __init__(self, obs: WsObservation, max_frame_bytes: int = MAX_FRAME_CHARS) -> None:
         self.obs = obs
+        # The probe's cap: a frame it let through is parsed, however the cap was set.
+        self.max_frame_bytes = max_frame_bytes
         # One book for the window: a 431 after a reconnection replaces it anyway.
         self.book = OrderBook()
         self.opened_at: float | None = None
@@ -236,10 +240,10 @@ class FeedProtocol:
             self._problem("binary frame")
             return
         # Measured on the bytes, before the decode: a huge frame costs no decode either.
-        if len(data) > MAX_FRAME_CHARS:
+        if len(data) > self.max_frame_bytes:
             self._problem("oversized frame")
             return
-        frame = parse_frame(data.decode("utf-8", "replace"))
+        frame = parse_frame(data.decode("utf-8", "replace"), self.max_frame_bytes)
         if frame.problem is not None:
             self._problem(frame.problem)
             return

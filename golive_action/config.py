@@ -170,6 +170,7 @@ class GateConfig:
     access_log: str | None = None
     access_log_minutes: float = 15.0
     ws_ping_interval_s: float = 2.0
+    ws_max_frame_bytes: int = 1024 * 1024
     ws_max_gap_s: float = 5.0
     ws_min_spread_updates: int = 3
     burst_disconnects: int = 3

@@ -270,6 +270,12 @@ class WsConnection:
     upgrade_ms: float | None = None
     failed_phase: str | None = None  # dns, connect, tls or upgrade: where the attempt stopped
     proxy: str | None = None  # host:port of the HTTP proxy the attempt went through
+    # A frame ("frame"), or a message of continuation frames ("message"), longer than the
+    # probe's cap (ws-max-frame-bytes), and its size: a frame's as its header announced it,
+    # a message's up to the frame that passed the cap. The probe read none of it past that
+    # header and closed the connection with 1009 (message too big).
+    too_big: str | None = None
+    too_big_bytes: int | None = None
 
 
 # The phases of an opening: WsConnection's fields, and their names in reasons and reports.
@@ -491,6 +497,9 @@ class WsObservation:
     # when no attempt was made, or none opened.
     first_attempt_at: float | None = None
     time_to_open_s: float | None = None
+    # The longest frame or message the probe read (ws-max-frame-bytes); None in a report
+    # from before the cap was an input.
+    frame_cap_bytes: int | None = None
 
     MAX_PINGS = 20_000
     MAX_SILENCES = 2_000

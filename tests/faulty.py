@@ -218,3 +218,65 @@ def mock_github(stack: contextlib.ExitStack, register: Callable[[], None]) -> No
 def flags(inputs: dict[str, str]) -> list[str]:
     """`golive run` flags for a mapping of inputs."""
     return [part for name, value in inputs.items() for part in (f"--{name}", value)]
+
+
+# ----------------------------------------------------------------------------- WebSocket
+
+
+def ws_head(length: int, opcode: int = 0x1, fin: bool = True) -> bytes:
+    """A server's (unmasked) frame header announcing ``length`` bytes of payload, whether
+    or not they follow: the hostile servers send a header and then what they like."""
+    first = bytes([(0x80 if fin else 0) | opcode])
+    if length < 126:
+        return first + bytes([length])
+    if length < 65536:
+        return first + bytes([126]) + length.to_bytes(2, "big")
+    return first + bytes([127]) + length.to_bytes(8, "big")
+
+
+def ws_frame(payload: bytes, opcode: int = 0x1, fin: bool = True) -> bytes:
+    return ws_head(len(payload), opcode, fin) + payload
+
+
+def client_frames(conn: socket.socket) -> Iterator[tuple[int, bytes]]:
+    """The client's frames (masked, as a client's are), as (opcode, payload), until it
+    closes the connection."""
+
+    def exactly(n: int) -> bytes:
+        data = b""
+        while len(data) < n:
+            chunk = conn.recv(n - len(data))
+            if not chunk:
+                raise EOFError
+            data += chunk
+        return data
+
+    with contextlib.suppress(EOFError, OSError):
+        while True:
+            first, second = exactly(2)
+            length = second & 0x7F
+            if length == 126:
+                length = int.from_bytes(exactly(2), "big")
+            elif length == 127:
+                length = int.from_bytes(exactly(8), "big")
+            mask = exactly(4) if second & 0x80 else b"\0\0\0\0"
+            payload = bytes(b ^ mask[i % 4] for i, b in enumerate(exactly(length)))
+            yield first & 0x0F, payload
+
+
+class CloseWatch:
+    """Reads what the client sends on ``conn``, in a thread of its own (the server's may
+    be busy sending), and keeps the code of its close frame once it comes."""
+
+    def __init__(self, conn: socket.socket) -> None:
+        self.code: int | None = None
+        self.closed = threading.Event()
+        self._thread = threading.Thread(target=self._read, args=(conn,), daemon=True)
+        self._thread.start()
+
+    def _read(self, conn: socket.socket) -> None:
+        for opcode, payload in client_frames(conn):
+            if opcode == 0x8:
+                self.code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else None
+                break
+        self.closed.set()

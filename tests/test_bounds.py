@@ -3,8 +3,12 @@
 | What                         | Limit                                   | Where                 |
 |------------------------------|-----------------------------------------|-----------------------|
 | HTTP response body           | 1 MiB read (decoded), 16 KiB kept       | observe/http.py       |
+| HTTP response headers        | 99 (http.client's cap), named           | observe/http.py       |
+| one HTTP request             | `http-timeout`: connect, headers, body  | observe/http.py       |
 | canary response              | 1 MiB                                   | observe/canary.py     |
-| WebSocket frame              | 1 MiB counted and dropped, never parsed | btcturk.py            |
+| WebSocket frame or message   | `ws-max-frame-bytes` (1 MiB): refused   | observe/wsframes.py   |
+|                              | at its header, unread; closed with 1009 |                       |
+| WebSocket frame parsed       | the same cap, never parsed past it      | btcturk.py            |
 | order book                   | 5,000 price levels a side               | btcturk.py            |
 | feed bookkeeping             | known message types, 20 channels/errors | btcturk.py            |
 | ping round trips             | 20,000 kept                             | model.WsObservation   |
@@ -78,6 +82,28 @@ def test_http_body_read_at_most_the_cap_and_kept_at_most_keep_chars():
     assert at.body_truncated
 
 
+def test_http_response_headers_are_capped():
+    from tests.test_http_deadline import many_headers
+
+    with http_server(many_headers(100)) as base:
+        sample = get(base, HttpLimits(timeout_s=2))
+    assert (sample.error_kind, sample.error) == ("too-large", "more than 99 response headers")
+
+
+def test_an_http_request_ends_at_http_timeout_however_slowly_it_drips():
+    """A 100-byte body a byte every 0.2 s: the sample is cut at the 0.5 s timeout (its own
+    record says so), not held for the 20 s of the drip."""
+    from tests.faulty import drip
+
+    with http_server(drip(chunks=100, pause_s=0.2)) as base:
+        sample = get(base, HttpLimits(timeout_s=0.5))
+    assert (sample.error_kind, sample.error) == (
+        "timeout",
+        "response body not complete within 0.5 s",
+    )
+    assert sample.elapsed_ms is not None and sample.elapsed_ms < 3 * 1000
+
+
 def test_canary_response_over_its_cap_is_refused(tmp_path):
     big = tmp_path / "canary_resp.json"
     big.write_bytes(b" " * canary.CANARY_BODY_CAP + b"{}")
@@ -89,6 +115,24 @@ def test_canary_response_over_its_cap_is_refused(tmp_path):
 def test_a_frame_over_the_cap_is_never_parsed():
     assert parse_frame("[" + " " * MAX_FRAME_CHARS + "1]").problem == "oversized frame"
     assert parse_frame('[402, {"PS": "BTCTRY"}]').problem is None
+
+
+def test_a_websocket_frame_over_the_cap_is_never_read():
+    """Its header announces 200 MB: the probe's reader reads once (64 KiB), sees the
+    length and stops (the probe then closes with 1009: tests/test_ws_frames.py)."""
+    from golive_action.observe.wsframes import READ_AHEAD, FrameReader, TooBig
+    from tests.faulty import ws_head
+
+    cap = GateConfig().ws_max_frame_bytes
+    reads: list[int] = []
+
+    def read(size: int) -> bytes:
+        reads.append(size)
+        return (ws_head(200 * 1024 * 1024) + b"\0" * size)[:size]
+
+    reader = FrameReader(read, cap)
+    assert reader.next(float("inf")) == TooBig(200 * 1024 * 1024, cap, fragmented=False)
+    assert cap == 1024 * 1024 and reads == [READ_AHEAD]
 
 
 def test_the_order_book_keeps_the_best_levels_only():

@@ -141,6 +141,12 @@ BAD_INPUTS = [
     ({"thresholds": "max<1"}, {}, None, ["'thresholds'", "no ':'"]),
     ({}, {}, '{"thresholds": {"web-health.ok": 3}}', ["give a list of expressions"]),
     ({"samples": "2", "min-samples": "3"}, {}, None, ["'min-samples'", "more than samples (2)"]),
+    # The WebSocket frame cap: a NaN, an infinity or a negative size is no cap at all.
+    ({"ws-max-frame-bytes": "nan"}, {}, None, ["'ws-max-frame-bytes'", "not a whole number"]),
+    ({"ws-max-frame-bytes": "inf"}, {}, None, ["'ws-max-frame-bytes'", "not a whole number"]),
+    ({"ws-max-frame-bytes": "-1"}, {}, None, ["'ws-max-frame-bytes'", "below the minimum"]),
+    ({"ws-max-frame-bytes": "1e308"}, {}, None, ["'ws-max-frame-bytes'", "too large"]),
+    ({}, {}, '{"ws-max-frame-bytes": NaN}', ["'ws-max-frame-bytes'", "not a finite number"]),
 ]
 
 
@@ -305,3 +311,12 @@ def test_a_window_of_health_sampling_must_fit_in_the_timeout():
     # Rollback samples a count, which fits: (3 - 1) x 1 s + the 10 s http-timeout.
     assert load_config({**url, "timeout": "20", "mode": "rollback"}, {}).timeout == 20
     assert load_config({**url, "timeout": "20", "duration": "5"}, {}).window_s == 5
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1048576"])
+def test_a_frame_cap_that_is_no_cap_stops_the_run_at_start(run_cli, value):
+    result = run_cli("run", "--ws-url", "ws://127.0.0.1:9/", "--ws-max-frame-bytes", value)
+    assert result.code == 2, result.err
+    (line,) = [x for x in result.err.splitlines() if "ws-max-frame-bytes" in x]
+    assert "fix: give a whole number of bytes" in line
+    assert "Traceback" not in result.err

@@ -296,9 +296,15 @@ FAULTS = [
         tls(("localhost",), ("127.0.0.1",)),
         "web-health",
         "error",
-        "TLS certificate not accepted",
+        "certificate is not trusted (unable to get local issuer certificate); fix: give ca-bundle",
     ),
-    Fault("TLS hostname mismatch", tls(("other.example",), ()), "web-health", "error", "TLS"),
+    Fault(
+        "TLS hostname mismatch",
+        tls(("other.example",), ()),
+        "web-health",
+        "error",
+        "the server's certificate is not",  # trusted, first: it came with no ca-bundle
+    ),
     Fault("connect timeout", full_queue, "web-health", "error", "no connection within"),
     Fault("read timeout", silent, "web-health", "error", "no response within"),
     Fault("slow drip body", web(drip(60, 0.05)), "web-health", "error", "not complete within"),
@@ -366,7 +372,13 @@ FAULTS = [
     ),
     Fault("close during handshake", feed(rude), "ws-open", "error", "handshake"),
     Fault("garbage frames", feed(garbage), "ws-feed", "fail", "1 not JSON"),
-    Fault("a 10 MB frame", feed(huge_frame), "ws-feed", "fail", "1 oversized frame"),
+    Fault(
+        "a 10 MB frame",
+        feed(huge_frame),
+        "ws-feed",
+        "fail",
+        "a frame of 10485763 bytes, over the cap of 1048576 bytes (ws-max-frame-bytes)",
+    ),
     Fault("no pong", feed(no_pong), "ws-latency", "fail", "ping p95", extra={"duration": "2"}),
     Fault(
         "server stalls mid-window",

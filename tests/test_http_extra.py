@@ -135,3 +135,30 @@ def test_preflight_names_what_is_missing_never_a_value():
         spark_api_token=Secret("t"),
     )
     assert judge_preflight(ready.limits().preflight).verdict is Verdict.PASS
+
+
+def test_an_untrusted_certificate_gives_the_ca_bundle_fix(tmp_path):
+    """The WebSocket probe's words, and its fix, for the same certificate."""
+    _, cert, key = make_certificates(str(tmp_path))
+    (tmp_path / "other").mkdir()
+    other_ca, _, _ = make_certificates(str(tmp_path / "other"))
+    with https_server(reply(200, b'{"ok": true}'), cert, key) as base:
+        unknown = get(base + "/h")
+        wrong_ca = get(base + "/h", ca=other_ca)
+    assert unknown.error_kind == "tls"
+    assert (unknown.error or "").startswith("the server's certificate is not trusted (")
+    assert (unknown.error or "").endswith(
+        "; fix: give ca-bundle the PEM file of the CA that signed it (a private CA)"
+    )
+    assert (wrong_ca.error or "").endswith(
+        "; fix: the CA in ca-bundle did not sign it: give ca-bundle the CA that did"
+    )
+
+
+def test_a_certificate_for_another_name_says_which_name_to_serve(tmp_path):
+    ca, cert, key = make_certificates(str(tmp_path), names=("other.example",), ips=())
+    with https_server(reply(200, b'{"ok": true}'), cert, key) as base:
+        sample = get(base + "/h", ca=ca)
+    assert sample.error_kind == "tls"
+    assert "the server's certificate is not valid for 127.0.0.1" in (sample.error or "")
+    assert (sample.error or "").endswith("fix: serve a certificate that names 127.0.0.1")

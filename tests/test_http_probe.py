@@ -155,3 +155,40 @@ def test_connect_timeout_on_a_full_listen_queue():
         listener.close()
     assert s.error_kind == "timeout"
     assert "no connection within 0.5 s" in (s.error or "")
+
+
+PROXY_VARIABLES = ("no_proxy", "NO_PROXY", "HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")
+
+
+def test_a_dead_proxy_is_named_not_the_target(monkeypatch):
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    port = closed_port()
+    monkeypatch.setenv("http_proxy", f"http://user:pw-PROXY-scan@127.0.0.1:{port}")
+    s = get("http://golive-target.invalid/h")
+    assert (s.error_kind, s.error) == ("proxy", f"proxy 127.0.0.1:{port} refused the connection")
+
+
+def test_a_proxy_that_refuses_connect_is_named_with_its_answer(monkeypatch):
+    import socket
+    import threading
+
+    def forbid(conn: socket.socket, stop: threading.Event) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = conn.recv(4096)
+            if not chunk:
+                return
+            head += chunk
+        conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    from tests.faulty import socket_server
+
+    with socket_server(forbid) as proxy:
+        monkeypatch.setenv("https_proxy", proxy)
+        s = get("https://golive-target.invalid/h")
+    where = proxy.removeprefix("http://")
+    assert s.error_kind == "proxy"
+    assert s.error == f"the proxy {where} refused CONNECT to golive-target.invalid:443 (HTTP 403)"

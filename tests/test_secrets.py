@@ -73,3 +73,37 @@ def test_no_token_in_anything_the_gate_prints_or_writes(run_cli, stack, tmp_path
         report = json.loads((tmp_path / "out" / "report.json").read_text())
         rate = next(c for c in report["checks"] if c["id"] == "canary-rate")
         assert rate["verdict"] in ("pass", "fail"), rate["reason"]
+
+
+def test_a_ws_url_password_goes_in_the_upgrade_and_nowhere_else(run_cli, tmp_path):
+    """ws-url with credentials, against a feed that upgrades only with them: the probe sends
+    them (ws-open passes), and no form of the password is in anything printed or written."""
+    import base64
+    from urllib.parse import quote
+
+    from tests.test_ws_open import WS_PASSWORD, basic_auth_feed, raw_ws_server, with_credentials
+
+    seen: list[bytes] = []
+    env = {**actions_env(tmp_path), "GITHUB_ACTIONS": "true"}
+    with raw_ws_server(basic_auth_feed(seen)) as url:
+        result = run_cli(
+            "run",
+            *("--ws-url", with_credentials(url), "--duration", "1", "--samples", "1"),
+            *("--report", str(tmp_path / "out" / "report.json")),
+            env=env,
+        )
+    assert result.code in (0, 1), result.err
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    ws_open = next(c for c in report["checks"] if c["id"] == "ws-open")
+    assert ws_open["verdict"] == "pass", ws_open["reason"]
+    # The clock probe used them too (its source is ws-url as http), and recorded its URL
+    # without them, as every URL is recorded.
+    assert report["observations"]["clock"]["url"] == url.replace("ws://", "http://")
+    basic = base64.b64encode(f"gate:{WS_PASSWORD}".encode()).decode()
+    assert any(basic.encode() in request for request in seen)  # it was sent, in the upgrade
+    rest = "\n".join(line for line in result.out.splitlines() if not line.startswith("::add-mask"))
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    for form in (WS_PASSWORD, quote(WS_PASSWORD, safe=""), basic):
+        assert form not in rest and form not in result.err, form
+        for path in written:
+            assert form not in path.read_text(errors="replace"), (form, path)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
+import email.utils
+import hashlib
 import json
 import socket
 import ssl
@@ -424,3 +426,114 @@ def test_the_proxy_of_the_environment_is_still_used(monkeypatch):
     assert (failed.error_kind, failed.failed_phase) == ("proxy", "connect")
     assert "refused CONNECT" in (failed.error or "") and "HTTP 403" in (failed.error or "")
     assert "s3cret" not in json.dumps(refused_by_proxy.to_dict())
+
+
+def test_a_dead_proxy_is_named_not_the_feed(monkeypatch):
+    from tests.faulty import closed_port
+
+    for name in ("no_proxy", "NO_PROXY", "HTTPS_PROXY", "HTTP_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    port = closed_port()
+    monkeypatch.setenv("http_proxy", f"http://user:pw-PROXY-scan@127.0.0.1:{port}")
+    with raw_ws_server(lambda conn, stop: (handshake(conn), feed_hello(conn, stop))) as url:
+        obs = probe(url)
+    first = obs.connections[0]
+    assert (first.error_kind, first.failed_phase) == ("proxy", "connect")
+    assert first.error == f"proxy 127.0.0.1:{port} refused the connection"
+    check = ws_open(obs)
+    assert check.verdict is Verdict.ERROR
+    assert f"proxy 127.0.0.1:{port} refused the connection" in check.reason
+    assert "pw-PROXY-scan" not in json.dumps(obs.to_dict())
+
+
+def test_a_proxy_that_closes_before_answering_connect_is_named(monkeypatch):
+    def hang_up(conn: socket.socket, stop: threading.Event) -> None:
+        conn.recv(4096)
+        conn.close()
+
+    for name in ("no_proxy", "NO_PROXY", "HTTPS_PROXY", "HTTP_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with socket_server(hang_up) as proxy:
+        monkeypatch.setenv("http_proxy", proxy)
+        obs = probe("ws://golive-feed.invalid:8080/")
+    first = obs.connections[0]
+    where = proxy.removeprefix("http://")
+    assert (first.error_kind, first.failed_phase) == ("proxy", "connect")
+    assert first.error == f"the proxy {where} closed the connection before answering CONNECT"
+
+
+WS_PASSWORD = "pw-WS-scan-4471 @:/"  # a space, an @, a colon and a slash: percent-encoded
+
+
+def basic_auth_feed(seen: list[bytes]):
+    """A feed that upgrades only a request with the Basic credentials gate:WS_PASSWORD."""
+    expected = b"Basic " + base64.b64encode(f"gate:{WS_PASSWORD}".encode())
+
+    def serve(conn: socket.socket, stop: threading.Event) -> None:
+        request = b""
+        while b"\r\n\r\n" not in request:
+            chunk = conn.recv(4096)
+            if not chunk:
+                return
+            request += chunk
+        seen.append(request)
+        headers = [line.split(b":", 1) for line in request.split(b"\r\n")[1:] if b":" in line]
+        given = {k.strip().lower(): v.strip() for k, v in headers}
+        if given.get(b"authorization") != expected:
+            conn.sendall(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n")
+            return
+        key = given.get(b"sec-websocket-key")
+        if key is None:  # the clock probe's plain GET, with the same credentials
+            date = email.utils.formatdate(usegmt=True).encode()
+            conn.sendall(b"HTTP/1.1 200 OK\r\nDate: " + date + b"\r\nContent-Length: 0\r\n\r\n")
+            return
+        accept = base64.b64encode(
+            hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest()
+        )
+        conn.sendall(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n"
+        )
+        feed_hello(conn, stop)
+
+    return serve
+
+
+def with_credentials(url: str) -> str:
+    from urllib.parse import quote
+
+    return url.replace("ws://", f"ws://gate:{quote(WS_PASSWORD, safe='')}@")
+
+
+def test_ws_url_credentials_go_in_the_upgrade_as_basic_auth():
+    seen: list[bytes] = []
+    with raw_ws_server(basic_auth_feed(seen)) as url:
+        obs = probe(with_credentials(url))
+        without = probe(url)
+    first = obs.connections[0]
+    assert first.opened_at is not None and first.error is None, first.error
+    assert obs.messages.get("991") == 1
+    assert obs.url == url  # recorded without its userinfo
+    assert without.connections[0].http_status == 401  # the server does ask for them
+    recorded_text = json.dumps(obs.to_dict())
+    for form in (WS_PASSWORD, base64.b64encode(f"gate:{WS_PASSWORD}".encode()).decode()):
+        assert form not in recorded_text
+
+
+def test_ws_url_credentials_never_follow_a_redirect():
+    """Sent to the host of ws-url only: a redirect elsewhere is not followed with them."""
+    seen: list[bytes] = []
+
+    def redirect(conn: socket.socket, stop: threading.Event) -> None:
+        conn.recv(4096)
+        conn.sendall(
+            b"HTTP/1.1 302 Found\r\nLocation: " + elsewhere.encode() + b"\r\n"
+            b"Content-Length: 0\r\n\r\n"
+        )
+
+    with raw_ws_server(basic_auth_feed(seen)) as elsewhere, raw_ws_server(redirect) as url:
+        obs = probe(with_credentials(url))
+    first = obs.connections[0]
+    assert first.opened_at is None and first.error_kind == "redirect"
+    assert "does not follow with the credentials of ws-url" in (first.error or "")
+    assert seen == []  # the other host never saw the credentials

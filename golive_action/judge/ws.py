@@ -419,6 +419,7 @@ def judge_ws_feed(
         "spread_updates": obs.spread_updates,
         "crossed_books": obs.crossed_books,
         "last_spread": obs.last_spread,
+        "too_big": sum(1 for c in obs.connections if c.too_big),
     }
     if not opened:
         return _result(
@@ -432,6 +433,9 @@ def judge_ws_feed(
         )
     first_open = opened[0].opened_at or obs.started_at
     problems: list[str] = []
+    cut = [c for c in obs.connections if c.too_big]
+    if cut:  # the feed sent what the probe may not read: first, it is the plainest fault
+        problems.append(_too_big(cut, obs.frame_cap_bytes))
     refused = [c for c in CHANNELS if obs.subscriptions.get(c) is False]
     unanswered = [c for c in CHANNELS if c not in obs.subscriptions]
     if refused:
@@ -473,6 +477,17 @@ def judge_ws_feed(
         f"{obs.spread_updates} spread updates" + (f"; ignored: {noted}" if noted else "")
     )
     return _result("ws-feed", title, Verdict.PASS, reason, messages, metrics, thresholds)
+
+
+def _too_big(cut: list[WsConnection], cap: int | None) -> str:
+    """The connections the probe closed for a frame or message over its cap, in one line."""
+    first = cut[0]
+    times = "once: a" if len(cut) == 1 else f"{len(cut)} times: the first for a"
+    over = f"over the cap of {cap} bytes" if cap is not None else "over the cap"
+    return (
+        f"the probe closed the connection with 1009 (message too big) {times} "
+        f"{first.too_big} of {first.too_big_bytes} bytes, {over} (ws-max-frame-bytes)"
+    )
 
 
 def judge_event_latency(

@@ -1,24 +1,33 @@
 """HTTP probe: timed requests with timeouts and a body cap, recorded as HttpSample.
 
 The probe records; it never decides. Every failure to get a full response becomes a sample
-with a one-line ``error`` and an ``error_kind``, never an exception.
+with a one-line ``error`` and an ``error_kind``, never an exception. ``http-timeout`` bounds
+each socket operation and the whole request too (connect, headers and body, redirects
+included): a watchdog shuts the request's sockets down when it passes (:class:`_Deadline`),
+so that a server that drips its answer is cut there.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import email.utils
 import io
 import re
 import socket
+import ssl
 import struct
 import sys
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
+from urllib3.exceptions import MaxRetryError
+from urllib3.exceptions import ProxyError as ProxyFailed
 
 from golive_action.model import HttpSample, SampleSource
 from golive_action.observe import neterrors
@@ -44,6 +53,99 @@ class _BodyTooLarge(Exception):
 
 class _BodyTooSlow(Exception):
     pass
+
+
+# http.client refuses a response's 100th header line (its _MAXHEADERS counts the blank line
+# that ends them): named here, so that the sample says so rather than "connection failed".
+MAX_RESPONSE_HEADERS = 99
+_TOO_MANY_HEADERS = re.compile(r"got more than \d+ headers")
+
+# How far a request got when its deadline passed, and what its sample says then.
+_LATE = {
+    "connect": "no connection within {t:g} s",
+    "response": "no response within {t:g} s",
+    "headers": "response headers not complete within {t:g} s",
+    "body": "response body not complete within {t:g} s",
+}
+
+
+class _Deadline:
+    """One fetch's deadline: ``http-timeout`` for connect, headers and body together (a
+    socket's own timeout holds for one operation only, and a server that drips a byte a
+    second never lets it pass). A timer shuts down the sockets of the connections the fetch
+    used when it passes, which wakes a blocked connect, TLS handshake or read at once; the
+    fetch then records a timeout at the stage it had reached."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._connections: list[Any] = []
+        self._timer: threading.Timer | None = None
+        self._at: float | None = None  # time.monotonic()
+        self.passed = False
+        self.stage = "connect"
+
+    @contextlib.contextmanager
+    def running(self, seconds: float) -> Iterator[None]:
+        timer = threading.Timer(seconds, self._expire)
+        timer.daemon = True
+        with self._lock:
+            self._connections.clear()
+            self._at, self._timer = time.monotonic() + seconds, timer
+            self.passed, self.stage = False, "connect"
+        timer.start()
+        try:
+            yield
+        finally:
+            self.stop()
+
+    def stop(self) -> bool:
+        """End the watch (the fetch is over); True when the deadline had passed."""
+        with self._lock:
+            timer, self._timer, self._at = self._timer, None, None
+            self._connections.clear()
+        if timer is not None:
+            timer.cancel()
+        return self.passed
+
+    def watch(self, connection: Any, stage: str | None = None) -> None:
+        """A connection the fetch uses, or a response's socket (which a connection that
+        closes after the response lets go of), from now; ``stage`` when it starts one."""
+        with self._lock:
+            if self._at is None:
+                return  # not a fetch's (the clock probe's requests, say)
+            if stage is not None and not self.passed:
+                self.stage = stage
+            if connection not in self._connections:
+                self._connections.append(connection)
+            if self.passed:
+                _shut(connection)
+
+    def reached(self, stage: str) -> None:
+        with self._lock:
+            if self._at is not None and not self.passed:
+                self.stage = stage
+
+    def remaining(self) -> float | None:
+        with self._lock:
+            return None if self._at is None else max(0.0, self._at - time.monotonic())
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._timer is None:
+                return  # the fetch ended first
+            self.passed = True
+            for connection in self._connections:
+                _shut(connection)
+
+
+def _shut(held: Any) -> None:
+    """Shut down a socket, or a connection's (its socket at this moment: a TLS handshake
+    still runs on the plain one)."""
+    sock = held if isinstance(held, socket.socket) else getattr(held, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            # The plain socket's shutdown, even under TLS: it wakes any blocked call.
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 # Linux stamps each packet as it arrives (SO_TIMESTAMPNS; Python's socket module does not
@@ -122,12 +224,15 @@ class _TimedRaw(io.RawIOBase):
     """A socket's raw reader that notes when a read brought bytes (and the kernel's stamp
     of their arrival, on a stamped socket). Closing it closes the reader it stands for."""
 
-    def __init__(self, sock: Any, raw: Any, wire: _WireTimes, stamped: bool) -> None:
+    def __init__(
+        self, sock: Any, raw: Any, wire: _WireTimes, stamped: bool, deadline: _Deadline
+    ) -> None:
         super().__init__()
         self._sock = sock
         self._raw = raw
         self._wire = wire
         self._stamped = stamped
+        self._deadline = deadline
 
     def readable(self) -> bool:
         return True
@@ -137,15 +242,22 @@ class _TimedRaw(io.RawIOBase):
             count: int = self._raw.readinto(buffer)
             if count:
                 self._wire.received, self._wire.arrived_ns = time.perf_counter(), None
+                self._came()
             return count
         count, ancillary, _, _ = self._sock.recvmsg_into([buffer], _STAMP_ROOM)
         if count:
+            self._came()
             self._wire.received, self._wire.arrived_ns = time.perf_counter(), None
             for level, kind, data in ancillary:
                 if level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS:
                     seconds, nanoseconds = _TIMESPEC.unpack_from(data)
                     self._wire.arrived_ns = seconds * 1_000_000_000 + nanoseconds
         return int(count)
+
+    def _came(self) -> None:
+        """Bytes of an answer came: a deadline that passes now passes in its headers."""
+        if self._deadline.stage == "response":
+            self._deadline.reached("headers")
 
     def close(self) -> None:
         if not self.closed:
@@ -162,32 +274,38 @@ class _TimedAdapter(requests.adapters.HTTPAdapter):
 
     def __init__(self) -> None:
         self.wire = _WireTimes()
+        self.deadline = _Deadline()
         super().__init__()
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        _time_pools(self.poolmanager, self.wire)
+        _time_pools(self.poolmanager, self.wire, self.deadline)
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        _time_pools(manager, self.wire)
+        _time_pools(manager, self.wire, self.deadline)
         return manager
 
 
-def _time_pools(manager: Any, wire: _WireTimes) -> None:
-    """Give a urllib3 pool manager pools whose connections note their moments in ``wire``."""
+def _time_pools(manager: Any, wire: _WireTimes, deadline: _Deadline) -> None:
+    """Give a urllib3 pool manager pools whose connections note their moments in ``wire``
+    and are watched by ``deadline``."""
     if getattr(manager, "golive_timed", False):
         return
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
     manager.pool_classes_by_scheme = {
-        "http": _timed_pool(HTTPConnectionPool, wire),
-        "https": _timed_pool(HTTPSConnectionPool, wire),
+        "http": _timed_pool(HTTPConnectionPool, wire, deadline),
+        "https": _timed_pool(HTTPSConnectionPool, wire, deadline),
     }
     manager.golive_timed = True
 
 
-def _timed_pool(pool: Any, wire: _WireTimes) -> Any:
+class _TooManyHeaders(Exception):
+    pass
+
+
+def _timed_pool(pool: Any, wire: _WireTimes, deadline: _Deadline) -> Any:
     import http.client
 
     class TimedResponse(http.client.HTTPResponse):
@@ -199,19 +317,38 @@ def _timed_pool(pool: Any, wire: _WireTimes) -> Any:
             # Kept, not dropped: collected, it would close the socket's reader under us.
             self._untimed_fp = self.fp
             stamped = _stamped(sock)
-            self.fp = io.BufferedReader(_TimedRaw(sock, self.fp.raw, wire, stamped))
+            raw = _TimedRaw(sock, self.fp.raw, wire, stamped, deadline)
+            self.fp = io.BufferedReader(raw)
+            deadline.watch(sock)
+
+        def begin(self) -> None:
+            try:
+                super().begin()
+            except http.client.HTTPException as exc:
+                if _TOO_MANY_HEADERS.fullmatch(str(exc)):
+                    raise _TooManyHeaders from exc
+                raise
+            deadline.reached("body")
 
     class TimedConnection(pool.ConnectionCls):  # type: ignore[misc]
         response_class = TimedResponse
 
         def connect(self) -> None:
             wire.start()
+            deadline.watch(self, "connect")
+            left = deadline.remaining()
+            current: Any = getattr(self, "timeout", None)
+            if left is not None and isinstance(current, int | float):
+                # The TCP connect within what is left of the request's time, too.
+                self.timeout = max(0.001, min(current, left))
             super().connect()
             _stamp_arrivals(self.sock)
 
         def send(self, data: Any) -> None:
             wire.start()
+            deadline.watch(self)
             super().send(data)
+            deadline.reached("response")
 
     return type(pool.__name__, (pool,), {"ConnectionCls": TimedConnection})
 
@@ -279,30 +416,40 @@ def fetch(
     headers: dict[str, str] | None = None,
     find: Mapping[str, re.Pattern[str]] | None = None,
 ) -> HttpSample:
-    """One request, timed from its start to the end of the body. ``find`` names patterns to
-    look for in the whole body; what each matched is recorded (cut to 200 characters)."""
+    """One request, timed from its start to the end of the body, and cut when
+    ``limits.timeout_s`` has passed since its start (connect, headers and body together).
+    ``find`` names patterns to look for in the whole body; what each matched is recorded
+    (cut to 200 characters)."""
     at = time.time()
     start = time.perf_counter()
     status: int | None = None
     content_type: str | None = None
     timed = session.adapters.get("https://")
     wire = timed.wire if isinstance(timed, _TimedAdapter) else _WireTimes()
+    deadline = timed.deadline if isinstance(timed, _TimedAdapter) else _Deadline()
     wire.reset()
     try:
-        with session.request(
-            method,
-            url,
-            json=json_body,
-            headers=headers,
-            timeout=(limits.timeout_s, limits.timeout_s),
-            # Per request: requests lets REQUESTS_CA_BUNDLE override a session's verify.
-            verify=limits.ca_bundle or True,
-            stream=True,
-            allow_redirects=True,
-        ) as response:
+        with (
+            deadline.running(limits.timeout_s),
+            session.request(
+                method,
+                url,
+                json=json_body,
+                headers=headers,
+                timeout=(limits.timeout_s, limits.timeout_s),
+                # Per request: requests lets REQUESTS_CA_BUNDLE override a session's verify.
+                verify=limits.ca_bundle or True,
+                stream=True,
+                allow_redirects=True,
+            ) as response,
+        ):
             status = response.status_code
             content_type = response.headers.get("Content-Type")
             raw = _read_capped(response, limits, start)
+            if deadline.passed:
+                # The end the watchdog's shutdown made, not the server's: http.client takes
+                # a head or body cut short for a whole one.
+                raise _BodyTooSlow
             on_wire = wire.elapsed_s()
             elapsed_ms = (time.perf_counter() - start if on_wire is None else on_wire) * 1000.0
             text = raw.decode(response.encoding or "utf-8", errors="replace")
@@ -324,7 +471,12 @@ def fetch(
                 else None,
             )
     except Exception as exc:  # every failure is a recorded observation, not a crash
-        kind, message = describe_error(exc, limits)
+        if deadline.stop():  # the watchdog cut it: said by how far it had got
+            kind, message = "timeout", _LATE[deadline.stage].format(t=limits.timeout_s)
+            if deadline.stage != "body":  # a head cut short is no answer
+                status = content_type = None
+        else:
+            kind, message = describe_error(exc, limits, url)
         return HttpSample(
             probe=probe,
             url=url_without_userinfo(url),
@@ -374,12 +526,25 @@ def _read_capped(response: requests.Response, limits: HttpLimits, start: float) 
     return b"".join(chunks)
 
 
-def describe_error(exc: BaseException, limits: HttpLimits) -> tuple[str, str]:
-    """A kind and a one-line reason for a failed request, from the whole exception chain."""
+def describe_error(
+    exc: BaseException, limits: HttpLimits, url: str | None = None
+) -> tuple[str, str]:
+    """A kind and a one-line reason for a failed request (of ``url``), from the whole
+    exception chain."""
     if isinstance(exc, _BodyTooLarge):
         return "too-large", f"response body over the cap of {limits.body_cap} bytes"
     if isinstance(exc, _BodyTooSlow):
         return "timeout", f"response body not complete within {limits.timeout_s:g} s"
+    if any(isinstance(link, _TooManyHeaders) for link in neterrors.exception_chain(exc)):
+        return "too-large", f"more than {MAX_RESPONSE_HEADERS} response headers"
+    chain = list(neterrors.exception_chain(exc))
+    refused = next((e for e in chain if isinstance(e, ssl.SSLCertVerificationError)), None)
+    if refused is not None:  # with the fix: the WebSocket probe's words
+        host = _host_of(chain, url)
+        return "tls", neterrors.certificate_reason(refused, host, limits.ca_bundle is not None)
+    through = _proxy_failure(chain, limits)
+    if through is not None:  # the proxy's failure, not the target's
+        return "proxy", through
     network = neterrors.classify(exc, limits.timeout_s)
     if network is not None and network.decisive:
         return network.kind, network.reason
@@ -404,6 +569,49 @@ def describe_error(exc: BaseException, limits: HttpLimits) -> tuple[str, str]:
     if isinstance(exc, requests.exceptions.ConnectionError):
         return "connection", "connection failed"
     return "other", f"{type(exc).__name__}: {exc}"
+
+
+def _host_of(chain: list[BaseException], url: str | None) -> str:
+    """The host a failed request was talking to: urllib3's pool's (a redirect's, when it
+    failed there), else the URL's."""
+    for link in chain:
+        if isinstance(link, MaxRetryError) and link.pool is not None and link.pool.host:
+            return str(link.pool.host)
+    try:
+        return urlsplit(url or "").hostname or "the server"
+    except ValueError:
+        return "the server"
+
+
+# http.client's words when a proxy answers CONNECT with anything but 200.
+_TUNNEL_STATUS = re.compile(r"Tunnel connection failed: (\d{3})\b")
+
+
+def _proxy_failure(chain: list[BaseException], limits: HttpLimits) -> str | None:
+    """Why the proxy of HTTPS_PROXY/HTTP_PROXY failed the request, naming the proxy (never
+    its credentials); None when no proxy did (urllib3 says so with its ProxyError)."""
+    if not any(isinstance(link, ProxyFailed) for link in chain):
+        return None
+    pool = next((e.pool for e in chain if isinstance(e, MaxRetryError) and e.pool), None)
+    proxy = getattr(pool, "proxy", None)
+    if pool is None or proxy is None or not proxy.host:
+        return None
+    default = 443 if proxy.scheme == "https" else 80
+    where = neterrors.host_port(proxy.host, proxy.port or default)
+    if any(isinstance(link, ConnectionRefusedError) for link in chain):
+        return f"proxy {where} refused the connection"
+    status = next((m.group(1) for e in chain if (m := _TUNNEL_STATUS.search(str(e)))), None)
+    if status is not None:
+        target = neterrors.host_port(str(pool.host), int(pool.port or 443))
+        return f"the proxy {where} refused CONNECT to {target} (HTTP {status})"
+    network = neterrors.classify(chain[0], limits.timeout_s)
+    if network is not None and network.kind == "dns":
+        return f"the proxy's host name {proxy.host} does not resolve"
+    if network is not None and network.kind == "timeout":
+        return f"proxy {where} did not answer within {limits.timeout_s:g} s"
+    if network is not None and network.kind == "reset":
+        return f"the proxy {where} closed the connection"
+    return f"proxy {where} failed ({network.reason if network else 'no answer'})"
 
 
 def sample_endpoint(
@@ -431,7 +639,9 @@ def sample_endpoint(
             if budget.cancelled():
                 break
             slot = start + index * interval_s
-            if slot + limits.timeout_s > budget.deadline and samples:
+            # A sample whose slot passed while the one before it was held is taken now: it
+            # must still end within the budget.
+            if max(slot, time.monotonic()) + limits.timeout_s > budget.deadline and samples:
                 break
             wait = slot - time.monotonic()
             if wait > 0 and budget.wait(wait):

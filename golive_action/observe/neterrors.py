@@ -13,6 +13,10 @@ import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+# OpenSSL's verification errors that mean "signed by no CA this client trusts".
+_UNTRUSTED = {2, 18, 19, 20, 21}
+_NAME_MISMATCH = {62, 64}
+
 
 @dataclass(frozen=True)
 class NetError:
@@ -57,6 +61,31 @@ def _named(link: BaseException, timeout_s: float) -> NetError | None:
     if isinstance(link, socket.timeout | TimeoutError):
         return NetError("timeout", f"no data within {timeout_s:g} s", False)
     return None
+
+
+def certificate_reason(exc: ssl.SSLCertVerificationError, host: str, ca_bundle: bool) -> str:
+    """Why a certificate was refused, in one line, with the fix: for one that no trusted
+    CA signed, the ca-bundle input; for one that does not name the host, the certificate to
+    serve. The same words for the HTTP and the WebSocket probes."""
+    detail = exc.verify_message or exc.reason or str(exc)
+    if exc.verify_code in _UNTRUSTED:
+        fix = (
+            "the CA in ca-bundle did not sign it: give ca-bundle the CA that did"
+            if ca_bundle
+            else "give ca-bundle the PEM file of the CA that signed it (a private CA)"
+        )
+        return f"the server's certificate is not trusted ({detail}); fix: {fix}"
+    if exc.verify_code in _NAME_MISMATCH:
+        return (
+            f"the server's certificate is not valid for {host} ({detail}); "
+            f"fix: serve a certificate that names {host}"
+        )
+    return f"the server's TLS certificate was refused ({detail})"
+
+
+def host_port(host: str, port: int) -> str:
+    """``host:port`` as a proxy or a target is named in a reason (``[::1]:8080`` for IPv6)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def exception_chain(exc: BaseException) -> Iterator[BaseException]:

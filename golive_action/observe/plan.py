@@ -230,6 +230,7 @@ def _ws_probes(
         open_timeout_s=config.ws_open_max_s * 2,
         ping_interval_s=config.ws_ping_interval_s,
         ca_bundle=config.ca_bundle,
+        max_frame_bytes=config.ws_max_frame_bytes,
     )
     probes = [Probe("ws", lambda budget: observe_ws(settings, budget, progress))]
     clock = config.clock_source

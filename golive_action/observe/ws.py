@@ -7,7 +7,9 @@ Each attempt opens in four timed phases (:class:`_Opening`): the name is resolve
 connection made (through the HTTP proxy of HTTPS_PROXY/HTTP_PROXY with a CONNECT, unless
 NO_PROXY exempts the host), TLS negotiated for wss:// (certificates always verified, against
 ca-bundle when given, with the host as SNI), and the upgrade sent over that socket by
-websocket-client. The open timeout is one deadline for the four together."""
+websocket-client. The open timeout is one deadline for the four together. Once open, the
+frames are read by :mod:`observe.wsframes` (under the cap of ws-max-frame-bytes, on the
+receive loop's clock), not by websocket-client."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import websocket
 from websocket._url import get_proxy_info  # the library's own reading of the proxy variables
@@ -33,6 +35,15 @@ from golive_action.btcturk import FeedProtocol, subscribe_messages
 from golive_action.model import WsConnection, WsObservation
 from golive_action.observe import neterrors
 from golive_action.observe.budget import Budget
+from golive_action.observe.wsframes import (
+    CLOSE_NORMAL,
+    CLOSE_PROTOCOL_ERROR,
+    CLOSE_TOO_BIG,
+    FrameReader,
+    ProtocolError,
+    TooBig,
+)
+from golive_action.observe.wsframes import close as close_connection
 from golive_action.text import one_line, url_without_userinfo
 
 PROGRESS_EVERY_S = 10.0
@@ -58,9 +69,6 @@ PHASE_NAMES = {
 }
 # A connect that fails so goes on to the host's next address, as websocket-client did.
 _NEXT_ADDRESS = {errno.ECONNREFUSED, errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL}
-# OpenSSL's verification errors that mean "signed by no CA this client trusts".
-_UNTRUSTED = {2, 18, 19, 20, 21}
-_NAME_MISMATCH = {62, 64}
 _HEAD_CAP = 64 * 1024  # of a proxy's answer to CONNECT
 _T = TypeVar("_T")
 
@@ -76,6 +84,7 @@ class WsSettings:
     backoff_initial_s: float = 0.25
     backoff_max_s: float = 10.0
     ca_bundle: str | None = None
+    max_frame_bytes: int = 1024 * 1024  # ws-max-frame-bytes
 
 
 class _Cut(Exception):
@@ -120,10 +129,6 @@ class _Tls:
         return self._context
 
 
-def _host_port(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
 class _Opening:
     """One attempt at OPEN, phase by phase, each phase timed into the attempt's record.
 
@@ -154,6 +159,13 @@ class _Opening:
         self.port = parts.port or (443 if self.secure else 80)
         self.resolving = self.host  # the name looked up: the proxy's, when there is one
         self._proxy_auth: tuple[str, str] | None = None
+        self._tunnelling = False  # connected to the proxy: CONNECT under way
+        # ws-url's userinfo, as the upgrade's Basic credentials (as requests makes them of
+        # an http URL's: decoded, user:password); never in the URL the library is given.
+        self._authorization: str | None = None
+        if parts.username is not None or parts.password is not None:
+            pair = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}"
+            self._authorization = "Basic " + base64.b64encode(pair.encode()).decode()
 
     def open(self) -> websocket.WebSocket:
         """The open WebSocket, or :class:`_PhaseFailed` with the phase and the cause."""
@@ -168,6 +180,19 @@ class _Opening:
 
     def describe(self, failed: _PhaseFailed) -> tuple[str, str, int | None]:
         """(kind, one-line reason, HTTP status of a refused upgrade) of a failed opening."""
+        proxy = self.record.proxy
+        if proxy is not None and failed.phase == "connect":
+            named = _proxy_failure(failed.cause, proxy, self._tunnelling)
+            if named is not None:  # the proxy's failure, not the feed's
+                return "proxy", named, None
+        if self._authorization is not None and _redirect_refused(failed.cause):
+            return (
+                "redirect",
+                "the server answered the upgrade with a redirect, which the probe does not "
+                "follow with the credentials of ws-url (they would go to the redirect's "
+                "host); fix: give ws-url the URL the redirect names",
+                None,
+            )
         host = self.resolving if failed.phase == "dns" else self.host
         if failed.phase == "dns" and self.record.proxy is not None:
             host = f"{host} (the proxy's)"
@@ -244,7 +269,7 @@ class _Opening:
         if proxy_host:
             name, port = proxy_host, proxy_port or 80
             self.resolving, self._proxy_auth = name, proxy_auth
-            self.record.proxy = _host_port(name, port)
+            self.record.proxy = neterrors.host_port(name, port)
         found: list[Any] = []
         failed: list[BaseException] = []
         resolved = threading.Event()
@@ -294,7 +319,8 @@ class _Opening:
     def _tunnel(self, sock: socket.socket) -> None:
         """CONNECT through the HTTP proxy, as websocket-client does (Basic auth from the
         proxy URL's userinfo)."""
-        target = _host_port(self.host, self.port)
+        self._tunnelling = True
+        target = neterrors.host_port(self.host, self.port)
         lines = [f"CONNECT {target} HTTP/1.1", f"Host: {target}"]
         auth = self._proxy_auth
         if auth and auth[0]:
@@ -329,62 +355,38 @@ class _Opening:
         # The Host and Origin headers come from the URL, as when the library connects
         # itself; a redirect it follows gets a socket of its own, with the same options.
         # UTF-8 is checked by our own decode (errors replaced); the library's check is pure
-        # Python and takes seconds on a large frame.
+        # Python and takes seconds on a large frame. Credentials go in a header, and then
+        # no redirect is followed: the library would send them to any host it names.
+        credentials: dict[str, Any] = {}
+        if self._authorization is not None:
+            credentials = {"header": [f"Authorization: {self._authorization}"]}
+            credentials["redirect_limit"] = 0
         ws = websocket.create_connection(
-            self.settings.url,
+            url_without_userinfo(self.settings.url),
             timeout=left,
             socket=sock,
             sslopt=self.tls.sslopt,
             enable_multithread=False,
             skip_utf8_validation=True,
+            **credentials,
         )
-        ws.frame_buffer.recv = _ReadAhead(ws._recv)
         return ws
 
 
-class _ReadAhead:
-    """The socket read READ_AHEAD bytes at a time, and websocket-client's reads of exact
-    sizes (a frame's header, its length, its payload) served from that: one system call for
-    many frames, where the library makes two to five a frame. Put in once the connection is
-    open, so nothing of the handshake is read twice; a timeout or a close still comes from
-    the library's own read, when nothing is left here."""
-
-    READ_AHEAD = 64 * 1024
-
-    def __init__(self, read: Callable[[int], bytes]) -> None:
-        self._read = read
-        self._buffer = b""
-        self._offset = 0
-        # When the last read from the socket brought bytes (Unix time and perf_counter): a
-        # frame it completed came then, not when the library had parsed it.
-        self.read_at = time.time()
-        self.read_perf = time.perf_counter()
-
-    def __call__(self, size: int) -> bytes:
-        if self._offset >= len(self._buffer):
-            self._buffer = self._read(max(size, self.READ_AHEAD))
-            self._offset = 0
-            self.read_at, self.read_perf = time.time(), time.perf_counter()
-        start = self._offset
-        self._offset = min(start + size, len(self._buffer))
-        return self._buffer[start : self._offset]
+def _redirect_refused(exc: BaseException) -> bool:
+    """websocket-client's refusal to follow a redirect past its limit (0 with credentials)."""
+    return isinstance(exc, websocket.WebSocketException) and "Redirect limit" in str(exc)
 
 
-def _certificate(exc: ssl.SSLCertVerificationError, host: str, ca_bundle: bool) -> str:
-    detail = exc.verify_message or exc.reason or str(exc)
-    if exc.verify_code in _UNTRUSTED:
-        fix = (
-            "the CA in ca-bundle did not sign it: give ca-bundle the CA that did"
-            if ca_bundle
-            else "give ca-bundle the PEM file of the CA that signed it (a private CA)"
-        )
-        return f"the server's certificate is not trusted ({detail}); fix: {fix}"
-    if exc.verify_code in _NAME_MISMATCH:
-        return (
-            f"the server's certificate is not valid for {host} ({detail}); "
-            f"fix: serve a certificate that names {host}"
-        )
-    return f"the server's TLS certificate was refused ({detail})"
+def _proxy_failure(exc: BaseException, proxy: str, tunnelling: bool) -> str | None:
+    """The proxy's failure in one line, naming it: it refused the connection, or closed it
+    before answering CONNECT; None for anything else (a timeout, a refused CONNECT, which
+    are worded as such)."""
+    if not tunnelling and isinstance(exc, OSError) and exc.errno in _NEXT_ADDRESS:
+        return f"proxy {proxy} refused the connection"
+    if tunnelling and isinstance(exc, ConnectionError | EOFError):
+        return f"the proxy {proxy} closed the connection before answering CONNECT"
+    return None
 
 
 def _describe(
@@ -408,7 +410,7 @@ def _describe(
         answer = f"HTTP {exc.status}" if exc.status is not None else "no HTTP answer"
         return "proxy", f"the proxy {exc.proxy} refused CONNECT to {exc.target} ({answer})", None
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return "tls", _certificate(exc, host, ca_bundle), None
+        return "tls", neterrors.certificate_reason(exc, host, ca_bundle), None
     if isinstance(exc, socket.gaierror) and phase == "dns":
         return (
             "dns",
@@ -445,20 +447,28 @@ def _describe(
 
 class _Session:
     """One open connection: subscribe, ping, receive until it closes or the window ends.
-    Data frames go to the feed's protocol; this class keeps the control frames and time."""
+    Data frames go to the feed's protocol; this class keeps the control frames and time.
+    Frames come from ``reader`` (:class:`FrameReader`), which hands back control at the
+    chores' next moment, whatever the server sends or holds back."""
 
     def __init__(
         self,
         ws: websocket.WebSocket,
+        reader: FrameReader,
         obs: WsObservation,
         record: WsConnection,
         settings: WsSettings,
         feed: FeedProtocol,
     ) -> None:
-        self.ws, self.obs, self.record = ws, obs, record
+        self.ws, self.reader, self.obs, self.record = ws, reader, obs, record
         self.settings, self.feed = settings, feed
         self.pending: dict[bytes, float] = {}
         self.sequence = 0
+        # How the probe closes the connection at the end (code, reason), and whether the
+        # server's close is still to be waited for.
+        self.close_code = CLOSE_NORMAL
+        self.close_reason = b""
+        self.await_close = True
 
     def run(self, end: float, budget: Budget, progress: Callable[[], None]) -> bool:
         """Returns True when the window ended (or the gate was cancelled) with the connection
@@ -467,7 +477,8 @@ class _Session:
             self.ws.send(message)
         self.ws.settimeout(RECV_SLICE_S)
         receive = self.feed.receive
-        recv = self.ws.recv_data_frame
+        reader = self.reader
+        next_frame = reader.next
         monotonic = time.monotonic
         cancelled = budget.cancel.is_set
         next_ping = monotonic()
@@ -487,17 +498,25 @@ class _Session:
                 progress()
                 next_chores = min(now + CHORES_S, end, next_ping)
             try:
-                opcode, frame = recv(control_frame=True)
-            except websocket.WebSocketTimeoutException:
-                continue
+                # None at the chores' moment: a frame half read waits in the reader.
+                found = next_frame(next_chores)
+            except ProtocolError as exc:
+                self._refuse(CLOSE_PROTOCOL_ERROR, b"protocol error", f"protocol error: {exc}")
+                return False
             except (websocket.WebSocketException, OSError) as exc:
                 self._closed(
                     None, f"connection lost: {one_line(str(exc), 120) or 'no close frame'}"
                 )
                 return False
+            if found is None:
+                continue
+            if isinstance(found, TooBig):
+                self._too_big(found)
+                return False
+            opcode, data = found
             if opcode == _TEXT:  # the feed's frames, straight to the protocol
-                receive(frame.data, self._came()[0])
-            elif not self._control(opcode, frame.data):
+                receive(data, reader.read_at)
+            elif not self._control(opcode, data):
                 return False
 
     def record_in_flight(self) -> None:
@@ -525,17 +544,10 @@ class _Session:
                 del self.pending[payload]
                 self.obs.pongs_missing += 1
 
-    def _came(self) -> tuple[float, float]:
-        """When the frame just received came off the socket (Unix time, perf_counter): the
-        read that completed it, or now where the library reads by itself."""
-        reader = self.ws.frame_buffer.recv
-        if isinstance(reader, _ReadAhead):
-            return reader.read_at, reader.read_perf
-        return time.time(), time.perf_counter()
-
     def _control(self, opcode: int, data: bytes) -> bool:
         """Any frame but text; False when it closed the connection."""
-        received, received_perf = self._came()
+        # When the frame came off the socket: the read that completed it.
+        received, received_perf = self.reader.read_at, self.reader.read_perf
         if opcode == websocket.ABNF.OPCODE_PONG:
             sent = self.pending.pop(bytes(data), None)
             if sent is not None and len(self.obs.pings) < WsObservation.MAX_PINGS:
@@ -546,13 +558,31 @@ class _Session:
             code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
             reason = one_line(data[2:].decode("utf-8", "replace"), 120) or None
             self._closed(code, reason)
+            self.await_close = False  # the server's close came: the probe's answers it
             return False
         if opcode == websocket.ABNF.OPCODE_PING:
-            return True  # the library has answered it
-        # A binary frame, or any other data opcode the library lets through, which was
-        # always read as text.
+            self.ws.pong(data)
+            return True
+        # A binary frame, which was always read as text.
         self.feed.receive(data, received, opcode == websocket.ABNF.OPCODE_BINARY)
         return True
+
+    def _too_big(self, big: TooBig) -> None:
+        """A frame or message over the cap: none of it is read; the connection is closed
+        with 1009, and the attempt says what was refused."""
+        self.record.too_big, self.record.too_big_bytes = big.what, big.size
+        self._refuse(
+            CLOSE_TOO_BIG,
+            b"message too big",
+            f"the probe closed it: a {big.what} of {big.size} bytes, over the cap of "
+            f"{big.cap} bytes (ws-max-frame-bytes)",
+        )
+
+    def _refuse(self, code: int, sent: bytes, why: str) -> None:
+        """The probe ends the connection for what the server sent: ``code`` and ``sent`` go
+        to the server in the close frame; ``why`` is the attempt's record of it."""
+        self.close_code, self.close_reason, self.await_close = code, sent, False
+        self._closed(code, why)
 
     def _closed(self, code: int | None, reason: str | None) -> None:
         self.record.closed_at = time.time()
@@ -569,10 +599,11 @@ def observe_ws(
     reconnecting with exponential backoff and jitter, never past BTCTurk's 15 attempts a
     minute. Cancelled, it returns within a receive slice with what it has recorded."""
     obs = WsObservation(url_without_userinfo(settings.url), settings.pair, time.time())
+    obs.frame_cap_bytes = settings.max_frame_bytes
     end = min(time.monotonic() + settings.duration_s, budget.deadline)
     attempts: deque[float] = deque()
     backoff = settings.backoff_initial_s
-    feed = FeedProtocol(obs)
+    feed = FeedProtocol(obs, settings.max_frame_bytes)
     started = time.monotonic()
     next_progress = [started + PROGRESS_EVERY_S]
     rng = random.Random()
@@ -639,17 +670,18 @@ def observe_ws(
             obs.time_to_open_s = opened - first_attempt
         feed.opened(record.opened_at)
         backoff = settings.backoff_initial_s  # an OPEN resets the backoff
-        session = _Session(ws, obs, record, settings, feed)
+        reader = FrameReader(ws._recv, settings.max_frame_bytes)
+        session = _Session(ws, reader, obs, record, settings, feed)
         try:
             still_open = session.run(end, budget, report_progress)
         except Exception as exc:  # a send on a dying socket, say
             session._closed(None, one_line(f"connection lost: {exc}", 160))
             still_open = False
         finally:
-            with contextlib.suppress(Exception):  # the socket may already be gone
-                # Cancelled, the gate waits little for its probes: a server slow to answer
-                # the close frame must not hold the evidence back.
-                ws.close(timeout=0.3 if budget.cancelled() else 1)
+            # Cancelled, the gate waits little for its probes: a server slow to answer the
+            # close frame must not hold the evidence back.
+            wait = (0.3 if budget.cancelled() else 1.0) if session.await_close else 0.0
+            close_connection(ws, reader, session.close_code, session.close_reason, wait)
         session.record_in_flight()
         if still_open:
             break
