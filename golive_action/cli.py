@@ -151,8 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("file", metavar="FILE", help="a saved canary response (canary_resp.json)")
     rate = canary_commands.add_parser(
         "rate",
-        help="canary pass rate over the last N runs via the GitHub API (exit 0 at or above "
-        "canary-rate-min, 1 below or inconclusive, 2 usage)",
+        help="canary pass rate over the last N runs via the GitHub API, within --timeout "
+        "seconds (exit 0 at or above canary-rate-min, 1 below or inconclusive, 2 usage)",
         allow_abbrev=False,
     )
     rate.set_defaults(handler=_cmd_canary_rate)
@@ -658,9 +658,10 @@ def _cmd_canary_rate(
     from golive_action import actions
     from golive_action.config import ConfigError, load_config
     from golive_action.judge.canary import judge_canary_rate
-    from golive_action.model import Verdict
+    from golive_action.model import REASON_LIMIT, CanaryHistory, Verdict
+    from golive_action.observe.budget import Budget, within
     from golive_action.observe.history import fetch_history
-    from golive_action.text import Redactor
+    from golive_action.text import Redactor, one_line
 
     try:
         config = load_config(
@@ -693,25 +694,46 @@ def _cmd_canary_rate(
     from golive_action.publishing import mask_secrets
 
     mask_secrets(_unmasked(config.secrets(), args), environ, out)
-    history = fetch_history(
-        config.github_token.reveal(),
-        config.github_repository,
-        config.canary_workflow_file,
-        config.canary_window,
-        config.github_api_url,
-        config.canary_branch,
-        config.canary_event,
-        timeout_s=config.http_timeout,
-        artifact=config.canary_artifact or None,
+    token, repository = config.github_token.reveal(), config.github_repository
+    workflow = config.canary_workflow_file
+    # The command's time budget is the timeout input (--timeout): every request, wait and
+    # read of the history looks at it, and what no timeout reaches is left behind at it.
+    budget = Budget.lasting(config.timeout)
+    history = within(
+        budget,
+        lambda: fetch_history(
+            token,
+            repository,
+            workflow,
+            config.canary_window,
+            config.github_api_url,
+            config.canary_branch,
+            config.canary_event,
+            timeout_s=config.http_timeout,
+            artifact=config.canary_artifact or None,
+            budget=budget,
+        ),
+    ) or CanaryHistory(
+        repository,
+        workflow,
+        error=f"GitHub API: no answer within the time budget (timeout {config.timeout:g} s); "
+        "the pass rate could not be read",
+        error_kind="budget",
     )
     result = Redactor(config.secrets()).tree(
         judge_canary_rate(
             history, None, config.canary_window, config.canary_runs_needed, config.canary_rate_min
         )
     )
-    print(actions.neutralize(f"{result.verdict.value.upper()}: {result.reason}"), file=out)
+    # Every text of the API's (a reason quotes it, a row's source and URL are its own) is
+    # one line (a line break is a space) before neutralize shows what else it holds as
+    # escapes: the runner splits lines on a CR too.
+    word = result.verdict.value.upper()
+    head = one_line(f"{word}: {result.reason}", REASON_LIMIT + len(word) + 2)
+    print(actions.neutralize(head), file=out)
     for row in result.metrics.get("runs", []):
-        line = f"  {row['verdict']:<4} run {row['run']} ({row['source']}) {row.get('url', '')}"
+        source, url = one_line(str(row["source"])), one_line(str(row.get("url", "")))
+        line = f"  {row['verdict']:<4} run {one_line(str(row['run']))} ({source}) {url}"
         print(actions.neutralize(line), file=out)
     return EXIT_GO if result.verdict is Verdict.PASS else EXIT_NO_GO
 

@@ -1,14 +1,29 @@
-"""The decision as a commit status on the pull request's head commit (PyGithub)."""
+"""The decision as a commit status on the pull request's head commit, through the GitHub
+client (observe/github_client: the token to the API's origin alone, every wait capped).
+It is posted after the gate's window, within a time budget of its own."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from golive_action.actions import CommitTarget
 from golive_action.model import Decision, GateReport
+from golive_action.observe.budget import Budget
+from golive_action.observe.github_client import (
+    BudgetSpent,
+    GitHubApi,
+    GitHubError,
+    Refused,
+    repo_path,
+)
 from golive_action.text import one_line, visible
 
 DESCRIPTION_LIMIT = 140  # GitHub refuses a longer description
+# Publishing waits this long at most for the status (tries and capped waits included): the
+# report, outputs and summary are written by then, and a job must not hang on GitHub.
+STATUS_BUDGET_S = 30.0
+STATUS_TIMEOUT_S = 10.0  # connect and each read
 
 
 @dataclass(frozen=True)
@@ -29,6 +44,7 @@ def post_status(
     target: CommitTarget,
     context: str,
     api_url: str,
+    budget: Budget | None = None,
 ) -> StatusOutcome:
     if token is None or repository is None:
         return StatusOutcome(False, "commit status skipped: github-token or repository not set")
@@ -43,31 +59,31 @@ def post_status(
             "commit status skipped: a pull request from a fork gets a "
             "read-only token; the job's own result is the status check",
         )
-    from github import Auth, Github, GithubException, GithubRetry
-
-    client = Github(
-        auth=Auth.Token(token),
-        base_url=api_url.rstrip("/"),
-        timeout=10,
-        retry=GithubRetry(total=2, backoff_factor=0.5, max_rate_limit_wait=30),
-        lazy=True,
-    )
     state = "success" if report.decision is Decision.GO else "failure"
-    try:
-        commit = client.get_repo(repository).get_commit(target.sha)
-        commit.create_status(
-            state, target_url=target.run_url or "", description=describe(report), context=context
-        )
-    except GithubException as exc:
-        if exc.status in (403, 404):
-            return StatusOutcome(
-                False,
-                f"commit status not posted (HTTP {exc.status}): the "
-                "token may be read-only; fix: permissions: statuses: write",
+    body = {
+        "state": state,
+        "target_url": target.run_url or "",
+        "description": describe(report),
+        "context": context,
+    }
+    spent = budget if budget is not None else Budget.lasting(STATUS_BUDGET_S)
+    with GitHubApi(token, api_url, spent, STATUS_TIMEOUT_S) as api:
+        try:
+            api.post_json(
+                api.url(f"{repo_path(repository)}/statuses/{quote(target.sha, safe='')}"), body
             )
-        return StatusOutcome(False, f"commit status not posted: GitHub API error {exc.status}")
-    except Exception as exc:  # network faults come as requests/urllib3 errors
-        return StatusOutcome(False, f"commit status not posted: {type(exc).__name__}")
-    finally:
-        client.close()
+        except Refused as exc:
+            if exc.status in (403, 404):
+                return StatusOutcome(
+                    False,
+                    f"commit status not posted (HTTP {exc.status}): the "
+                    "token may be read-only; fix: permissions: statuses: write",
+                )
+            return StatusOutcome(False, f"commit status not posted: GitHub API error {exc.status}")
+        except BudgetSpent as exc:
+            return StatusOutcome(
+                False, f"commit status not posted: {exc} ({STATUS_BUDGET_S:g} s for the status)"
+            )
+        except GitHubError as exc:  # the network, a rate limit past the cap, a bad answer
+            return StatusOutcome(False, one_line(f"commit status not posted: {exc}", 200))
     return StatusOutcome(True, f"commit status {state} posted on {target.sha[:12]} ({context})")

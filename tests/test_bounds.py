@@ -17,6 +17,8 @@
 | samples in a window          | 0.1 s apart at least, 100,000 at most   | config.py             |
 | reasons                      | one line, 1,000 characters              | model                 |
 | artifact zip / member        | 10 MiB / 1 MiB                          | observe/artifacts.py  |
+| GitHub API answer / listing  | 8 MiB / 10 pages / 5 redirects          | observe/github_client |
+| a wait a server asks for     | 30 s, and within the time budget        | observe/retrywait.py  |
 | nginx configuration          | 1 MiB read                              | observe/nginx.py      |
 | access log                   | its last 32 MiB                         | observe/accesslog.py  |
 | job summary                  | under 1 MiB (the runner's limit)        | report/summary.py     |
@@ -54,6 +56,7 @@ from golive_action.model import (
 )
 from golive_action.observe import accesslog, artifacts, canary, nginx
 from golive_action.observe.budget import Budget
+from golive_action.observe.github_client import GitHubApi
 from golive_action.observe.http import HttpLimits, fetch, new_session, sample_endpoint
 from golive_action.observe.plan import Probe
 from golive_action.report.summary import SUMMARY_LIMIT, render_summary
@@ -234,9 +237,52 @@ def test_artifact_member_and_zip_caps():
     def big(h) -> None:
         reply(200, b"\0" * (artifacts.ZIP_CAP + 1), "application/zip")(h)
 
-    with http_server(big) as base:
-        data, problem, _ = artifacts.download_zip(base + "/zip", "t", 10)
+    with http_server(big) as base, GitHubApi("t", base, Budget.lasting(30), 10) as api:
+        data, problem, _ = artifacts.download_zip(base + "/zip", api)
     assert data is None and f"over the cap of {artifacts.ZIP_CAP} bytes" in (problem or "")
+
+
+def test_github_answers_listings_and_redirects_are_capped():
+    from golive_action.observe import github_client as gc
+
+    def api(h) -> None:
+        if h.path.startswith("/big"):
+            reply(200, b" " * (gc.BODY_CAP + 1))(h)
+        elif h.path.startswith("/loop"):
+            reply(302, b"", headers={"Location": "/loop"})(h)
+        else:  # a listing whose every page links the next
+            link = f'<http://{h.headers["Host"]}/pages?n={len(h.path)}>; rel="next"'
+            reply(200, b'{"items": [1]}', headers={"Link": link})(h)
+
+    with http_server(api) as base, gc.GitHubApi("t", base, Budget.lasting(30), 5) as client:
+        with pytest.raises(gc.TooLarge):
+            client.get_json(base + "/big")
+        with pytest.raises(gc.Malformed, match="more than 5 redirects"):
+            client.request("GET", base + "/loop")
+        items: list[int] = []
+        with pytest.raises(gc.TooManyPages):
+            items.extend(client.pages("/pages", {}, "items"))
+    assert items == [1] * gc.PAGE_CAP
+    assert client.requests == 1 + (gc.MAX_REDIRECTS + 1) + gc.PAGE_CAP
+
+
+def test_no_wait_a_server_asks_for_is_longer_than_30_s():
+    from golive_action.observe import github_client as gc
+    from tests.test_github_hostile import budget
+
+    answers = iter(["30", "31"])
+
+    def api(h) -> None:
+        reply(429, b"{}", headers={"Retry-After": next(answers, "0")})(h)
+
+    spent = budget()
+    with (
+        http_server(api) as base,
+        gc.GitHubApi("t", base, spent, 5) as client,
+        pytest.raises(gc.RateLimited, match="asked to wait 31 s"),
+    ):
+        client.request("GET", base + "/runs")
+    assert spent.asked == [30.0]  # asked for, not slept: the budget records it
 
 
 def test_nginx_configuration_read_up_to_its_cap(tmp_path, monkeypatch):

@@ -815,6 +815,8 @@ def test_the_artifact_download_sends_its_token_once_and_no_netrc(tmp_path, monke
     """The API redirects an artifact download to a storage host: the token goes to the API
     alone, and no .netrc credentials go to either host (requests would look them up)."""
     from golive_action.observe.artifacts import download_zip
+    from golive_action.observe.budget import Budget
+    from golive_action.observe.github_client import GitHubApi
 
     netrc = tmp_path / ".netrc"
     netrc.write_text(
@@ -837,7 +839,10 @@ def test_the_artifact_download_sends_its_token_once_and_no_netrc(tmp_path, monke
             where = blob.replace("127.0.0.1", "localhost") + "/blob.zip"
             reply(302, b"", "text/plain", {"Location": where})(h)
 
-        with http_server(api) as url:
-            data, problem, _ = download_zip(url + "/artifacts/1/zip", "gh-t0ken-77", 5.0)
+        with (
+            http_server(api) as url,
+            GitHubApi("gh-t0ken-77", url, Budget.lasting(30), 5.0) as client,
+        ):
+            data, problem, _ = download_zip(url + "/artifacts/1/zip", client)
     assert (data, problem) == (b"PK-zip-bytes", None)
     assert seen == {"api": "Bearer gh-t0ken-77", "storage": None}

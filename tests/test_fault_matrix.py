@@ -9,6 +9,7 @@ import base64
 import contextlib
 import gzip
 import json
+import re
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -238,6 +239,32 @@ def history(
     return register
 
 
+def endless_runs() -> None:
+    """A runs listing whose every page links a next one, of cancelled runs only."""
+
+    def page(request) -> tuple[int, dict[str, str], str]:
+        number = int(re.search(r"[?&]page=(\d+)", request.url + "&page=1").group(1))
+        link = (
+            f"<{gh.API}/repos/octo/app/actions/workflows/receipts-gate.yml/runs?page={number + 1}>"
+        )
+        body = gh.listing(gh.run(10_000 - number, "cancelled"))
+        return 200, {"Link": f'{link}; rel="next"'}, json.dumps(body)
+
+    responses.add_callback(responses.GET, re.compile(gh.HOST + ".*/runs.*"), callback=page)
+
+
+# What a golive-report.json was trusted for before issue 25: a PASS, without being a report.
+NOT_A_REPORT = b'{"checks": [{"id": "canary", "verdict": "pass"}]}'
+
+
+def encrypted_zip() -> bytes:
+    """A canary_resp.json whose zip says it is encrypted (flag bit 0, both headers)."""
+    data = bytearray(gh.zipped({"canary_resp.json": b'{"ok": true}'}))
+    data[6] |= 1
+    data[data.find(b"PK\x01\x02") + 8] |= 1
+    return bytes(data)
+
+
 GITHUB = {
     "github-token": gh.TOKEN,
     "github-repository": "octo/app",
@@ -448,6 +475,50 @@ FAULTS = [
             *SEVEN_OK,
             artifact=lambda: [
                 gh.with_artifact(r, gh.zipped({"../canary_resp.json": b'{"ok": false}'}))
+                for r in (10, 9, 8)
+            ],
+        ),
+    ),
+    # Issue 25: the GitHub API, second round
+    Fault(
+        "GitHub API 429 asking for 31 s",
+        web_url(f"http://127.0.0.1:{closed_port()}"),
+        "canary-rate",
+        "inconclusive",
+        "asked to wait 31 s (Retry-After), longer than the gate waits (30 s)",
+        github=lambda: responses.get(
+            gh.RUNS, json={"message": "slow down"}, status=429, headers={"Retry-After": "31"}
+        ),
+    ),
+    Fault(
+        "GitHub runs listing with a next page on every page",
+        web_url(f"http://127.0.0.1:{closed_port()}"),
+        "canary-rate",
+        "inconclusive",
+        "the listing went on past 10 pages",
+        github=endless_runs,
+    ),
+    Fault(
+        "artifact zip with an encrypted member",
+        web_url(f"http://127.0.0.1:{closed_port()}"),
+        "canary-rate",
+        "pass",
+        "2 of 2 runs PASS",
+        github=history(
+            *SEVEN_OK,
+            artifact=lambda: [gh.with_artifact(r, encrypted_zip()) for r in (10, 9, 8)],
+        ),
+    ),
+    Fault(
+        "artifact golive-report.json that is no golive report",
+        web_url(f"http://127.0.0.1:{closed_port()}"),
+        "canary-rate",
+        "fail",
+        "0 of 2 runs PASS",
+        github=history(
+            *[gh.run(10 - i, "failure") for i in range(3)],
+            artifact=lambda: [
+                gh.with_artifact(r, gh.zipped({"golive-report.json": NOT_A_REPORT}))
                 for r in (10, 9, 8)
             ],
         ),

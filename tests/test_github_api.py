@@ -15,6 +15,8 @@ import requests
 from golive_action.judge.canary import judge_canary_rate
 from golive_action.model import Verdict
 from golive_action.observe.artifacts import download_zip
+from golive_action.observe.budget import Budget
+from golive_action.observe.github_client import GitHubApi
 from golive_action.observe.history import fetch_history
 from golive_action.sandbox import github_api
 from golive_action.sandbox.apps import AppServer
@@ -103,7 +105,8 @@ def test_the_download_redirects_to_a_storage_that_refuses_the_token(api):
     # A signature that does not match is refused.
     assert requests.get(location.replace("sig=", "sig=0"), timeout=5).status_code == 403
     # The gate's own download follows the redirect without the token: the storage serves it.
-    data, problem, expired = download_zip(artifact["archive_download_url"], TOKEN, 5)
+    with GitHubApi(TOKEN, api, Budget.lasting(30), 5) as client:
+        data, problem, expired = download_zip(artifact["archive_download_url"], client)
     assert problem is None and not expired and data == blob.content
 
 

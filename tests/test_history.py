@@ -12,6 +12,7 @@ import responses
 from golive_action.judge.canary import judge_canary_rate
 from golive_action.model import Verdict
 from golive_action.observe.history import fetch_history
+from golive_action.sandbox.github_api import past_report
 
 API = "https://ghes.example.com/api/v3"
 # PyGithub spells the port out (https://host:443/...): match with or without it.
@@ -200,10 +201,13 @@ def test_canary_rate_command_against_a_github_api_on_loopback(run_cli):
         result = run_cli("canary", "rate", "--runs", "7", env=env)
         assert result.code == 0, result.out + result.err
         assert result.out.startswith("PASS: 7 of 7 runs PASS (100.0 %)")
-        # The runs, and the one listing of the evidence artifacts of them all (refused here).
-        assert len(seen) == 2 and seen[1].startswith(
-            "/repos/octo/app/actions/artifacts?name=golive-evidence"
-        )
+        # The runs, the one listing of the evidence artifacts of them all (refused here), then
+        # each run's own listing (refused too), at the API's paths, not the payload's URLs.
+        assert seen[1].startswith("/repos/octo/app/actions/artifacts?name=golive-evidence")
+        assert [p.split("?")[0] for p in seen[2:]] == [
+            f"/repos/octo/app/actions/runs/{run_id}/artifacts"
+            for run_id in (300, 299, 298, 297, 296, 295, 293)
+        ]
         low = http_server(api_handler(["success", "failure"] * 4, seen))
     with low as base:
         env["GITHUB_API_URL"] = base
@@ -297,16 +301,9 @@ def with_artifact(
 def test_the_artifact_verdict_beats_the_conclusion_and_the_token_stays_home():
     responses.get(RUNS, json=listing(run(7, "success"), run(6, "failure")))
     with_artifact(7, zipped({"evidence/canary_resp.json": b'{"ok": false, "status": "PASS"}'}))
-    with_artifact(
-        6,
-        zipped(
-            {
-                "golive-report.json": json.dumps(
-                    {"checks": [{"id": "canary", "verdict": "pass"}]}
-                ).encode()
-            }
-        ),
-    )
+    # A report the gate wrote (valid against its schema), whose canary passed.
+    report = past_report("go", {})
+    with_artifact(6, zipped({"golive-report.json": json.dumps(report).encode()}))
     history = fetch(2, artifact="golive-evidence")
     result = judge_canary_rate(history, None, 2, 2, 95)
     rows = result.metrics["runs"]

@@ -40,10 +40,22 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     # The registry says which check runs on which inputs: a waiver is checked against it.
     "golive_action.config": (*SHARED, "golive_action.judge.registry"),
     "golive_action.judge": ("golive_action.judge", *PURE),
-    "golive_action.observe": (*SHARED, "golive_action.config", "golive_action.observe"),
+    # A past run's report, from its artifact, is read back as golive judge reads a file.
+    "golive_action.observe": (
+        *SHARED,
+        "golive_action.config",
+        "golive_action.observe",
+        "golive_action.report.jsonreport",
+    ),
     "golive_action.report": (*SHARED, "golive_action.report"),
     "golive_action.actions": SHARED,
-    "golive_action.status": (*SHARED, "golive_action.actions"),
+    # The commit status goes through the GitHub client of the canary's history.
+    "golive_action.status": (
+        *SHARED,
+        "golive_action.actions",
+        "golive_action.observe.budget",
+        "golive_action.observe.github_client",
+    ),
     "golive_action.runner": (
         *SHARED,
         "golive_action.config",

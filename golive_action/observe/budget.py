@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -29,3 +33,27 @@ class Budget:
         """Pause ``seconds``, never past the deadline; True as soon as the gate is cancelled
         (like ``threading.Event.wait``), False when the pause ran its course."""
         return self.cancel.wait(max(0.0, min(seconds, self.remaining())))
+
+
+def within(budget: Budget, work: Callable[[], _T], grace_s: float = 1.0) -> _T | None:
+    """``work()`` in a thread of its own, given until the budget's deadline and ``grace_s``
+    more (a probe that looks at the budget ends by then by itself): its result, or None
+    when it is still running, left behind as a daemon (as the runner leaves a probe past
+    the gate's budget). For a command outside the gate's window whose calls no timeout
+    reaches: a name resolution (getaddrinfo has none). An exception of ``work`` is raised
+    here."""
+    outcome: list[_T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # handed to the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="golive-within-budget", daemon=True)
+    thread.start()
+    thread.join(budget.remaining() + grace_s)
+    if failure:
+        raise failure[0]
+    return outcome[0] if outcome else None

@@ -18,6 +18,7 @@ from golive_action.observe.canary import read_canary_file, run_canary
 from golive_action.observe.clock import estimate_skew
 from golive_action.observe.history import fetch_history
 from golive_action.observe.http import HttpLimits, fetch, new_session, sample_endpoint
+from golive_action.observe.retrywait import WAIT_CAP_S
 from golive_action.observe.trends import fetch_trends
 from golive_action.observe.ws import WsSettings, observe_ws
 
@@ -28,8 +29,8 @@ PAGE_PATTERNS = {
     "ws-pill": re.compile(r">\s*(WS[!✗]?)\s*<"),
     "canli": re.compile(r">\s*(Canlı)\s*<"),
 }
-# At most this long a wait for a Retry-After before a second try.
-RETRY_AFTER_CAP_S = 30.0
+# At most this long a wait for a Retry-After before a second try (the GitHub API's cap too).
+RETRY_AFTER_CAP_S = WAIT_CAP_S
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,7 @@ def _history_probe(config: GateConfig) -> Probe | None:
             config.github_run_id,
             timeout_s=config.http_timeout,
             artifact=config.canary_artifact or None,
+            budget=budget,
         )
 
     return Probe("canary-history", run)
@@ -204,6 +206,7 @@ def _trends_probe(config: GateConfig) -> Probe | None:
             config.github_run_id,
             timeout_s=config.http_timeout,
             artifact=config.canary_artifact or "golive-evidence",
+            budget=budget,
         )
 
     return Probe("trend-history", run)

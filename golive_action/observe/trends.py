@@ -1,16 +1,16 @@
 """The gate workflow's past runs for the trends (README "Trends"): their reports read from
-their evidence artifacts (the download path of the canary's history: capped, the token
-dropped on the redirect), each kept as its decision and headline figures only."""
+their evidence artifacts (the download path of the canary's history: capped, the token to
+the API's origin alone, within the budget), each used only once it is a golive report
+(``pastreport``), and kept as its decision and headline figures only."""
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
-from golive_action import jsondoc
-from golive_action.model import REPORT_SCHEMA_ID, Headline, PastRun, TrendHistory, TrendPoint
+from golive_action.model import Headline, PastRun, TrendHistory, TrendPoint
+from golive_action.observe.budget import Budget
 from golive_action.observe.history import list_runs
-from golive_action.text import one_line
+from golive_action.observe.pastreport import MEMBER, read_past_report
 
 # A report of a long window is larger than a canary's answer; the zip stays capped.
 REPORT_MEMBER_CAP = 32 * 1024 * 1024
@@ -29,12 +29,13 @@ def fetch_trends(
     exclude_run: int | None = None,
     timeout_s: float = 10.0,
     artifact: str = "golive-evidence",
+    budget: Budget | None = None,
 ) -> TrendHistory:
     """The newest ``runs`` completed runs of ``workflow``, each with the figures of the
     golive-report.json its artifact holds."""
     listed, failed = list_runs(
         token, repository, workflow, runs, api_url, branch, event, exclude_run, timeout_s,
-        artifact, ("golive-report.json",), REPORT_MEMBER_CAP,
+        artifact, (MEMBER,), REPORT_MEMBER_CAP, budget,
     )  # fmt: skip
     points = tuple(point_of(run) for run in listed)
     if failed is not None:
@@ -57,24 +58,17 @@ def point_of(run: PastRun) -> TrendPoint:
 
 def figures_of(text: str) -> tuple[str | None, dict[str, float | None], str | None]:
     """(decision, figures, problem) of a report's text: only what a trend reads, each
-    figure a finite number or None; a document of another kind is a problem, not a trend."""
-    try:
-        document: Any = jsondoc.loads(text, 2 * jsondoc.MAX_JSON_DEPTH)
-    except ValueError as exc:
-        return None, {}, f"golive-report.json is {jsondoc.problem(exc)}"
-    if not isinstance(document, dict) or document.get("schema") != REPORT_SCHEMA_ID:
-        shown = document.get("schema") if isinstance(document, dict) else None
-        return None, {}, one_line(f"golive-report.json is not a {REPORT_SCHEMA_ID} report "
-                                  f"(schema {shown!r})", 120)  # fmt: skip
-    decision = document.get("decision")
-    headline = document.get("headline")
-    if decision not in ("go", "no-go") or not isinstance(headline, dict):
-        return None, {}, "golive-report.json has no decision or headline"
+    figure a finite number or None; a document that is not a golive report is a problem,
+    not a trend."""
+    report, problem = read_past_report(text)
+    if report is None:
+        return None, {}, problem
+    headline = report.headline.to_dict()
     figures: dict[str, float | None] = {}
     for name in FIGURES:
-        value: Any = headline.get(name)
+        value = headline.get(name)
         if isinstance(value, int | float) and not isinstance(value, bool):
             figures[name] = float(value) if math.isfinite(value) else None
         else:
             figures[name] = None
-    return decision, figures, None
+    return report.decision.value, figures, None

@@ -26,7 +26,11 @@ _FIX = "give the path of a JSON report that golive wrote"
 
 class ReportError(ValueError):
     """A file that is not a readable golive report. The message is one line: the file, what
-    is wrong with it and the fix."""
+    is wrong with it and the fix; ``problem`` is the first part alone."""
+
+    def __init__(self, problem: str, fix: str | None = None) -> None:
+        self.problem = problem
+        super().__init__(f"{problem}; fix: {fix}" if fix else problem)
 
 
 def load_report_schema() -> dict[str, Any]:
@@ -142,7 +146,25 @@ class ReportReader:
         an empty stand-in (their window only): its judgement and inputs are read, its
         samples are left in the document, unmade (a merge pools them from there)."""
         document = self.read_document(path)
-        where = f"report '{path}'"
+        return self._judgement(document, f"report '{path}'", whole), document
+
+    def read_text(self, text: str | bytes, where: str) -> GateReport:
+        """A report that is not a file of ours (a past run's, from its artifact), held to
+        every rule a file is: nesting bounded, valid against the schema, read back, not
+        contradicting itself. Its observations are left unmade (as ``read_judgement``
+        without ``whole``). ``where`` names it in the error."""
+        try:
+            document = loads(text, REPORT_MAX_DEPTH)
+        except json.JSONDecodeError as exc:
+            problem = f"not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+            raise _error(f"{where}: {problem}", _FIX) from None
+        except ValueError as exc:
+            raise _error(f"{where}: {_json_problem(exc)}", _FIX) from None
+        if not isinstance(document, dict):
+            raise _error(f"{where}: a JSON {type(document).__name__}, not a report object", _FIX)
+        return self._judgement(_checked_document(document, where, self), where, whole=False)
+
+    def _judgement(self, document: dict[str, Any], where: str, whole: bool) -> GateReport:
         observations = None
         if not whole:
             from golive_action.model import Observations
@@ -160,7 +182,7 @@ class ReportReader:
         contradiction = next(iter(contradictions(document, report)), None)
         if contradiction is not None:
             raise _error(f"{where}: contradicts itself: {contradiction}", f"{_FIX}, unchanged")
-        return report, document
+        return report
 
     def read_document(self, path: str) -> dict[str, Any]:
         """The report's JSON document, once it is a valid report of this schema version with
@@ -169,8 +191,12 @@ class ReportReader:
 
 
 def _read_document(path: str, reader: ReportReader) -> dict[str, Any]:
-    document = _read_json(path)
-    where = f"report '{path}'"
+    return _checked_document(_read_json(path), f"report '{path}'", reader)
+
+
+def _checked_document(document: dict[str, Any], where: str, reader: ReportReader) -> dict[str, Any]:
+    """The document, once it is a valid report of this schema version with its
+    observations inline."""
     schema = document.get("schema")
     if schema != REPORT_SCHEMA_ID:
         problem = 'no "schema" field' if schema is None else f"schema {schema!r}"
@@ -299,4 +325,4 @@ def _error(problem: str, fix: str) -> ReportError:
     from golive_action.text import one_line
 
     # The problem may quote the file at length: it is cut, the fix never is.
-    return ReportError(f"{one_line(problem, 500)}; fix: {fix}")
+    return ReportError(one_line(problem, 500), fix)

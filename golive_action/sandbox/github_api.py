@@ -23,6 +23,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import quote, urlencode
 
+from golive_action.model import (
+    CheckResult,
+    Criterion,
+    Decision,
+    GateReport,
+    Headline,
+    Observations,
+    Verdict,
+)
 from golive_action.sandbox.apps import Reply, Request, Route, canary_body, json_reply
 
 REPOSITORY = "golive-demo/reference-stack"
@@ -82,19 +91,39 @@ def evidence_zip(ok: bool, report: tuple[str, Mapping[str, float | None]] | None
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("canary_resp.json", json.dumps(canary_body(ok), indent=2) + "\n")
         if report is not None:
-            archive.writestr("golive-report.json", json.dumps(_past_report(*report), indent=2))
+            archive.writestr("golive-report.json", json.dumps(past_report(*report), indent=2))
     return buffer.getvalue()
 
 
-def _past_report(decision: str, figures: Mapping[str, float | None]) -> dict[str, object]:
-    """The parts of a past run's report a trend reads (README "Trends")."""
-    return {
-        "schema": "golive-report/1",
-        "version": "0.1.0",
-        "decision": decision,
-        "mode": "monitor",
-        "headline": {"canary": "PASS", **figures},
-    }
+def past_report(
+    decision: str, figures: Mapping[str, float | None], canary_ok: bool = True
+) -> dict[str, object]:
+    """A past monitor run's report, as the gate writes one (valid against the report
+    schema: the gate reads a past golive-report.json only once it is one), with the
+    decision and headline figures a trend reads (README "Trends") and its canary's verdict
+    (the canary pass rate's, where the artifact has no canary_resp.json)."""
+    verdict = Verdict.PASS if decision == "go" else Verdict.FAIL
+    canary = CheckResult(
+        "canary", "Canary PASS (canary_resp.json)",
+        Verdict.PASS if canary_ok else Verdict.FAIL, "ok: true" if canary_ok else "ok: false",
+        1, {}, {"verdict": "PASS", "ok": "never false"},
+    )  # fmt: skip
+    criterion = Criterion("smoke", "Smoke tests PASS", verdict, canary.reason, ("canary",))
+    report = GateReport(
+        decision=Decision.GO if decision == "go" else Decision.NO_GO,
+        reason=f"{decision}: a past run of the reference stack",
+        mode="monitor",
+        profile="local",
+        started_at="2026-11-28T02:17:00.000+00:00",
+        duration_s=300.0,
+        criteria=(criterion,),
+        checks=(canary,),
+        triggers=(),
+        observations=Observations(0.0, 300.0),
+        version="0.1.0",
+        headline=Headline(canary="PASS", **figures),
+    )
+    return report.to_dict()
 
 
 def build_history(
