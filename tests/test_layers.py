@@ -32,6 +32,7 @@ SHARED = (
     "golive_action.exitcodes",
     "golive_action.regexcheck",
     "golive_action.yamlconfig",
+    "golive_action.streams",
 )
 # Importer (module or package prefix) -> the package's modules it may import. The most
 # specific prefix wins; a module of the package matched by no row is refused.
