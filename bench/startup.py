@@ -3,7 +3,7 @@ a fresh interpreter, medians of interleaved rounds (so that a noisy spell hits a
 
 Budgets, as ratios to the bare interpreter measured in the same run (they hold on any
 machine): importing the package at most 2 x, `golive --version` at most 3 x. Heavy
-dependencies (PyGithub, jsonschema, requests, websocket-client) are imported only where a
+dependencies (jsonschema, requests, websocket-client) are imported only where a
 probe or the judge uses them, and the figure shows whether one slipped into the start-up
 path.
 """
