@@ -7,6 +7,7 @@ a bad zip is one run's missing evidence, and no text of the API's starts a line 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -179,6 +180,31 @@ def test_the_token_goes_to_the_api_origin_alone(reader):
     assert stored.authorizations() == {None}
     by_host = {(host.split(":")[0], auth) for host, _, _, auth in seen.requests}
     assert by_host == {("127.0.0.1", f"Bearer {TOKEN}"), ("localhost", None)}
+
+
+@pytest.mark.parametrize(
+    "trick",
+    [
+        "http://localhost:{elsewhere}\\@127.0.0.1:{api}/zip",  # urllib3 ends the host at \\
+        "http://localhost:{elsewhere}\t@127.0.0.1:{api}/zip",
+        "http://127.0.0.1:{api}@localhost:{elsewhere}/zip",
+    ],
+)
+def test_a_url_the_parsers_read_apart_gets_no_token(trick):
+    """A URL whose host urllib.parse and urllib3 (which connects) read differently has no
+    origin: the token is never attached to it, wherever the request would go."""
+    from golive_action.observe.github_client import GitHubApi
+
+    def anything(h: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]]) -> None:
+        json_reply(h, {})
+
+    with api_server(anything) as (elsewhere, stored), api_server(anything) as (base, seen):
+        url = trick.format(elsewhere=urlsplit(elsewhere).port, api=urlsplit(base).port)
+        client = GitHubApi(TOKEN, base, budget())
+        with contextlib.suppress(Exception):
+            client.request("GET", url)
+    assert stored.authorizations() <= {None}
+    assert seen.authorizations() <= {None}
 
 
 def test_a_next_page_on_another_origin_is_not_followed():

@@ -30,6 +30,8 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 import urllib3
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 from golive_action import jsondoc
 from golive_action.observe import neterrors
@@ -113,17 +115,34 @@ class Origin:
     port: int
 
 
+# Characters on which URL parsers part ways (urllib.parse takes a backslash as part of the
+# userinfo where urllib3, which makes the connection, ends the host there): a URL holding
+# one has no origin the token could be sent to.
+_AMBIGUOUS = frozenset("\\") | frozenset(chr(c) for c in range(0x21)) | {"\x7f"}
+
+
 def origin_of(url: str) -> Origin | None:
-    """The origin of an http(s) URL (the default port spelled out), None for anything else."""
+    """The origin of an http(s) URL (the default port spelled out), None for anything else,
+    and for a URL that the two parsers involved (urllib.parse here, urllib3 where requests
+    connects) do not read alike: the origin judged must be the host connected to."""
+    if any(c in _AMBIGUOUS for c in url):
+        return None
     try:
         parts = urlsplit(url)
         port = parts.port
-    except ValueError:  # a port that is no number
+        connected = parse_url(url)
+    except (ValueError, LocationParseError):  # a port that is no number, say
         return None
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or not parts.hostname:
         return None
-    return Origin(scheme, parts.hostname, port if port is not None else _DEFAULT_PORTS[scheme])
+    port = port if port is not None else _DEFAULT_PORTS[scheme]
+    host = (connected.host or "").lower().strip("[]")
+    if (connected.scheme or "").lower() != scheme or host != parts.hostname.lower():
+        return None
+    if (connected.port if connected.port is not None else _DEFAULT_PORTS[scheme]) != port:
+        return None
+    return Origin(scheme, parts.hostname, port)
 
 
 @dataclass(frozen=True)
