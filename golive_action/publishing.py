@@ -269,9 +269,15 @@ class _LateFailures:
         if not new or report.decision is not Decision.GO:
             return report
         report = close_report(report, f"evidence not published: {'; '.join(new)}")
-        with contextlib.suppress(OSError):
-            if self.written:
+        if self.written:
+            try:
                 write_report(report, self.written)
+            except OSError:
+                # A full disk refuses the closed report too: this run's GO must not stay on
+                # disk beside a failed exit (a merge would count it). Emptied (which takes
+                # no space), it is no report at all.
+                with contextlib.suppress(OSError):
+                    os.truncate(self.written, 0)
         with contextlib.suppress(OSError):
             if self.summary_written:
                 actions.append_summary(render_correction(report), self.environ)

@@ -236,3 +236,33 @@ def test_a_guarded_stream_keeps_its_first_failure(failure):
         stream.flush()
     assert stream.failure == failure
     assert stream.write("more") == 4  # dropped, never raised
+
+
+def test_a_go_that_cannot_be_closed_on_a_full_disk_is_no_report_at_all(judged, tmp_path):
+    """The report said GO, then the disk filled: the summary fails, and so does the closed
+    report that should replace the GO. This run's GO must not stay on disk beside exit 2
+    (a merge would count it): the file is emptied, no report at all."""
+    from golive_action.report.jsonreport import write_report
+
+    report, _ = judged
+    go = tmp_path / "go.json"
+    write_report(report, str(go))
+    target = tmp_path / "out" / "report.json"
+    target.parent.mkdir()
+    script = (
+        "import io, resource, signal, sys\n"
+        "from golive_action.publishing import PublishSettings, publish\n"
+        "from golive_action.report.jsonreport import read_report\n"
+        f"report = read_report({str(go)!r})\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        f"limit = {go.stat().st_size}\n"  # the GO fits; the closed report, longer, does not
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))\n"
+        f"env = {{'GITHUB_ACTIONS': 'true', 'GITHUB_OUTPUT': {str(tmp_path / 'output')!r},"
+        f" 'GITHUB_STEP_SUMMARY': {FULL!r}}}\n"
+        f"settings = PublishSettings(report={str(target)!r}, canary_output=None)\n"
+        "print(publish(report, settings, env, io.StringIO(), io.StringIO()))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.strip() == "2", done.stdout + done.stderr
+    assert target.read_text() == ""  # not the GO, and no half of a NO-GO either
+    assert read_outputs(tmp_path / "output")["decision"] == "no-go"
