@@ -28,6 +28,12 @@ JUNK_CANARIES = [
         {"ok": True, "results": [{"ok": True, "steps": [{"passed": False}]}]},
         "1 result(s) failed: results[0].steps[0].passed",
     ),
+    ({"status": "ok", "errors": ["boom"]}, "status ok but it reports an error"),
+    # A failing result behind 10,000 values of an embedded book is still found.
+    (
+        {"ok": True, "book": [0] * 10_001, "results": [{"name": "y", "ok": False}]},
+        "1 result(s) failed: y",
+    ),
 ]
 
 
@@ -44,6 +50,10 @@ def test_a_junk_canary_body_fails(body, words):
         {"ok": True, "simulated": True, "order": {}, "evidence": {"passed": True}},
         {"status": "PASS", "error": None, "checks": {"delta_msgs": 4}},
         {"status": "ok", "error": ""},
+        # Counts under the verdict words, where no shape puts a verdict: not verdicts.
+        {"status": "PASS", "summary": {"passed": 5, "failed": 0}},
+        {"ok": True, "results": [{"name": "a", "ok": True, "checks": {"passed": 4}}]},
+        {"ok": True, "results": [], "error": 0},
     ],
 )
 def test_a_real_pass_still_passes(body):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import deque
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -58,36 +59,54 @@ def _text(value: Any) -> str:
     return one_line(value if isinstance(value, str) else json.dumps(value), 160)
 
 
-# The words a body says pass or fail with, at any depth: each must be a real boolean.
+# The words a body says pass or fail with.
 _VERDICT_KEYS = ("ok", "passed")
-_MAX_WALKED = 10_000  # values looked at: a body is at most 1 MiB
 
 
 def _nested_verdicts(body: dict[str, Any]) -> tuple[list[str], list[str]]:
     """The paths of the ``ok`` and ``passed`` values below the top level that are false,
-    and of those that are no boolean at all (``"false"``, ``0``, null): a canary that says
-    a part of it failed, in any spelling, did not pass."""
+    and of those in the places the canary's shapes give them (each of ``results``, and
+    ``evidence``) that are no boolean at all (``"false"``, ``0``, null): a canary that says a
+    part of it failed, in any spelling, did not pass. Elsewhere a number under such a key is
+    a count (``"summary": {"passed": 5}``), not a verdict. The whole body is walked: it is
+    at most 1 MiB."""
     false: list[str] = []
     junk: list[str] = []
-    todo: list[tuple[str, Any]] = [
+    results = body.get("results")
+    if isinstance(results, list):
+        for index, item in enumerate(results):
+            if isinstance(item, dict):
+                _verdicts_of(item, f"results[{index}]", false, junk)
+    evidence = body.get("evidence")
+    if isinstance(evidence, dict):
+        _verdicts_of(evidence, "evidence", false, junk)
+    todo: deque[tuple[str, Any]] = deque(
         (key, value) for key, value in body.items() if key not in _VERDICT_KEYS
-    ]
-    walked = 0
-    while todo and walked < _MAX_WALKED:
-        path, item = todo.pop(0)
-        walked += 1
+    )
+    shaped = {id(item) for item in (results if isinstance(results, list) else [])}
+    shaped.add(id(evidence))
+    while todo:
+        path, item = todo.popleft()
         if isinstance(item, dict):
             for key, value in item.items():
                 where = f"{path}.{key}"
-                if key in _VERDICT_KEYS:
-                    if value is False:
-                        false.append(where)
-                    elif value is not True:
-                        junk.append(f"{where} is {one_line(json.dumps(value), 40)}")
+                if key in _VERDICT_KEYS and value is False and id(item) not in shaped:
+                    false.append(where)
                 todo.append((where, value))
         elif isinstance(item, list):
             todo.extend((f"{path}[{i}]", value) for i, value in enumerate(item))
     return false, junk
+
+
+def _verdicts_of(item: dict[str, Any], path: str, false: list[str], junk: list[str]) -> None:
+    for key in _VERDICT_KEYS:
+        if key not in item:
+            continue
+        value = item[key]
+        if value is False:
+            false.append(f"{path}.{key}")
+        elif value is not True:
+            junk.append(f"{path}.{key} is {one_line(json.dumps(value), 40)}")
 
 
 def _named(results: Any, paths: list[str]) -> str:
@@ -107,10 +126,14 @@ def _named(results: Any, paths: list[str]) -> str:
 
 def _error_beside(body: dict[str, Any]) -> str | None:
     """An ``error`` that is there and says something (not null, false or empty)."""
-    error = body.get("error")
-    if error is None or error is False or error in ("", [], {}):
-        return None
-    return _text(error)
+    for key in ("error", "errors"):
+        error = body.get(key)
+        if error is None or error is False or error == 0 or error in ([], {}):
+            continue
+        if isinstance(error, str) and not error.strip():
+            continue
+        return _text(error)
+    return None
 
 
 def judge_body(body: Any) -> tuple[Verdict, str]:
