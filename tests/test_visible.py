@@ -110,6 +110,15 @@ def _hostile_report(text: str):
     checks = (
         CheckResult("web-health", text, Verdict.FAIL, text, 1, {"version": text, text: 1}),
         CheckResult("ws-latency", "WS latency", Verdict.INCONCLUSIVE, text, 0, {"note": [text]}),
+        # Rows and links from the GitHub API (a run's html_url), as the summary links them.
+        CheckResult(
+            "canary-rate",
+            "Canary pass rate",
+            Verdict.FAIL,
+            text,
+            1,
+            {"runs": [{"run": text, "verdict": text, "source": text, "url": "https://h/" + text}]},
+        ),
         *base.checks,
     )
     criteria = (Criterion("web-up", text, Verdict.FAIL, text, ("web-health",)), *base.criteria)

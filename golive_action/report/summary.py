@@ -119,7 +119,10 @@ def _rollback_section(report: GateReport) -> list[str]:
     return lines
 
 
-_SAFE_URL = re.compile(r"^https?://[^\s()<>\[\]|]+$")
+# A link is made only of a URL of RFC 3986's printable ASCII characters, without the
+# parentheses and brackets that would end Markdown's link: nothing else from the API (a
+# control, a bidi or zero-width character) reaches the summary as a link target.
+_SAFE_URL = re.compile(r"^https?://[A-Za-z0-9\-._~:/?#@!$&'*+,;=%]+$")
 
 
 def _canary_runs(report: GateReport) -> list[str]:
