@@ -305,6 +305,9 @@ def _print_terminal(
         for line in actions.annotation_lines(report) if settings.summary else ():
             print(line, file=out)
         out.flush()
+    elif colour:
+        # The renderer's own colours stay; every piece from outside passed text.visible there.
+        print(actions.neutralize_commands(text), end="", file=out, flush=True)
     else:
         print(actions.neutralize(text), end="", file=out, flush=True)
 

@@ -165,3 +165,17 @@ def test_canary_parse_prints_no_escape_sequence(run_cli, tmp_path):
     result = run_cli("canary", "parse", str(path))
     assert "\x1b" not in result.out + result.err and "\u202e" not in result.out
     assert "\\x1b]8;;https" in result.out
+
+
+@settings(deadline=None)
+@given(text=hostile_text)
+def test_the_coloured_terminal_keeps_its_own_colours_and_only_those(text):
+    """On a terminal the report is coloured: its own SGR codes are the only escapes in it,
+    whatever the text from outside held."""
+    from golive_action.report.terminal import render_terminal
+
+    shown = render_terminal(_hostile_report(text), colour=True)
+    own = re.sub("\x1b\\[[0-9;]*m", "", shown)
+    hidden = {c for c in own if unicodedata.category(c) in HIDDEN and c not in "\n\t"}
+    assert not hidden, hidden
+    assert "\x1b[1;31mDECISION: NO-GO\x1b[0m" in shown

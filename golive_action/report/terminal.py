@@ -122,8 +122,10 @@ def render_terminal(
     code = "1;32" if decision is Decision.GO else "1;31"
     monitor = report.mode == "monitor"  # in monitor mode the rollback triggers come first
     lines = [
-        f"golive {report.version} | mode {report.mode} | profile {report.profile} | "
-        f"{report.duration_s:.1f} s",
+        visible(
+            f"golive {report.version} | mode {report.mode} | profile {report.profile} | "
+            f"{report.duration_s:.1f} s"
+        ),
         "",
         _paint(f"DECISION: {banner}", code, colour),
         *_wrap(report.reason, 2),
