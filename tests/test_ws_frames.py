@@ -56,6 +56,27 @@ def test_the_reader_never_reads_past_the_header_of_a_frame_over_the_cap():
     assert reader.bytes_read == sent[0] <= READ_AHEAD
 
 
+def test_empty_continuation_frames_without_end_are_parsed_from_the_buffer_and_refused():
+    """A message of empty fragments never passes the cap: each read of 64 KiB holds some
+    32,000 of them, parsed from the buffer before another read (which would pile them up),
+    and a message of more than MAX_FRAGMENTS is a protocol error."""
+    from golive_action.observe.wsframes import MAX_FRAGMENTS
+
+    first = ws_frame(b"", fin=False)
+    empty = ws_frame(b"", fin=False, opcode=0)
+    reads = [0]
+
+    def read(size: int) -> bytes:
+        reads[0] += 1
+        data = (first if reads[0] == 1 else b"") + empty * (size // len(empty))
+        return data[:size]
+
+    reader = FrameReader(read, MIB)
+    with pytest.raises(ProtocolError, match=f"more than {MAX_FRAGMENTS} fragments"):
+        reader.next(math.inf)
+    assert reads[0] == 1  # every fragment was parsed from the first read: none piled up
+
+
 def test_a_message_of_continuation_frames_is_capped_as_a_whole():
     head = ws_frame(b"x" * 600_000, fin=False)
     rest = ws_frame(b"y" * 600_000, opcode=0x0)

@@ -63,6 +63,12 @@ class ProtocolError(Exception):
 # (opcode, payload): a whole message (text or binary, its fragments joined) or one control
 # frame (ping, pong, close).
 Received = tuple[int, bytes]
+# A whole frame was parsed that was a fragment of a message going on: nothing to return, and
+# the buffer may hold more.
+_FRAGMENT = object()
+# A message of more fragments than this is refused (1002): a server that sends empty ones
+# without end would otherwise grow the message's list of parts without ever passing the cap.
+MAX_FRAGMENTS = 4096
 
 
 class FrameReader:
@@ -100,8 +106,14 @@ class FrameReader:
         read for the next call."""
         while True:
             found = self._frame() if self._parts is None else self._payload()
+            if found is _FRAGMENT:
+                # A fragment of a message that goes on: parse on from the buffer (reading
+                # more now would pile up what is already there), on the caller's clock.
+                if time.monotonic() >= until:
+                    return None
+                continue
             if found is not None:
-                return found
+                return found  # type: ignore[return-value]
             if time.monotonic() >= until or not self._fill():
                 return None
 
@@ -120,7 +132,7 @@ class FrameReader:
         self._offset = 0
         return True
 
-    def _frame(self) -> Received | TooBig | None:
+    def _frame(self) -> Received | TooBig | object | None:
         """A frame from the buffer: whole when it is all there; else its header is taken and
         its payload gathered by :meth:`_payload`. None when the header is not all there."""
         buffer, start = self._buffer, self._offset
@@ -186,7 +198,7 @@ class FrameReader:
             return TooBig(length, self.cap, not fin)
         return None
 
-    def _payload(self) -> Received | None:
+    def _payload(self) -> Received | object | None:
         """The payload of the frame whose header was taken, from the buffer."""
         assert self._parts is not None
         buffer, start = self._buffer, self._offset
@@ -203,18 +215,20 @@ class FrameReader:
         self._parts = None
         return self._complete(self._opcode, self._fin, payload)
 
-    def _complete(self, opcode: int, fin: bool, payload: bytes) -> Received | None:
-        """A whole frame: a message (its fragments joined) or a control frame; None when it
-        was a fragment of a message that goes on."""
+    def _complete(self, opcode: int, fin: bool, payload: bytes) -> Received | object:
+        """A whole frame: a message (its fragments joined) or a control frame; _FRAGMENT
+        when it was a fragment of a message that goes on."""
         if fin and opcode != _CONT:
             return opcode, payload
         if opcode != _CONT:  # a message's first fragment
             self._message_opcode, self._message, self._message_size = opcode, [], 0
         assert self._message is not None
+        if len(self._message) >= MAX_FRAGMENTS:
+            raise ProtocolError(f"a message of more than {MAX_FRAGMENTS} fragments")
         self._message.append(payload)
         self._message_size += len(payload)
         if not fin:
-            return None
+            return _FRAGMENT
         message = b"".join(self._message)
         self._message, self._message_size = None, 0
         return self._message_opcode, message
