@@ -7,6 +7,7 @@ have spent alone."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -138,3 +139,58 @@ def test_late_samples_still_stop_at_the_budget():
         )
     assert 1 <= len(samples) < 10  # 20 would have taken 8 s
     assert all(s.status == 200 for s in samples)
+
+
+def test_a_name_of_many_addresses_that_never_answer_takes_one_http_timeout(monkeypatch):
+    """Four addresses whose queues are full (the SYN is dropped): urllib3 gave each the whole
+    timeout, four times http-timeout in all; each now gets what is left of one. The name
+    stands for the four through getaddrinfo (no resolver here serves such a name)."""
+    import socket
+
+    from golive_action.observe import http as probe
+
+    held: list[socket.socket] = []
+    addresses: list[str] = []
+    port = 0
+    for last in range(2, 6):
+        ip = f"127.0.0.{last}"
+        listener = socket.socket()
+        listener.bind((ip, port))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        for _ in range(3):  # fill its queue: a new connection's SYN is dropped
+            filler = socket.socket()
+            filler.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                filler.connect((ip, port))
+            held.append(filler)
+        held.append(listener)
+        addresses.append(ip)
+    real = socket.getaddrinfo
+
+    def many(host, service, *args, **kwargs):
+        if host == "four.invalid":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, service)) for ip in addresses]
+        return real(host, service, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", many)
+    given: list[float] = []  # the time each address was given to connect
+    connect = socket.socket.connect
+
+    def recorded(sock, address):
+        if address[0] in addresses:
+            given.append(sock.gettimeout())
+        return connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", recorded)
+    limits = probe.HttpLimits(timeout_s=1.0)
+    try:
+        sample = probe.fetch(
+            probe.new_session(limits), "web-health", f"http://four.invalid:{port}/h", limits
+        )
+    finally:
+        for sock in held:
+            sock.close()
+    assert sample.error_kind == "timeout", sample.error
+    # The addresses shared the one timeout: urllib3 gave each all of it (4 s in all).
+    assert given and sum(given) <= limits.timeout_s + 0.01, given

@@ -305,6 +305,66 @@ class _TooManyHeaders(Exception):
     pass
 
 
+def _connect_within(conn: Any, deadline: _Deadline) -> Any:
+    """A socket to ``conn``'s host (the proxy's, through one), each address and the name's
+    resolution within ``deadline``; urllib3's exceptions, as its own ``_new_conn`` raises."""
+    import socket as socket_module
+
+    from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+    from urllib3.util import connection
+    from urllib3.util.connection import allowed_gai_family
+
+    host = str(conn._dns_host).strip("[]")
+    current = conn.timeout if isinstance(conn.timeout, int | float) else None
+
+    def left() -> float | None:
+        remaining = deadline.remaining()
+        if remaining is None:
+            return current
+        return remaining if current is None else min(current, remaining)
+
+    resolved: list[Any] = []
+    failed: list[BaseException] = []
+
+    def resolve() -> None:
+        try:
+            resolved.extend(
+                socket_module.getaddrinfo(
+                    host, conn.port, allowed_gai_family(), socket_module.SOCK_STREAM
+                )
+            )
+        except BaseException as exc:  # handed to the caller
+            failed.append(exc)
+
+    resolver = threading.Thread(target=resolve, name="golive-http-dns", daemon=True)
+    resolver.start()
+    resolver.join(left())
+    if resolver.is_alive():
+        raise ConnectTimeoutError(conn, f"the name {host} did not resolve in time")
+    if failed:
+        error = failed[0]
+        if isinstance(error, socket_module.gaierror):
+            raise NameResolutionError(conn.host, conn, error) from error
+        raise NewConnectionError(conn, f"Failed to establish a new connection: {error}")
+    last: OSError | None = None
+    for _family, _type, _proto, _name, address in resolved:
+        budget = left()
+        if budget is not None and budget <= 0:
+            break
+        try:
+            return connection.create_connection(
+                (str(address[0]), int(address[1])),
+                max(0.001, budget) if budget is not None else conn.timeout,
+                source_address=conn.source_address,
+                socket_options=conn.socket_options,
+            )
+        except OSError as exc:
+            last = exc
+    if last is None or isinstance(last, TimeoutError | socket_module.timeout):
+        raise ConnectTimeoutError(conn, f"Connection to {conn.host} timed out")
+    raise NewConnectionError(conn, f"Failed to establish a new connection: {last}")
+
+
 def _timed_pool(pool: Any, wire: _WireTimes, deadline: _Deadline) -> Any:
     import http.client
 
@@ -343,6 +403,13 @@ def _timed_pool(pool: Any, wire: _WireTimes, deadline: _Deadline) -> Any:
                 self.timeout = max(0.001, min(current, left))
             super().connect()
             _stamp_arrivals(self.sock)
+
+        def _new_conn(self) -> Any:
+            """urllib3's connect, but each address of the name tried within what is left of
+            the request's time (urllib3 gives each the whole timeout: four addresses that
+            never answer took four times http-timeout), and the name itself resolved
+            within it (getaddrinfo has no timeout: it runs in a thread left behind)."""
+            return _connect_within(self, deadline)
 
         def send(self, data: Any) -> None:
             wire.start()
