@@ -345,7 +345,7 @@ def _connect_within(conn: Any, deadline: _Deadline) -> Any:
         error = failed[0]
         if isinstance(error, socket_module.gaierror):
             raise NameResolutionError(conn.host, conn, error) from error
-        raise NewConnectionError(conn, f"Failed to establish a new connection: {error}")
+        raise NewConnectionError(conn, f"Failed to establish a new connection: {error}") from error
     last: OSError | None = None
     for _family, _type, _proto, _name, address in resolved:
         budget = left()
@@ -360,9 +360,10 @@ def _connect_within(conn: Any, deadline: _Deadline) -> Any:
             )
         except OSError as exc:
             last = exc
+    # Chained as urllib3 chains them: the classifier of network errors reads the cause.
     if last is None or isinstance(last, TimeoutError | socket_module.timeout):
-        raise ConnectTimeoutError(conn, f"Connection to {conn.host} timed out")
-    raise NewConnectionError(conn, f"Failed to establish a new connection: {last}")
+        raise ConnectTimeoutError(conn, f"Connection to {conn.host} timed out") from last
+    raise NewConnectionError(conn, f"Failed to establish a new connection: {last}") from last
 
 
 def _timed_pool(pool: Any, wire: _WireTimes, deadline: _Deadline) -> Any:
