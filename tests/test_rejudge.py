@@ -683,6 +683,22 @@ def _set_pings(value):
             lambda o: o["ws"].update(verdict="pass"),
             "observations/ws",
         ),
+        # Of the right types, but not all true at once.
+        (
+            "a window that ends before it starts",
+            lambda o: o.update(finished_at=o["started_at"] - 10),
+            "finished_at is before started_at",
+        ),
+        (
+            "a sample far outside the window",
+            lambda o: o["http"]["web-health"]["at"].__setitem__(0, 1e18),
+            "outside the run's window",
+        ),
+        (
+            "more round trips than pings sent",
+            lambda o: o["ws"].update(pings=o["ws"]["pings"] * 50),
+            "pings sent",
+        ),
     ],
 )
 def test_judge_refuses_evidence_of_the_wrong_type(runs, run_cli, tmp_path, name, change, words):

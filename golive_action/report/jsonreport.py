@@ -287,6 +287,39 @@ def contradictions(document: dict[str, Any], report: GateReport) -> list[str]:
         datetime.fromisoformat(report.started_at)
     except ValueError:
         found.append(f"started_at {report.started_at!r} is not an ISO 8601 time")
+    found.extend(_observed_against_itself(report))
+    return found
+
+
+# How far outside its window a recorded time may stand (a sample that began just before the
+# window was stamped, a clock that stepped): more than this, and it is no time of the run.
+_WINDOW_SLACK_S = 120.0
+
+
+def _observed_against_itself(report: GateReport) -> list[str]:
+    """Observations of the right types that cannot all be true: a window that ends before it
+    starts, samples or pings outside it, more pings answered than sent, a connection open
+    before it was tried."""
+    obs = report.observations
+    found: list[str] = []
+    if obs.finished_at < obs.started_at:
+        found.append("observations.finished_at is before started_at")
+    low, high = obs.started_at - _WINDOW_SLACK_S, obs.finished_at + _WINDOW_SLACK_S
+    for probe, samples in obs.http.items():
+        outside = next((s.at for s in samples if not low <= s.at <= high), None)
+        if outside is not None:
+            found.append(f"a {probe} sample at {outside:g}, outside the run's window")
+            break
+    ws = obs.ws
+    if ws is not None:
+        if len(ws.pings) > ws.pings_sent:
+            found.append(f"{len(ws.pings)} ping round trips, but {ws.pings_sent} pings sent")
+        if any(not low <= sent <= high for sent, _ in ws.pings):
+            found.append("a ping sent outside the run's window")
+        if any(
+            c.opened_at is not None and c.opened_at < c.attempt_at for c in ws.connections
+        ):
+            found.append("a connection open before it was tried")
     return found
 
 
