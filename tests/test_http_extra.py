@@ -162,3 +162,13 @@ def test_a_certificate_for_another_name_says_which_name_to_serve(tmp_path):
     assert sample.error_kind == "tls"
     assert "the server's certificate is not valid for 127.0.0.1" in (sample.error or "")
     assert (sample.error or "").endswith("fix: serve a certificate that names 127.0.0.1")
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("30", 30.0), ("²", None), ("9" * 400, 86_400.0), ("soon", None), ("-5", None)],
+)
+def test_a_retry_after_is_read_as_a_number_of_ascii_digits_within_a_day(header, seconds):
+    from golive_action.observe.http import _retry_after
+
+    assert _retry_after(header) == seconds

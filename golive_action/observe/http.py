@@ -565,16 +565,23 @@ def _first_match(pattern: re.Pattern[str], text: str) -> str | None:
     return one_line(value, 200)
 
 
+_MAX_RETRY_AFTER_S = 86_400
+
+
 def _retry_after(value: str | None) -> float | None:
     """Retry-After in seconds, from either form (seconds or an HTTP date); None if unusable."""
     if not value:
         return None
     value = value.strip()
     if value.isdigit():
-        return float(value)
+        # ASCII digits only ("²" is a digit to str.isdigit), and no more than a day: a
+        # longer wait is as good as never (400 digits would be an infinity in the report).
+        if not value.isascii() or len(value) > 9:
+            return None if not value.isascii() else float(_MAX_RETRY_AFTER_S)
+        return float(min(int(value), _MAX_RETRY_AFTER_S))
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
     if when.tzinfo is None:
         return None

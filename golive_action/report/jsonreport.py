@@ -316,9 +316,7 @@ def _observed_against_itself(report: GateReport) -> list[str]:
             found.append(f"{len(ws.pings)} ping round trips, but {ws.pings_sent} pings sent")
         if any(not low <= sent <= high for sent, _ in ws.pings):
             found.append("a ping sent outside the run's window")
-        if any(
-            c.opened_at is not None and c.opened_at < c.attempt_at for c in ws.connections
-        ):
+        if any(c.opened_at is not None and c.opened_at < c.attempt_at for c in ws.connections):
             found.append("a connection open before it was tried")
     return found
 
