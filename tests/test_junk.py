@@ -78,6 +78,8 @@ JUNK_PRICES = [
     (row(bid="1e999", ask=101.0), "not a finite number"),
     (row(bid="NaN", ask=101.0), "not a finite number"),
     (row(bid=True, ask=101.0), "not a BTCTurk ticker"),
+    ({**row(bid=100.0, ask=101.0), "last": -1}, "the last price -1 is no price above 0"),
+    ({**row(bid=100.0, ask=101.0), "last": "NaN"}, 'the last price "NaN" is no price above 0'),
 ]
 
 

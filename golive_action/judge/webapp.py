@@ -176,6 +176,10 @@ def judge_ticker(
     if bid is None or ask is None:
         return result(Verdict.FAIL, f"ticker: bid or ask of {pair} is not a finite number", metrics)
     junk = quote_problem(bid, ask, spread_max_percent)
+    if junk is None and "last" in row:
+        last = _number(row["last"])
+        if last is None or last <= 0:
+            junk = f"the last price {one_line(json.dumps(row['last']), 40)} is no price above 0"
     if junk is not None:
         return result(Verdict.FAIL, f"ticker: {junk}", metrics)
     if abs(age_s) > max_age_s:
