@@ -141,10 +141,17 @@ class HttpSample:
         however many checks read it. Raises ValueError as ``jsondoc.loads`` does."""
         parsed: tuple[bool, Any] | None = self.__dict__.get("_body_json")
         if parsed is None:
-            try:
-                parsed = (True, jsondoc.loads(self.body))
-            except ValueError as exc:
-                parsed = (False, exc)
+            # Samples read back from a report share one parse of each body they repeat
+            # (a health endpoint answers the same all window): ``share_parses``.
+            shared: dict[str, tuple[bool, Any]] | None = self.__dict__.get("_parses")
+            parsed = shared.get(self.body) if shared is not None else None
+            if parsed is None:
+                try:
+                    parsed = (True, jsondoc.loads(self.body))
+                except ValueError as exc:
+                    parsed = (False, exc)
+                if shared is not None:
+                    shared[self.body] = parsed
             # Not a field: a cache of the frozen sample, never compared, copied or written.
             object.__setattr__(self, "_body_json", parsed)
         ok, value = parsed
@@ -844,7 +851,12 @@ def _http_rows(columns: dict[str, list[Any]]) -> list[HttpSample]:
     ]
     found = HTTP_COLUMNS.index("found")
     filled[found] = [value if value is not None else {} for value in filled[found]]
-    return [HttpSample(*values) for values in zip(*filled, strict=True)]
+    samples = [HttpSample(*values) for values in zip(*filled, strict=True)]
+    shared: dict[str, tuple[bool, Any]] = {}
+    for sample in samples:
+        # Not a field: the endpoint's parses, one per body it repeats (body_json).
+        object.__setattr__(sample, "_parses", shared)
+    return samples
 
 
 # --------------------------------------------------------------------------- judgements
