@@ -802,7 +802,8 @@ def _url_check(schemes: tuple[str, ...]) -> Any:
     def check(value: object) -> bool:
         if not isinstance(value, str):
             return True
-        if any(c.isspace() for c in value):
+        # A backslash: urllib.parse and urllib3 (which connects) read the host apart.
+        if any(c.isspace() for c in value) or "\\" in value:
             return False
         try:
             parts = urlsplit(value)

@@ -166,6 +166,10 @@ AT_START: dict[str, tuple[Case, str]] = {
     "token outside ASCII": (argv("--spark-api-token", "TÖK€N"), "outside printable ASCII"),
     "a URL with a fragment": (argv("--executor-url", "http://x/app#top"), "has a #fragment"),
     "a ws URL with a fragment": (argv("--ws-url", "wss://x/ws#f"), "has a #fragment"),
+    "a URL the parsers read apart": (
+        argv("--github-api-url", "http://evil:1\\@api.example"),
+        "is not a valid http:// or https:// URL",
+    ),
     "a flag without its value": (argv("--samples"), "expected one argument"),
     "token with a newline": (
         argv("--spark-api-token", "SEKRET1\nX: 1"),
