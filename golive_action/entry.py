@@ -55,15 +55,12 @@ def _flush_or_silence() -> None:
     would fail the interpreter's own flush as it ends, and turn the decided exit code into
     120 ("Exception ignored ... BrokenPipeError"). A stream that cannot be flushed is led
     to /dev/null instead (its text is lost either way)."""
+    from golive_action.streams import silence
+
     for stream in (sys.stdout, sys.stderr):  # None when closed before the start
         if stream is None:
             continue
         try:
             stream.flush()
         except (OSError, ValueError):
-            try:
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, stream.fileno())
-                os.close(devnull)
-            except (OSError, ValueError):
-                pass
+            silence(stream)

@@ -59,16 +59,21 @@ class GuardedStream(io.TextIOBase):
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         self.failure = f"cannot be written ({reason})"
         # What the stream still buffers would fail again when the interpreter flushes it on
-        # its way out ("Exception ignored ... BrokenPipeError"): its descriptor now leads
-        # nowhere, as Python's documentation advises for a closed pipe.
-        with contextlib.suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
-            fd = self._stream.fileno() if self._stream is not None else -1
-            if fd >= 0:
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                try:
-                    os.dup2(devnull, fd)
-                finally:
-                    os.close(devnull)
+        # its way out ("Exception ignored ... BrokenPipeError").
+        if self._stream is not None:
+            silence(self._stream)
+
+
+def silence(stream: TextIO) -> None:
+    """Lead the stream's descriptor to /dev/null, as Python's documentation advises for a
+    pipe whose reader went away: what it still buffers is then flushed without failing."""
+    with contextlib.suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        fd = stream.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, fd)
+        finally:
+            os.close(devnull)
 
 
 def guarded(stream: TextIO | None, name: str) -> TextIO:

@@ -80,7 +80,11 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
         "golive_action.runner",
     ),
     "golive_action.sandbox": (*SHARED, "golive_action.sandbox"),
-    "golive_action.entry": ("golive_action.interrupt", "golive_action.cli"),
+    "golive_action.entry": (
+        "golive_action.interrupt",
+        "golive_action.streams",
+        "golive_action.cli",
+    ),
     "golive_action.__main__": ("golive_action.entry",),
     # The package's public face and the command line may use every layer...
     "golive_action.__init__": ("golive_action",),

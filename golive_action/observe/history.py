@@ -198,9 +198,7 @@ def _describe(exc: GitHubError, api: GitHubApi, repository: str, workflow: str) 
             f"timeout input); {_COULD_NOT}",
             300,
         )
-    if isinstance(exc, TooManyPages):
-        return exc.kind, f"GitHub API at {where}: {exc}; {_COULD_NOT}"
-    if isinstance(exc, TooLarge):
+    if isinstance(exc, TooManyPages | TooLarge):
         return exc.kind, f"GitHub API at {where}: {exc}; {_COULD_NOT}"
     if isinstance(exc, Malformed):
         return exc.kind, one_line(
